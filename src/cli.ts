@@ -1,0 +1,65 @@
+import { parseArgs } from 'node:util';
+import { ConfigError, loadConfig } from './config.ts';
+import { openDatabase } from './db/open.ts';
+import { AppError } from './http/errors.ts';
+import { createAgency } from './tenancy/create-agency.ts';
+
+const USAGE = `Usage:
+  npm run beacon -- admin create --email <email> --password <password> [--agency <name>]
+  npm run beacon -- migrate`;
+
+async function run(argv: string[]): Promise<number> {
+  const config = loadConfig();
+  const { positionals, values } = parseArgs({
+    args: argv,
+    allowPositionals: true,
+    options: { email: { type: 'string' }, password: { type: 'string' }, agency: { type: 'string' } },
+  });
+  const command = positionals.join(' ');
+  if (command !== 'migrate' && command !== 'admin create') {
+    console.error(USAGE);
+    return 2;
+  }
+  if (command === 'admin create' && (!values.email || !values.password || values.password.length < 10)) {
+    console.error('admin create needs --email and a --password of at least 10 characters\n' + USAGE);
+    return 2;
+  }
+  const log = { info: (msg: string) => console.log(msg), warn: (msg: string) => console.warn(msg) };
+  const database = await openDatabase({
+    databaseUrl: config.databaseUrl,
+    poolSize: 2,
+    dataDir: config.dataDir,
+    log,
+  });
+  try {
+    if (command === 'migrate') {
+      console.log('migrations are up to date');
+      return 0;
+    }
+    const email = values.email!;
+    const { agency, owner } = await createAgency({
+      db: database.pool,
+      input: {
+        name: values.agency ?? `${email.split('@')[0]}'s agency`,
+        owner: { email, password: values.password! },
+      },
+      ownerIsInstanceAdmin: true,
+    });
+    console.log(
+      `created instance administrator ${owner.email} (${owner.id}) in agency "${agency.name}" (${agency.id})`,
+    );
+    return 0;
+  } finally {
+    await database.close();
+  }
+}
+
+run(process.argv.slice(2)).then(
+  (code) => process.exit(code),
+  (error: unknown) => {
+    if (error instanceof ConfigError) console.error(`invalid setting ${error.message}`);
+    else if (error instanceof AppError) console.error(error.message);
+    else console.error(error);
+    process.exit(1);
+  },
+);

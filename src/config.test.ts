@@ -1,0 +1,76 @@
+import path from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { ConfigError, loadConfig } from './config.ts';
+
+describe('loadConfig', () => {
+  it('gives the documented defaults for an empty environment', () => {
+    const config = loadConfig({});
+    expect(config).toMatchObject({
+      port: 3000,
+      host: '0.0.0.0',
+      databaseUrl: undefined,
+      databasePoolSize: 10,
+      redisUrl: undefined,
+      dataDir: path.resolve('./data'),
+      admin: undefined,
+      trustedProxies: ['loopback'],
+      logLevel: 'info',
+      ipinfo: { token: undefined, url: 'https://ipinfo.io' },
+    });
+    expect(config.destinationUrls.ga4).toBe('https://www.google-analytics.com');
+  });
+
+  it.each([
+    [{ PORT: '8080' }, { port: 8080 }],
+    [{ DATABASE_URL: 'postgres://u:p@db:5432/beacon' }, { databaseUrl: 'postgres://u:p@db:5432/beacon' }],
+    [{ REDIS_URL: 'redis://cache:6379' }, { redisUrl: 'redis://cache:6379' }],
+    [
+      { TRUSTED_PROXIES: '10.0.0.0/8, 192.168.1.1,::1' },
+      { trustedProxies: ['10.0.0.0/8', '192.168.1.1', '::1'] },
+    ],
+    [
+      { BEACON_ADMIN_EMAIL: 'Admin@Example.com', BEACON_ADMIN_PASSWORD: 'long enough!' },
+      { admin: { email: 'admin@example.com', password: 'long enough!' } },
+    ],
+    [
+      { IPINFO_URL: 'http://127.0.0.1:9999/' },
+      { ipinfo: { token: undefined, url: 'http://127.0.0.1:9999' } },
+    ],
+    [{ PORT: '' }, { port: 3000 }],
+  ])('parses %j', (env, expected) => {
+    expect(loadConfig(env)).toMatchObject(expected);
+  });
+
+  describe('robustness to invalid data: a bad value names its setting', () => {
+    it.each([
+      [{ PORT: 'eighty' }, 'PORT'],
+      [{ PORT: '70000' }, 'PORT'],
+      [{ PORT: '-1' }, 'PORT'],
+      [{ DATABASE_URL: 'mysql://x' }, 'DATABASE_URL'],
+      [{ DATABASE_URL: 'not a url' }, 'DATABASE_URL'],
+      [{ REDIS_URL: 'http://x' }, 'REDIS_URL'],
+      [{ DATABASE_POOL_SIZE: '0' }, 'DATABASE_POOL_SIZE'],
+      [{ DATABASE_POOL_SIZE: '1e3' }, 'DATABASE_POOL_SIZE'],
+      [{ TRUSTED_PROXIES: 'everyone' }, 'TRUSTED_PROXIES'],
+      [{ TRUSTED_PROXIES: '10.0.0.0/33' }, 'TRUSTED_PROXIES'],
+      [{ BEACON_SECRET: 'short' }, 'BEACON_SECRET'],
+      [{ BEACON_ADMIN_EMAIL: 'a@b.co' }, 'BEACON_ADMIN_PASSWORD'],
+      [{ BEACON_ADMIN_PASSWORD: 'long enough!' }, 'BEACON_ADMIN_EMAIL'],
+      [{ BEACON_ADMIN_EMAIL: 'nobody', BEACON_ADMIN_PASSWORD: 'long enough!' }, 'BEACON_ADMIN_EMAIL'],
+      [{ BEACON_ADMIN_EMAIL: 'a@b.co', BEACON_ADMIN_PASSWORD: 'short' }, 'BEACON_ADMIN_PASSWORD'],
+      [{ LOG_LEVEL: 'loud' }, 'LOG_LEVEL'],
+      [{ HOST: 'my host' }, 'HOST'],
+      [{ GA4_URL: 'ftp://x' }, 'GA4_URL'],
+    ])('rejects %j naming %s', (env, setting) => {
+      let caught: unknown;
+      try {
+        loadConfig(env);
+      } catch (error) {
+        caught = error;
+      }
+      expect(caught).toBeInstanceOf(ConfigError);
+      expect((caught as ConfigError).setting).toBe(setting);
+      expect((caught as ConfigError).message).toMatch(new RegExp(`^${setting}: `));
+    });
+  });
+});

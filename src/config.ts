@@ -1,0 +1,159 @@
+import { isIP } from 'node:net';
+import path from 'node:path';
+
+/**
+ * The only reader of process.env. Every setting is parsed and validated here, once, at start-up;
+ * a bad value throws a ConfigError that names the setting, and main.ts prints it and exits.
+ */
+export interface Config {
+  port: number;
+  host: string;
+  databaseUrl: string | undefined;
+  databasePoolSize: number;
+  redisUrl: string | undefined;
+  dataDir: string;
+  secret: string | undefined;
+  admin: { email: string; password: string } | undefined;
+  trustedProxies: string[];
+  logLevel: LogLevel;
+  ipinfo: { token: string | undefined; url: string };
+  geoipDb: string | undefined;
+  destinationUrls: { ga4: string; metaGraph: string; googleDataManager: string; googleAds: string };
+}
+
+export type LogLevel = 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
+const LOG_LEVELS: readonly LogLevel[] = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'];
+
+export class ConfigError extends Error {
+  constructor(
+    readonly setting: string,
+    problem: string,
+  ) {
+    super(`${setting}: ${problem}`);
+    this.name = 'ConfigError';
+  }
+}
+
+type Env = Record<string, string | undefined>;
+
+function read(env: Env, name: string): string | undefined {
+  const value = env[name]?.trim();
+  return value === '' ? undefined : value;
+}
+
+function parsePort(env: Env, name: string, fallback: number): number {
+  const raw = read(env, name);
+  if (raw === undefined) return fallback;
+  const port = Number(raw);
+  if (!/^\d+$/.test(raw) || port < 0 || port > 65535) {
+    throw new ConfigError(name, `must be a port number between 0 and 65535, got "${raw}"`);
+  }
+  return port;
+}
+
+function parsePositiveInt(env: Env, name: string, fallback: number, max: number): number {
+  const raw = read(env, name);
+  if (raw === undefined) return fallback;
+  const value = Number(raw);
+  if (!/^\d+$/.test(raw) || value < 1 || value > max) {
+    throw new ConfigError(name, `must be a whole number from 1 to ${max}, got "${raw}"`);
+  }
+  return value;
+}
+
+function parseUrl(env: Env, name: string, protocols: string[], fallback?: string): string | undefined {
+  const raw = read(env, name) ?? fallback;
+  if (raw === undefined) return undefined;
+  let url: URL;
+  try {
+    url = new URL(raw);
+  } catch {
+    throw new ConfigError(name, `is not a valid URL`);
+  }
+  if (!protocols.includes(url.protocol)) {
+    throw new ConfigError(name, `must use ${protocols.join(' or ')}, got "${url.protocol}"`);
+  }
+  return raw.replace(/\/+$/, '');
+}
+
+/** Accepts addresses and CIDR ranges (`10.0.0.0/8`, `::1`), comma separated, plus `loopback`. */
+function parseTrustedProxies(env: Env): string[] {
+  const raw = read(env, 'TRUSTED_PROXIES') ?? 'loopback';
+  const entries = raw
+    .split(',')
+    .map((entry) => entry.trim())
+    .filter(Boolean);
+  for (const entry of entries) {
+    if (entry === 'loopback') continue;
+    const [address, bits, ...rest] = entry.split('/');
+    const family = isIP(address ?? '');
+    const maxBits = family === 6 ? 128 : 32;
+    const bitsOk = bits === undefined || (/^\d+$/.test(bits) && Number(bits) <= maxBits);
+    if (family === 0 || !bitsOk || rest.length > 0) {
+      throw new ConfigError('TRUSTED_PROXIES', `"${entry}" is not an IP address, CIDR range or "loopback"`);
+    }
+  }
+  return entries;
+}
+
+function parseAdmin(env: Env): Config['admin'] {
+  const email = read(env, 'BEACON_ADMIN_EMAIL');
+  const password = env.BEACON_ADMIN_PASSWORD;
+  if (email === undefined && !password) return undefined;
+  if (email === undefined)
+    throw new ConfigError('BEACON_ADMIN_EMAIL', 'is required with BEACON_ADMIN_PASSWORD');
+  if (!password) throw new ConfigError('BEACON_ADMIN_PASSWORD', 'is required with BEACON_ADMIN_EMAIL');
+  if (!/^[^@\s]+@[^@\s]+\.[^@\s]+$/.test(email)) {
+    throw new ConfigError('BEACON_ADMIN_EMAIL', `"${email}" is not an email address`);
+  }
+  if (password.length < 10) throw new ConfigError('BEACON_ADMIN_PASSWORD', 'must be at least 10 characters');
+  return { email: email.toLowerCase(), password };
+}
+
+export function loadConfig(env: Env = process.env): Config {
+  const secret = read(env, 'BEACON_SECRET');
+  if (secret !== undefined && secret.length < 32) {
+    throw new ConfigError('BEACON_SECRET', 'must be at least 32 characters');
+  }
+  const logLevel = (read(env, 'LOG_LEVEL') ?? 'info') as LogLevel;
+  if (!LOG_LEVELS.includes(logLevel)) {
+    throw new ConfigError('LOG_LEVEL', `must be one of ${LOG_LEVELS.join(', ')}`);
+  }
+  const host = read(env, 'HOST') ?? '0.0.0.0';
+  if (isIP(host) === 0 && host !== 'localhost') {
+    throw new ConfigError('HOST', `"${host}" is not an IP address or localhost`);
+  }
+  return {
+    port: parsePort(env, 'PORT', 3000),
+    host,
+    databaseUrl: parseUrl(env, 'DATABASE_URL', ['postgres:', 'postgresql:']),
+    databasePoolSize: parsePositiveInt(env, 'DATABASE_POOL_SIZE', 10, 200),
+    redisUrl: parseUrl(env, 'REDIS_URL', ['redis:', 'rediss:']),
+    dataDir: path.resolve(read(env, 'BEACON_DATA_DIR') ?? './data'),
+    secret,
+    admin: parseAdmin(env),
+    trustedProxies: parseTrustedProxies(env),
+    logLevel,
+    ipinfo: {
+      token: read(env, 'IPINFO_TOKEN'),
+      url: parseUrl(env, 'IPINFO_URL', ['http:', 'https:'], 'https://ipinfo.io') as string,
+    },
+    geoipDb: read(env, 'GEOIP_DB'),
+    destinationUrls: {
+      ga4: parseUrl(env, 'GA4_URL', ['http:', 'https:'], 'https://www.google-analytics.com') as string,
+      metaGraph: parseUrl(env, 'META_GRAPH_URL', ['http:', 'https:'], 'https://graph.facebook.com') as string,
+      googleDataManager: parseUrl(
+        env,
+        'GOOGLE_DATAMANAGER_URL',
+        ['http:', 'https:'],
+        'https://datamanager.googleapis.com',
+      ) as string,
+      googleAds: parseUrl(
+        env,
+        'GOOGLE_ADS_URL',
+        ['http:', 'https:'],
+        'https://googleads.googleapis.com',
+      ) as string,
+    },
+  };
+}

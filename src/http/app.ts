@@ -1,0 +1,111 @@
+import { randomUUID } from 'node:crypto';
+import helmet from '@fastify/helmet';
+import rateLimit from '@fastify/rate-limit';
+import swagger from '@fastify/swagger';
+import swaggerUi from '@fastify/swagger-ui';
+import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
+import Fastify, { type FastifyBaseLogger } from 'fastify';
+import type { Pool } from '../db/pool.ts';
+import type { SharedState } from '../state/interface.ts';
+import type { AccessTokens } from '../tenancy/access-tokens.ts';
+import { registerAgencyRoutes } from '../tenancy/agency-routes.ts';
+import { registerAuthRoutes } from '../tenancy/auth-routes.ts';
+import { registerSiteRoutes } from '../tenancy/site-routes.ts';
+import { AppError, errorBody, renderError } from './errors.ts';
+import { registerHealthRoutes } from './health-routes.ts';
+import { createMetricsRegistry, instrumentRequests } from './metrics.ts';
+import { rateLimitStoreFor } from './rate-limit.ts';
+import { ErrorResponse, type App } from './types.ts';
+import { createValidatorCompiler } from './validation.ts';
+
+export interface AppDeps {
+  db: Pool;
+  state: SharedState;
+  tokens: AccessTokens;
+  /** pino logger; tests pass none and get a silent app. */
+  logger?: FastifyBaseLogger;
+  /** `TRUSTED_PROXIES`: which hops may set X-Forwarded-For. */
+  trustedProxies?: string[];
+  /** Largest accepted request body in bytes. */
+  bodyLimit?: number;
+}
+
+export const DEFAULT_BODY_LIMIT = 256 * 1024;
+
+/** Builds the whole HTTP app without listening; main.ts listens, tests use inject(). */
+export async function buildApp(deps: AppDeps): Promise<App> {
+  const app = Fastify({
+    ...(deps.logger ? { loggerInstance: deps.logger } : { logger: false }),
+    trustProxy: deps.trustedProxies ?? ['loopback'],
+    bodyLimit: deps.bodyLimit ?? DEFAULT_BODY_LIMIT,
+    genReqId: () => randomUUID(),
+    requestIdHeader: false,
+    return503OnClosing: true,
+  }).withTypeProvider<TypeBoxTypeProvider>();
+
+  app.setValidatorCompiler(createValidatorCompiler());
+  app.decorateRequest('actor', undefined);
+  app.setErrorHandler(renderError);
+  app.setNotFoundHandler((request, reply) =>
+    reply
+      .status(404)
+      .send(
+        errorBody(
+          new AppError('not_found', `No route for ${request.method} ${request.url.split('?')[0]}`),
+          request.id,
+        ),
+      ),
+  );
+  app.addHook('onSend', async (request, reply) => {
+    reply.header('x-request-id', request.id);
+  });
+  app.addSchema(ErrorResponse);
+
+  await app.register(helmet, {
+    // The API serves JSON; /docs (Swagger UI) sets its own CSP through @fastify/swagger-ui.
+    contentSecurityPolicy: false,
+    crossOriginResourcePolicy: { policy: 'same-site' },
+  });
+  await app.register(rateLimit, {
+    global: false,
+    store: rateLimitStoreFor(deps.state.rateLimits),
+    errorResponseBuilder: (_request, context) => {
+      const error = new AppError(
+        'rate_limited',
+        `Too many requests; retry in ${Math.ceil(context.ttl / 1000)} s`,
+        {
+          retryAfterSeconds: Math.ceil(context.ttl / 1000),
+        },
+      );
+      return error;
+    },
+  });
+  await app.register(swagger, {
+    openapi: {
+      openapi: '3.1.0',
+      info: {
+        title: 'Beacon API',
+        version: '0.1.0',
+        description: 'First-party, server-side tracking: ingestion, management and analytics.',
+      },
+      components: {
+        securitySchemes: { bearerAuth: { type: 'http', scheme: 'bearer', bearerFormat: 'JWT' } },
+      },
+    },
+    refResolver: {
+      buildLocalReference: (json, _baseUri, _fragment, index) => String(json.$id ?? `def-${index}`),
+    },
+  });
+  await app.register(swaggerUi, { routePrefix: '/docs', staticCSP: true });
+
+  const metrics = createMetricsRegistry({ db: deps.db });
+  instrumentRequests(app, metrics);
+
+  app.get('/api/openapi.json', { schema: { hide: true } }, async () => app.swagger());
+  registerHealthRoutes(app, { db: deps.db, state: deps.state, metrics });
+  registerAuthRoutes(app, deps);
+  registerAgencyRoutes(app, deps);
+  registerSiteRoutes(app, deps);
+
+  return app;
+}

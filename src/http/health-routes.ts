@@ -1,0 +1,53 @@
+import type { Registry } from 'prom-client';
+import { Type } from 'typebox';
+import { pingDatabase, type Pool } from '../db/pool.ts';
+import type { SharedState } from '../state/interface.ts';
+import type { App } from './types.ts';
+
+export function registerHealthRoutes(app: App, deps: { db: Pool; state: SharedState; metrics: Registry }) {
+  app.get(
+    '/health',
+    {
+      schema: {
+        tags: ['operations'],
+        summary: 'Liveness: 200 while the process runs',
+        response: { 200: Type.Object({ status: Type.Literal('ok') }) },
+      },
+    },
+    async () => ({ status: 'ok' as const }),
+  );
+
+  const Readiness = Type.Object({
+    status: Type.Union([Type.Literal('ready'), Type.Literal('unavailable')]),
+    checks: Type.Object({ database: Type.Boolean(), state: Type.Boolean() }),
+    stateBackend: Type.String(),
+  });
+  app.get(
+    '/ready',
+    {
+      schema: {
+        tags: ['operations'],
+        summary: 'Readiness: 200 when PostgreSQL and a configured Redis answer, else 503',
+        response: { 200: Readiness, 503: Readiness },
+      },
+    },
+    async (_request, reply) => {
+      const [database, state] = await Promise.all([pingDatabase(deps.db), deps.state.ping()]);
+      const ready = database && state;
+      return reply.status(ready ? 200 : 503).send({
+        status: ready ? 'ready' : 'unavailable',
+        checks: { database, state },
+        stateBackend: deps.state.backend,
+      });
+    },
+  );
+
+  app.get(
+    '/metrics',
+    { schema: { tags: ['operations'], summary: 'Prometheus metrics', produces: ['text/plain'] } },
+    async (_request, reply) => {
+      reply.header('content-type', deps.metrics.contentType);
+      return deps.metrics.metrics();
+    },
+  );
+}

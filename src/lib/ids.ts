@@ -1,0 +1,45 @@
+import { createHash, randomBytes } from 'node:crypto';
+
+const CROCKFORD = '0123456789abcdefghjkmnpqrstvwxyz';
+
+export type IdPrefix = 'agency' | 'user' | 'site' | 'evt' | 'ses' | 'cmp' | 'rt' | 'key' | 'fam';
+
+function encodeBase32(bytes: Uint8Array): string {
+  let bits = 0;
+  let value = 0;
+  let out = '';
+  for (const byte of bytes) {
+    value = (value << 8) | byte;
+    bits += 8;
+    while (bits >= 5) {
+      out += CROCKFORD[(value >>> (bits - 5)) & 31];
+      bits -= 5;
+    }
+  }
+  if (bits > 0) out += CROCKFORD[(value << (5 - bits)) & 31];
+  return out;
+}
+
+/**
+ * A prefixed, time-ordered id: 48 bits of milliseconds then 80 random bits, base32 (Crockford,
+ * lower case). Time order keeps b-tree inserts at the right edge of the index.
+ */
+export function newId(prefix: IdPrefix, now = Date.now()): string {
+  const bytes = new Uint8Array(16);
+  let time = now;
+  for (let i = 5; i >= 0; i--) {
+    bytes[i] = time % 256;
+    time = Math.floor(time / 256);
+  }
+  bytes.set(randomBytes(10), 6);
+  return `${prefix}_${encodeBase32(bytes)}`;
+}
+
+/** A random secret with a readable prefix (`bk_live_…`), 160 bits of entropy. */
+export function newSecret(prefix: string): string {
+  return `${prefix}_${encodeBase32(randomBytes(20))}`;
+}
+
+export function sha256Hex(value: string): string {
+  return createHash('sha256').update(value).digest('hex');
+}

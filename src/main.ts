@@ -1,0 +1,98 @@
+import pino from 'pino';
+import { ConfigError, loadConfig, type Config } from './config.ts';
+import { openDatabase } from './db/open.ts';
+import { ensureEventPartitions } from './db/partitions.ts';
+import { buildApp } from './http/app.ts';
+import { deriveKey, loadOrCreateSecret } from './lib/secret.ts';
+import { createSharedState } from './state/index.ts';
+import { createAccessTokens } from './tenancy/access-tokens.ts';
+import { ensureBootstrapAdmin, hasAnyUser } from './tenancy/bootstrap-admin.ts';
+
+/** SIGTERM to exit: in-flight requests finish, buffers flush, pools close, all within this bound. */
+const SHUTDOWN_DEADLINE_MS = 10_000;
+const PARTITION_CHECK_INTERVAL_MS = 60 * 60 * 1000;
+
+async function start(config: Config) {
+  const startedAt = performance.now();
+  const log = pino({ level: config.logLevel, base: { service: 'beacon' } });
+  const database = await openDatabase({
+    databaseUrl: config.databaseUrl,
+    poolSize: config.databasePoolSize,
+    dataDir: config.dataDir,
+    log: { info: (msg) => log.info(msg), warn: (msg) => log.warn(msg) },
+  });
+  const state = createSharedState({ redisUrl: config.redisUrl });
+  const secret = await loadOrCreateSecret(config.secret, config.dataDir);
+  const tokens = createAccessTokens({ key: deriveKey(secret, 'access-tokens') });
+
+  if (config.admin) {
+    const outcome = await ensureBootstrapAdmin({ db: database.pool, admin: config.admin });
+    if (outcome === 'created') log.info({ email: config.admin.email }, 'created the instance administrator');
+  } else if (!(await hasAnyUser(database.pool))) {
+    log.warn(
+      'no users yet: set BEACON_ADMIN_EMAIL and BEACON_ADMIN_PASSWORD, or run ' +
+        'npm run beacon -- admin create --email you@example.com --password <at least 10 characters>',
+    );
+  }
+
+  const partitionTimer = setInterval(() => {
+    ensureEventPartitions(database.pool).catch((error: unknown) =>
+      log.error({ err: error }, 'could not create event partitions'),
+    );
+  }, PARTITION_CHECK_INTERVAL_MS);
+  partitionTimer.unref();
+
+  const app = await buildApp({
+    db: database.pool,
+    state,
+    tokens,
+    logger: log,
+    trustedProxies: config.trustedProxies,
+  });
+  await app.listen({ port: config.port, host: config.host });
+  log.info(
+    {
+      database: database.backend,
+      state: state.backend,
+      startupMs: Math.round(performance.now() - startedAt),
+    },
+    `Beacon is listening on http://${config.host === '0.0.0.0' ? 'localhost' : config.host}:${config.port}`,
+  );
+
+  let stopping = false;
+  const shutdown = async (signal: string) => {
+    if (stopping) return;
+    stopping = true;
+    log.info({ signal }, 'shutting down');
+    const deadline = setTimeout(() => {
+      log.error('shutdown took longer than 10 s; exiting');
+      process.exit(1);
+    }, SHUTDOWN_DEADLINE_MS);
+    deadline.unref();
+    clearInterval(partitionTimer);
+    // app.close() stops accepting connections and waits for in-flight requests (and onClose hooks,
+    // where capabilities flush their buffers) before the stores below go away.
+    await app.close();
+    await state.close();
+    await database.close();
+    log.info('stopped');
+    process.exit(0);
+  };
+  process.once('SIGTERM', () => void shutdown('SIGTERM'));
+  process.once('SIGINT', () => void shutdown('SIGINT'));
+}
+
+let config: Config;
+try {
+  config = loadConfig();
+} catch (error) {
+  if (error instanceof ConfigError) {
+    console.error(`Beacon cannot start: invalid setting ${error.message}`);
+    process.exit(1);
+  }
+  throw error;
+}
+start(config).catch((error: unknown) => {
+  console.error('Beacon failed to start:', error);
+  process.exit(1);
+});

@@ -1,0 +1,39 @@
+/**
+ * Shared state that several Beacon instances must agree on. With REDIS_URL it lives in Redis;
+ * without it, in-process implementations stand in (one instance only).
+ */
+export interface Cache {
+  get(key: string): Promise<string | undefined>;
+  set(key: string, value: string, ttlMs: number): Promise<void>;
+  delete(key: string): Promise<void>;
+}
+
+export interface RateLimitHit {
+  /** Hits in the current window, this one included. */
+  count: number;
+  /** Milliseconds until the window resets. */
+  resetInMs: number;
+}
+
+/** Fixed-window counters for rate limits and lockouts. */
+export interface RateLimitStore {
+  hit(key: string, windowMs: number): Promise<RateLimitHit>;
+  reset(key: string): Promise<void>;
+}
+
+export type Unsubscribe = () => Promise<void>;
+
+export interface PubSub {
+  publish(channel: string, message: string): Promise<void>;
+  subscribe(channel: string, onMessage: (message: string) => void): Promise<Unsubscribe>;
+}
+
+export interface SharedState {
+  /** `redis` or `in-process`: printed at start and by the test suite. */
+  backend: 'redis' | 'in-process';
+  cache: Cache;
+  rateLimits: RateLimitStore;
+  pubsub: PubSub;
+  ping(): Promise<boolean>;
+  close(): Promise<void>;
+}

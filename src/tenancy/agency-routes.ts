@@ -1,0 +1,43 @@
+import { Type } from 'typebox';
+import type { Pool } from '../db/pool.ts';
+import { AppError } from '../http/errors.ts';
+import { actorOf, requireActor } from '../http/auth.ts';
+import { errorResponses, type App } from '../http/types.ts';
+import type { AccessTokens } from './access-tokens.ts';
+import { Agency, User } from './agency-record.ts';
+import { createAgency } from './create-agency.ts';
+
+export const CreateAgencyBody = Type.Object({
+  name: Type.String({ minLength: 1, maxLength: 200, examples: ['Northwind Digital'] }),
+  owner: Type.Object({
+    email: Type.String({ format: 'email', maxLength: 254 }),
+    password: Type.String({ minLength: 10, maxLength: 1024 }),
+    name: Type.Optional(Type.String({ maxLength: 200 })),
+  }),
+});
+
+export function registerAgencyRoutes(app: App, deps: { db: Pool; tokens: AccessTokens }) {
+  app.post(
+    '/api/agencies',
+    {
+      onRequest: requireActor(deps.tokens),
+      schema: {
+        tags: ['agencies'],
+        summary: 'Create an agency with its first owner (instance administrator only)',
+        security: [{ bearerAuth: [] }],
+        body: CreateAgencyBody,
+        response: {
+          201: Type.Object({ ...Agency.properties, owner: User }),
+          ...errorResponses(400, 401, 403, 409),
+        },
+      },
+    },
+    async (request, reply) => {
+      if (!actorOf(request).isInstanceAdmin) {
+        throw new AppError('forbidden', 'Only the instance administrator may create agencies');
+      }
+      const { agency, owner } = await createAgency({ db: deps.db, input: request.body });
+      return reply.status(201).send({ ...agency, owner });
+    },
+  );
+}

@@ -1,0 +1,99 @@
+import type { FastifyRequest } from 'fastify';
+import { Type } from 'typebox';
+import type { Pool } from '../db/pool.ts';
+import { actorOf, requireActor } from '../http/auth.ts';
+import { errorResponses, type App } from '../http/types.ts';
+import type { AccessTokens } from './access-tokens.ts';
+import { User } from './agency-record.ts';
+import { login, refreshSession } from './login.ts';
+import { revokeRefreshToken, type ClientMeta } from './refresh-tokens.ts';
+
+export const LoginBody = Type.Object({
+  email: Type.String({ minLength: 3, maxLength: 254, examples: ['owner@agency.example'] }),
+  password: Type.String({ minLength: 1, maxLength: 1024 }),
+});
+
+export const SessionResponse = Type.Object({
+  accessToken: Type.String({ description: 'JWT, valid for 15 minutes; send as Authorization: Bearer' }),
+  refreshToken: Type.String({ description: 'Single-use; exchange at /api/auth/refresh for a new pair' }),
+  user: User,
+});
+
+const RefreshBody = Type.Object({ refreshToken: Type.String({ minLength: 1, maxLength: 200 }) });
+
+/** Login attempts per client IP, as the seed architecture sets: 100 per 15 minutes. */
+const LOGIN_RATE_LIMIT = { max: 100, timeWindow: 15 * 60 * 1000 };
+
+function metaOf(request: FastifyRequest): ClientMeta {
+  return { ip: request.ip, userAgent: request.headers['user-agent'] };
+}
+
+export function registerAuthRoutes(app: App, deps: { db: Pool; tokens: AccessTokens }) {
+  app.post(
+    '/api/auth/login',
+    {
+      config: { rateLimit: LOGIN_RATE_LIMIT },
+      schema: {
+        tags: ['auth'],
+        summary: 'Exchange email and password for an access token and a refresh token',
+        body: LoginBody,
+        response: { 200: SessionResponse, ...errorResponses(400, 401, 429) },
+      },
+    },
+    async (request) =>
+      login({ db: deps.db, tokens: deps.tokens, input: request.body, meta: metaOf(request) }),
+  );
+
+  app.post(
+    '/api/auth/refresh',
+    {
+      config: { rateLimit: LOGIN_RATE_LIMIT },
+      schema: {
+        tags: ['auth'],
+        summary: 'Rotate a refresh token: returns a new pair; reusing a spent token revokes the session',
+        body: RefreshBody,
+        response: { 200: SessionResponse, ...errorResponses(400, 401, 429) },
+      },
+    },
+    async (request) =>
+      refreshSession({ db: deps.db, tokens: deps.tokens, input: request.body, meta: metaOf(request) }),
+  );
+
+  app.post(
+    '/api/auth/logout',
+    {
+      schema: {
+        tags: ['auth'],
+        summary: 'Revoke the session the refresh token belongs to',
+        body: RefreshBody,
+        response: { 204: Type.Null(), ...errorResponses(400) },
+      },
+    },
+    async (request, reply) => {
+      await revokeRefreshToken(deps.db, request.body.refreshToken);
+      return reply.status(204).send(null);
+    },
+  );
+
+  app.get(
+    '/api/auth/me',
+    {
+      onRequest: requireActor(deps.tokens),
+      schema: {
+        tags: ['auth'],
+        summary: 'The authenticated user',
+        security: [{ bearerAuth: [] }],
+        response: {
+          200: Type.Object({
+            userId: Type.String(),
+            agencyId: Type.String(),
+            role: Type.String(),
+            isInstanceAdmin: Type.Boolean(),
+          }),
+          ...errorResponses(401),
+        },
+      },
+    },
+    async (request) => actorOf(request),
+  );
+}

@@ -1,0 +1,56 @@
+import { Type, type Static } from 'typebox';
+
+export const Site = Type.Object({
+  id: Type.String({ examples: ['site_01hv4x2m3k9q8r7s6t5v4w3x2y'] }),
+  name: Type.String(),
+  domain: Type.String({ examples: ['www.example.com'] }),
+  siteKey: Type.String({ description: 'Public key for the tracker snippet (data-site)' }),
+  writeKeyPrefix: Type.String({ description: 'First characters of the secret write key, to recognise it' }),
+  allowedDomains: Type.Array(Type.String()),
+  timezone: Type.String(),
+  botPolicy: Type.Union([Type.Literal('flag'), Type.Literal('drop')]),
+  retentionDays: Type.Integer(),
+  cookieless: Type.Boolean(),
+  respectDnt: Type.Boolean(),
+  trackerAlias: Type.Union([Type.String(), Type.Null()]),
+  createdAt: Type.String({ format: 'date-time' }),
+});
+export type Site = Static<typeof Site>;
+
+export interface SiteRow {
+  id: string;
+  agency_id: string;
+  name: string;
+  domain: string;
+  site_key: string;
+  write_key_prefix: string;
+  allowed_domains: string[];
+  timezone: string;
+  bot_policy: 'flag' | 'drop';
+  retention_days: number;
+  cookieless: boolean;
+  respect_dnt: boolean;
+  tracker_alias: string | null;
+  created_at: Date;
+}
+
+export const SITE_COLUMNS = `id, agency_id, name, domain, site_key, write_key_prefix, allowed_domains, timezone,
+  bot_policy, retention_days, cookieless, respect_dnt, tracker_alias, created_at`;
+
+export function toSite(row: SiteRow): Site {
+  return {
+    id: row.id,
+    name: row.name,
+    domain: row.domain,
+    siteKey: row.site_key,
+    writeKeyPrefix: row.write_key_prefix,
+    allowedDomains: row.allowed_domains,
+    timezone: row.timezone,
+    botPolicy: row.bot_policy,
+    retentionDays: row.retention_days,
+    cookieless: row.cookieless,
+    respectDnt: row.respect_dnt,
+    trackerAlias: row.tracker_alias,
+    createdAt: row.created_at.toISOString(),
+  };
+}

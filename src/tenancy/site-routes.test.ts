@@ -1,0 +1,159 @@
+import { describe, expect, it } from 'vitest';
+import { addUser, createTenant, uniqueEmail, useTestApp } from '../../test/helpers.ts';
+
+const context = useTestApp();
+
+async function createSite(auth: { authorization: string }, payload: unknown) {
+  return context.app.inject({ method: 'POST', url: '/api/sites', headers: auth, payload: payload as object });
+}
+
+describe('POST /api/sites', () => {
+  it('creates a site in the caller agency with a public site key and a secret write key', async () => {
+    const tenant = await createTenant(context);
+    const response = await createSite(tenant.auth, { name: 'Acme', domain: 'https://WWW.Acme.example/home' });
+    expect(response.statusCode, response.body).toBe(201);
+    const site = response.json();
+    expect(site).toMatchObject({
+      id: expect.stringMatching(/^site_/),
+      name: 'Acme',
+      domain: 'www.acme.example',
+      siteKey: expect.stringMatching(/^pk_/),
+      writeKey: expect.stringMatching(/^wk_/),
+      botPolicy: 'flag',
+      allowedDomains: [],
+    });
+    expect(site.writeKeyPrefix).toBe(site.writeKey.slice(0, 8));
+    const { rows } = await context.db.query('SELECT agency_id, write_key_hash FROM sites WHERE id = $1', [
+      site.id,
+    ]);
+    expect(rows[0].agency_id).toBe(tenant.agencyId);
+    expect(rows[0].write_key_hash).not.toContain(site.writeKey);
+  });
+
+  it.each([
+    [{ domain: 'acme.example' }, 'name'],
+    [{ name: 'Acme' }, 'domain'],
+    [{ name: '', domain: 'acme.example' }, 'name'],
+    [{ name: 'Acme', domain: 'not a domain' }, 'domain'],
+    [{ name: 42, domain: 'acme.example' }, 'name'],
+    [{ name: 'Acme', domain: ['acme.example'] }, 'domain'],
+  ])('rejects %j naming %s', async (payload, field) => {
+    const tenant = await createTenant(context);
+    const response = await createSite(tenant.auth, payload);
+    expect(response.statusCode, response.body).toBe(400);
+    expect(response.json().error).toMatchObject({ code: 'validation_failed', field });
+  });
+
+  it('ignores an agencyId in the body: the tenant comes from the token', async () => {
+    const mine = await createTenant(context);
+    const theirs = await createTenant(context);
+    const response = await createSite(mine.auth, {
+      name: 'Sneaky',
+      domain: 'sneaky.example',
+      agencyId: theirs.agencyId,
+    });
+    expect(response.statusCode).toBe(201);
+    const { rows } = await context.db.query('SELECT agency_id FROM sites WHERE id = $1', [
+      response.json().id,
+    ]);
+    expect(rows[0].agency_id).toBe(mine.agencyId);
+  });
+
+  it('forbids a viewer from creating sites', async () => {
+    const tenant = await createTenant(context);
+    const viewer = await addUser(context, tenant.agencyId, 'viewer');
+    const response = await createSite(viewer.auth, { name: 'Nope', domain: 'nope.example' });
+    expect(response.statusCode).toBe(403);
+    expect(response.json().error.code).toBe('forbidden');
+  });
+});
+
+describe('GET /api/sites and /api/sites/:siteId', () => {
+  it('lists and reads only the caller agency sites; another agency site is 404', async () => {
+    const alice = await createTenant(context);
+    const bob = await createTenant(context);
+    const aliceSite = (await createSite(alice.auth, { name: 'A', domain: 'a.example' })).json();
+    const bobSite = (await createSite(bob.auth, { name: 'B', domain: 'b.example' })).json();
+
+    const list = await context.app.inject({ method: 'GET', url: '/api/sites', headers: alice.auth });
+    expect(list.json().sites.map((site: { id: string }) => site.id)).toEqual([aliceSite.id]);
+    expect(list.json().sites[0]).not.toHaveProperty('writeKey');
+
+    const own = await context.app.inject({
+      method: 'GET',
+      url: `/api/sites/${aliceSite.id}`,
+      headers: alice.auth,
+    });
+    expect(own.statusCode).toBe(200);
+    expect(own.json()).toMatchObject({ id: aliceSite.id, siteKey: aliceSite.siteKey });
+
+    const foreign = await context.app.inject({
+      method: 'GET',
+      url: `/api/sites/${bobSite.id}`,
+      headers: alice.auth,
+    });
+    const missing = await context.app.inject({
+      method: 'GET',
+      url: '/api/sites/site_doesnotexist',
+      headers: alice.auth,
+    });
+    expect(foreign.statusCode).toBe(404);
+    expect(foreign.json().error.message).toBe(missing.json().error.message);
+  });
+
+  it('lets a viewer read the agency sites', async () => {
+    const tenant = await createTenant(context);
+    await createSite(tenant.auth, { name: 'A', domain: 'a.example' });
+    const viewer = await addUser(context, tenant.agencyId, 'viewer');
+    const list = await context.app.inject({ method: 'GET', url: '/api/sites', headers: viewer.auth });
+    expect(list.json().sites).toHaveLength(1);
+  });
+});
+
+describe('POST /api/agencies', () => {
+  it('lets the instance administrator create an agency whose owner can log in', async () => {
+    const admin = await createTenant(context, { instanceAdmin: true });
+    const email = uniqueEmail('second');
+    const response = await context.app.inject({
+      method: 'POST',
+      url: '/api/agencies',
+      headers: admin.auth,
+      payload: { name: 'Second agency', owner: { email, password: 'another long password' } },
+    });
+    expect(response.statusCode, response.body).toBe(201);
+    expect(response.json()).toMatchObject({
+      id: expect.stringMatching(/^agency_/),
+      name: 'Second agency',
+      owner: { email, role: 'owner', isInstanceAdmin: false },
+    });
+    const login = await context.app.inject({
+      method: 'POST',
+      url: '/api/auth/login',
+      payload: { email, password: 'another long password' },
+    });
+    expect(login.json().user.agencyId).toBe(response.json().id);
+  });
+
+  it('forbids an agency owner who is not the instance administrator', async () => {
+    const owner = await createTenant(context);
+    const response = await context.app.inject({
+      method: 'POST',
+      url: '/api/agencies',
+      headers: owner.auth,
+      payload: { name: 'X', owner: { email: uniqueEmail(), password: 'another long password' } },
+    });
+    expect(response.statusCode).toBe(403);
+  });
+
+  it('answers 409 naming owner.email when the email is taken', async () => {
+    const admin = await createTenant(context, { instanceAdmin: true });
+    const response = await context.app.inject({
+      method: 'POST',
+      url: '/api/agencies',
+      headers: admin.auth,
+      payload: { name: 'Dup', owner: { email: admin.email, password: 'another long password' } },
+    });
+    expect(response.statusCode).toBe(409);
+    expect(response.json().error).toMatchObject({ code: 'conflict', field: 'owner.email' });
+  });
+});
