@@ -1,0 +1,137 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { once } from 'node:events';
+import fs from 'node:fs/promises';
+import { createServer } from 'node:net';
+import os from 'node:os';
+import path from 'node:path';
+import { afterAll, describe, expect, inject, it } from 'vitest';
+import { uniqueEmail } from './helpers.ts';
+
+/**
+ * Beacon as a user runs it: `npm start`'s entry point in a child process, talked to over HTTP.
+ * Covers the bootstrap owner, login, site creation, SIGTERM within 10 s, restarts and SIGKILL.
+ */
+const root = path.resolve(import.meta.dirname, '..');
+const children = new Set<ChildProcess>();
+afterAll(() => {
+  for (const child of children) child.kill('SIGKILL');
+});
+
+async function freePort(): Promise<number> {
+  const server = createServer().listen(0, '127.0.0.1');
+  await once(server, 'listening');
+  const address = server.address() as { port: number };
+  server.close();
+  return address.port;
+}
+
+interface Running {
+  child: ChildProcess;
+  base: string;
+  output: () => string;
+}
+
+async function startBeacon(env: Record<string, string>): Promise<Running> {
+  const port = await freePort();
+  const child = spawn(process.execPath, ['--import', 'tsx', 'src/main.ts'], {
+    cwd: root,
+    env: { PATH: process.env.PATH ?? '', HOME: os.tmpdir(), PORT: String(port), HOST: '127.0.0.1', ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  children.add(child);
+  let output = '';
+  child.stdout!.on('data', (chunk: Buffer) => (output += chunk.toString()));
+  child.stderr!.on('data', (chunk: Buffer) => (output += chunk.toString()));
+  const base = `http://127.0.0.1:${port}`;
+  const deadline = Date.now() + 60_000;
+  while (Date.now() < deadline) {
+    if (child.exitCode !== null) throw new Error(`Beacon exited early:\n${output}`);
+    const healthy = await fetch(`${base}/health`).then(
+      (response) => response.ok,
+      () => false,
+    );
+    if (healthy) return { child, base, output: () => output };
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+  throw new Error(`Beacon did not become healthy:\n${output}`);
+}
+
+async function stopBeacon(running: Running, signal: NodeJS.Signals = 'SIGTERM') {
+  const started = Date.now();
+  const exit = once(running.child, 'exit') as Promise<[number | null, string | null]>;
+  running.child.kill(signal);
+  const [code] = await exit;
+  children.delete(running.child);
+  return { code, ms: Date.now() - started };
+}
+
+async function post(base: string, url: string, body: unknown, token?: string) {
+  const response = await fetch(base + url, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', ...(token ? { authorization: `Bearer ${token}` } : {}) },
+    body: JSON.stringify(body),
+  });
+  return { status: response.status, body: (await response.json()) as Record<string, unknown> };
+}
+
+async function scenario(env: Record<string, string>) {
+  const email = uniqueEmail('admin');
+  const password = 'bootstrap password';
+  const settings = { ...env, BEACON_ADMIN_EMAIL: email, BEACON_ADMIN_PASSWORD: password };
+
+  const first = await startBeacon(settings);
+  const login = await post(first.base, '/api/auth/login', { email, password });
+  expect(login.status, JSON.stringify(login.body)).toBe(200);
+  const site = await post(first.base, '/api/sites', { name: 'Kept', domain: 'kept.example' }, login.body.accessToken as string);
+  expect(site.status).toBe(201);
+  const stopped = await stopBeacon(first);
+  expect(stopped.code, first.output()).toBe(0);
+  expect(stopped.ms).toBeLessThan(10_000);
+  expect(first.output()).toContain('"msg":"stopped"');
+
+  // The bootstrap is idempotent and the data is still there after a restart.
+  const second = await startBeacon(settings);
+  const again = await post(second.base, '/api/auth/login', { email, password });
+  expect(again.status).toBe(200);
+  const sites = await fetch(`${second.base}/api/sites`, {
+    headers: { authorization: `Bearer ${again.body.accessToken as string}` },
+  }).then((response) => response.json() as Promise<{ sites: Array<{ id: string }> }>);
+  expect(sites.sites.map((s) => s.id)).toEqual([site.body.id]);
+  return second;
+}
+
+describe('beacon process', () => {
+  it('on PostgreSQL from DATABASE_URL: bootstrap, login, site, SIGTERM < 10 s, data kept across restart', async () => {
+    const dataDir = await fs.mkdtemp(path.join(os.tmpdir(), 'beacon-proc-'));
+    const running = await scenario({ DATABASE_URL: inject('databaseUrl'), BEACON_DATA_DIR: dataDir });
+    expect((await stopBeacon(running)).code).toBe(0);
+    await fs.rm(dataDir, { recursive: true, force: true });
+  });
+
+  it('embedded default: the same, then survives SIGKILL of Beacon and starts again on its data', async () => {
+    const dataDir = await fs.mkdtemp(path.join(os.tmpdir(), 'beacon-embedded-'));
+    if (process.getuid?.() === 0) await fs.chmod(dataDir, 0o755);
+    const running = await scenario({ BEACON_DATA_DIR: dataDir });
+    expect((await stopBeacon(running, 'SIGKILL')).code).toBe(null);
+    // The killed Beacon left its PostgreSQL running; the next start must take the cluster over.
+    const revived = await startBeacon({ BEACON_DATA_DIR: dataDir });
+    const ready = await fetch(`${revived.base}/ready`).then((response) => response.json());
+    expect(ready).toMatchObject({ status: 'ready', checks: { database: true } });
+    expect(revived.output()).toContain('still running');
+    expect((await stopBeacon(revived)).code).toBe(0);
+    await fs.rm(dataDir, { recursive: true, force: true });
+  }, 120_000);
+
+  it('refuses to start on a bad setting, naming it', async () => {
+    const child = spawn(process.execPath, ['--import', 'tsx', 'src/main.ts'], {
+      cwd: root,
+      env: { PATH: process.env.PATH ?? '', PORT: 'eighty' },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let stderr = '';
+    child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+    const [code] = (await once(child, 'exit')) as [number];
+    expect(code).toBe(1);
+    expect(stderr).toContain('invalid setting PORT');
+  });
+});
