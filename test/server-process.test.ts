@@ -82,7 +82,12 @@ async function scenario(env: Record<string, string>) {
   const first = await startBeacon(settings);
   const login = await post(first.base, '/api/auth/login', { email, password });
   expect(login.status, JSON.stringify(login.body)).toBe(200);
-  const site = await post(first.base, '/api/sites', { name: 'Kept', domain: 'kept.example' }, login.body.accessToken as string);
+  const site = await post(
+    first.base,
+    '/api/sites',
+    { name: 'Kept', domain: 'kept.example' },
+    login.body.accessToken as string,
+  );
   expect(site.status).toBe(201);
   const stopped = await stopBeacon(first);
   expect(stopped.code, first.output()).toBe(0);

@@ -84,7 +84,10 @@ describe('events table', () => {
       `INSERT INTO events (id, site_id, type, received_at, occurred_at) VALUES ($1, 'site_schema_test', 'pageview', $2, $2)`,
       [id, receivedAt],
     );
-    const { rows } = await pool.query(`SELECT tableoid::regclass::text AS partition FROM events WHERE id = $1`, [id]);
+    const { rows } = await pool.query(
+      `SELECT tableoid::regclass::text AS partition FROM events WHERE id = $1`,
+      [id],
+    );
     expect(rows[0].partition).toBe(`events_${utcDay(0)}`);
     await pool.query(`DELETE FROM events WHERE id = $1`, [id]);
   });
