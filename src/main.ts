@@ -3,6 +3,7 @@ import { ConfigError, loadConfig, type Config } from './config.ts';
 import { openDatabase } from './db/open.ts';
 import { ensureEventPartitions } from './db/partitions.ts';
 import { buildApp } from './http/app.ts';
+import { createIngestion } from './ingest/index.ts';
 import { deriveKey, loadOrCreateSecret } from './lib/secret.ts';
 import { createSharedState } from './state/index.ts';
 import { createAccessTokens } from './tenancy/access-tokens.ts';
@@ -35,10 +36,14 @@ async function start(config: Config) {
     );
   }
 
+  const ingestion = createIngestion({ db: database.pool, log });
   const partitionTimer = setInterval(() => {
     ensureEventPartitions(database.pool).catch((error: unknown) =>
       log.error({ err: error }, 'could not create event partitions'),
     );
+    ingestion.visitorIds
+      .pruneSalts()
+      .catch((error: unknown) => log.error({ err: error }, 'could not prune salts'));
   }, PARTITION_CHECK_INTERVAL_MS);
   partitionTimer.unref();
 
@@ -46,6 +51,7 @@ async function start(config: Config) {
     db: database.pool,
     state,
     tokens,
+    ingestion,
     logger: log,
     trustedProxies: config.trustedProxies,
   });
@@ -73,6 +79,7 @@ async function start(config: Config) {
     // app.close() stops accepting connections and waits for in-flight requests (and onClose hooks,
     // where capabilities flush their buffers) before the stores below go away.
     await app.close();
+    await ingestion.writer.close();
     await state.close();
     await database.close();
     log.info('stopped');

@@ -2,13 +2,13 @@ import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, inject } from 'vitest';
 import { createPool, type Pool } from '../src/db/pool.ts';
 import { buildApp } from '../src/http/app.ts';
+import { createIngestion, type Ingestion } from '../src/ingest/index.ts';
 import type { App } from '../src/http/types.ts';
 import { newId } from '../src/lib/ids.ts';
 import type { SharedState } from '../src/state/interface.ts';
 import { createMemoryState } from '../src/state/memory.ts';
 import { createRedisState } from '../src/state/redis.ts';
 import { createAccessTokens, type AccessTokens } from '../src/tenancy/access-tokens.ts';
-import { createAgency } from '../src/tenancy/create-agency.ts';
 import { hashPassword } from '../src/tenancy/passwords.ts';
 import type { Role } from '../src/tenancy/roles.ts';
 
@@ -33,6 +33,7 @@ export interface TestContext {
   state: SharedState;
   tokens: AccessTokens;
   key: Buffer;
+  ingestion: Ingestion;
 }
 
 /**
@@ -47,11 +48,18 @@ export function useTestApp(): TestContext {
     context.state = backends[backends.length - 1]!.create();
     context.key = randomBytes(32);
     context.tokens = createAccessTokens({ key: context.key });
-    context.app = await buildApp({ db: context.db, state: context.state, tokens: context.tokens });
+    context.ingestion = createIngestion({ db: context.db });
+    context.app = await buildApp({
+      db: context.db,
+      state: context.state,
+      tokens: context.tokens,
+      ingestion: context.ingestion,
+    });
     await context.app.ready();
   });
   afterAll(async () => {
     await context.app?.close();
+    await context.ingestion?.writer.close();
     await context.state?.close();
     await context.db?.end();
   });
@@ -70,36 +78,47 @@ export function uniqueEmail(label = 'user'): string {
   return `${label}-${randomBytes(6).toString('hex')}@test.example`;
 }
 
-/** A fresh agency with an owner, logged in through the real login route. */
+let testPasswordHash: Promise<string> | undefined;
+/** One scrypt hash of TEST_PASSWORD per test file: hashing costs ~0.3 s, and tenants are made per test. */
+function hashedTestPassword(): Promise<string> {
+  testPasswordHash ??= hashPassword(TEST_PASSWORD);
+  return testPasswordHash;
+}
+
+/**
+ * A fresh agency with an owner (password TEST_PASSWORD) and an access token signed by the app's key.
+ * Login itself is tested through its route; fixtures skip it to keep each test fast.
+ */
 export async function createTenant(
   context: TestContext,
   options: { instanceAdmin?: boolean } = {},
 ): Promise<TestTenant> {
+  const agencyId = newId('agency');
   const email = uniqueEmail('owner');
-  const { agency, owner } = await createAgency({
-    db: context.db,
-    input: { name: `Agency ${email}`, owner: { email, password: TEST_PASSWORD } },
-    ownerIsInstanceAdmin: options.instanceAdmin ?? false,
-  });
-  const accessToken = await loginAs(context, email);
-  return {
-    agencyId: agency.id,
-    userId: owner.id,
-    email,
-    accessToken,
-    auth: { authorization: `Bearer ${accessToken}` },
-  };
+  await context.db.query('INSERT INTO agencies (id, name) VALUES ($1, $2)', [agencyId, `Agency ${email}`]);
+  const tenant = await insertUser(context, agencyId, 'owner', email, options.instanceAdmin ?? false);
+  return tenant;
 }
 
-/** Adds a user with the given role to an existing agency and logs them in. */
+/** Adds a user with the given role to an existing agency. */
 export async function addUser(context: TestContext, agencyId: string, role: Role): Promise<TestTenant> {
-  const email = uniqueEmail(role);
+  return insertUser(context, agencyId, role, uniqueEmail(role), false);
+}
+
+async function insertUser(
+  context: TestContext,
+  agencyId: string,
+  role: Role,
+  email: string,
+  isInstanceAdmin: boolean,
+): Promise<TestTenant> {
   const userId = newId('user');
   await context.db.query(
-    `INSERT INTO dashboard_users (id, agency_id, email, password_hash, role) VALUES ($1, $2, $3, $4, $5)`,
-    [userId, agencyId, email, await hashPassword(TEST_PASSWORD), role],
+    `INSERT INTO dashboard_users (id, agency_id, email, password_hash, role, is_instance_admin)
+     VALUES ($1, $2, $3, $4, $5, $6)`,
+    [userId, agencyId, email, await hashedTestPassword(), role, isInstanceAdmin],
   );
-  const accessToken = await loginAs(context, email);
+  const accessToken = context.tokens.sign({ userId, agencyId, role, isInstanceAdmin });
   return { agencyId, userId, email, accessToken, auth: { authorization: `Bearer ${accessToken}` } };
 }
 

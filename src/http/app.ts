@@ -6,6 +6,10 @@ import swaggerUi from '@fastify/swagger-ui';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import Fastify, { type FastifyBaseLogger } from 'fastify';
 import type { Pool } from '../db/pool.ts';
+import { registerEventRoutes } from '../ingest/event-routes.ts';
+import type { Ingestion } from '../ingest/index.ts';
+import { registerTrackRoutes } from '../ingest/track-routes.ts';
+import { registerTrackerRoutes } from '../ingest/tracker-routes.ts';
 import type { SharedState } from '../state/interface.ts';
 import type { AccessTokens } from '../tenancy/access-tokens.ts';
 import { registerAgencyRoutes } from '../tenancy/agency-routes.ts';
@@ -22,6 +26,7 @@ export interface AppDeps {
   db: Pool;
   state: SharedState;
   tokens: AccessTokens;
+  ingestion: Ingestion;
   /** pino logger; tests pass none and get a silent app. */
   logger?: FastifyBaseLogger;
   /** `TRUSTED_PROXIES`: which hops may set X-Forwarded-For. */
@@ -106,6 +111,9 @@ export async function buildApp(deps: AppDeps): Promise<App> {
   registerAuthRoutes(app, deps);
   registerAgencyRoutes(app, deps);
   registerSiteRoutes(app, deps);
+  registerTrackRoutes(app, deps.ingestion);
+  await registerTrackerRoutes(app, deps);
+  registerEventRoutes(app, deps);
 
   return app;
 }

@@ -1,0 +1,163 @@
+import { afterAll, describe, expect, inject, it } from 'vitest';
+import { AppError } from '../http/errors.ts';
+import { createPool } from '../db/pool.ts';
+import { newId } from '../lib/ids.ts';
+import type { EventRow } from './event-row.ts';
+import { createEventWriter } from './event-writer.ts';
+
+const db = createPool({ connectionString: inject('databaseUrl'), max: 6 });
+afterAll(() => db.end());
+
+function row(siteId: string, overrides: Partial<EventRow> = {}): EventRow {
+  const now = new Date();
+  return {
+    id: newId('evt'),
+    site_id: siteId,
+    event_id: null,
+    type: 'pageview',
+    name: null,
+    received_at: now,
+    client_ts: null,
+    occurred_at: now,
+    visitor_id: null,
+    session_id: null,
+    user_id: null,
+    url: null,
+    hostname: null,
+    path: '/',
+    title: null,
+    referrer: null,
+    referrer_host: null,
+    referrer_type: null,
+    utm_source: null,
+    utm_medium: null,
+    utm_campaign: null,
+    utm_term: null,
+    utm_content: null,
+    gclid: null,
+    gbraid: null,
+    wbraid: null,
+    fbclid: null,
+    msclkid: null,
+    ttclid: null,
+    li_fat_id: null,
+    fbp: null,
+    fbc: null,
+    screen_width: null,
+    screen_height: null,
+    viewport_width: null,
+    viewport_height: null,
+    language: null,
+    timezone: null,
+    user_agent: null,
+    browser_name: null,
+    browser_version: null,
+    os_name: null,
+    os_version: null,
+    device_type: null,
+    device_vendor: null,
+    device_model: null,
+    is_bot: false,
+    ip: null,
+    country: null,
+    region: null,
+    city: null,
+    asn: null,
+    as_name: null,
+    visitor_class: null,
+    company_domain: null,
+    company_name: null,
+    is_vpn: null,
+    is_hosting: null,
+    enrichment_status: 'skipped',
+    consent_analytics: null,
+    consent_ads: null,
+    props: { plan: 'pro', quote: `it's "quoted" \\ {braced}` },
+    value: 12.5,
+    currency: 'EUR',
+    user_hashes: null,
+    ...overrides,
+  };
+}
+
+async function count(siteId: string): Promise<number> {
+  const { rows } = await db.query('SELECT count(*)::int AS n FROM events WHERE site_id = $1', [siteId]);
+  return rows[0].n;
+}
+
+describe('event writer (group commit)', () => {
+  it('commits many concurrent requests in few transactions and resolves each after commit', async () => {
+    const writer = createEventWriter({ db });
+    const siteId = newId('site');
+    const requests = Array.from({ length: 200 }, (_, index) =>
+      writer.write([row(siteId, { path: `/p${index}` })]),
+    );
+    const outcomes = (await Promise.all(requests)).flat();
+    expect(outcomes.every((outcome) => outcome.status === 'accepted')).toBe(true);
+    expect(await count(siteId)).toBe(200);
+    const stats = writer.stats();
+    expect(stats.rowsWritten).toBe(200);
+    expect(stats.batches).toBeLessThan(200);
+    await writer.close();
+  });
+
+  it('stores JSON and numeric values exactly', async () => {
+    const writer = createEventWriter({ db });
+    const siteId = newId('site');
+    const [outcome] = await writer.write([row(siteId)]);
+    const { rows } = await db.query('SELECT props, value, currency FROM events WHERE id = $1', [
+      (outcome as { id: string }).id,
+    ]);
+    expect(rows[0]).toEqual({
+      props: { plan: 'pro', quote: `it's "quoted" \\ {braced}` },
+      value: 12.5,
+      currency: 'EUR',
+    });
+    await writer.close();
+  });
+
+  it('answers 503 with Retry-After when the database cannot be reached, and stores nothing half', async () => {
+    const unreachable = createPool({ connectionString: 'postgres://nobody:x@127.0.0.1:1/none', max: 1 });
+    const writer = createEventWriter({ db: unreachable });
+    const error = await writer.write([row(newId('site'))]).catch((caught: unknown) => caught);
+    expect(error).toBeInstanceOf(AppError);
+    expect(error).toMatchObject({ code: 'service_unavailable', statusCode: 503, retryAfterSeconds: 5 });
+    await writer.close();
+    await unreachable.end();
+  });
+
+  it('refuses writes beyond its buffer with 503 instead of growing without bound', async () => {
+    const writer = createEventWriter({ db, maxBufferedRows: 10 });
+    const siteId = newId('site');
+    const accepted = writer.write(Array.from({ length: 8 }, () => row(siteId)));
+    const refused = await writer
+      .write(Array.from({ length: 5 }, () => row(siteId)))
+      .catch((caught: unknown) => caught);
+    expect(refused).toMatchObject({ code: 'service_unavailable', retryAfterSeconds: 1 });
+    expect(await accepted).toHaveLength(8);
+    expect(writer.stats().rejectedFull).toBe(1);
+    await writer.close();
+  });
+
+  it('fails only the request with bad data, not the others in its batch', async () => {
+    const writer = createEventWriter({ db, lanes: 1 });
+    const siteId = newId('site');
+    const good = writer.write([row(siteId)]);
+    const bad = writer.write([row(siteId, { currency: 'x'.repeat(10), value: 1e20 })]);
+    const [goodResult, badResult] = await Promise.allSettled([good, bad]);
+    expect(goodResult.status).toBe('fulfilled');
+    expect(badResult).toMatchObject({ status: 'rejected', reason: { code: 'bad_request' } });
+    expect(await count(siteId)).toBe(1);
+    await writer.close();
+  });
+
+  it('flushes what it holds on close and then refuses new writes', async () => {
+    const writer = createEventWriter({ db });
+    const siteId = newId('site');
+    const pending = writer.write(Array.from({ length: 50 }, () => row(siteId)));
+    await writer.close();
+    expect(await pending).toHaveLength(50);
+    expect(await count(siteId)).toBe(50);
+    await expect(writer.write([row(siteId)])).rejects.toMatchObject({ code: 'service_unavailable' });
+  });
+});

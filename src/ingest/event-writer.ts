@@ -1,0 +1,385 @@
+import type { Pool, PoolClient } from '../db/pool.ts';
+import { ensureEventPartitions } from '../db/partitions.ts';
+import { AppError } from '../http/errors.ts';
+import { newId } from '../lib/ids.ts';
+import { EVENT_COLUMN_TYPES, EVENT_COLUMNS, type EventRow } from './event-row.ts';
+import { assignSessions, sessionKey, type SessionDelta, type SessionState } from './sessions.ts';
+
+export type WriteOutcome = { status: 'accepted'; id: string } | { status: 'duplicate'; id: string | null };
+
+export interface EventWriterOptions {
+  db: Pool;
+  /** Flush lanes. A visitor always maps to one lane, so its events are sessionised in order. */
+  lanes?: number;
+  /** Rows per transaction at most. */
+  maxBatchRows?: number;
+  /** Rows waiting in memory at most; beyond this, writes are refused with 503 (backpressure). */
+  maxBufferedRows?: number;
+  log?: { error(object: object, message: string): void };
+}
+
+export interface EventWriterStats {
+  buffered: number;
+  batches: number;
+  rowsWritten: number;
+  duplicates: number;
+  failedBatches: number;
+  rejectedFull: number;
+}
+
+export interface EventWriter {
+  /** Resolves once the rows are committed (or found to be duplicates); rejects with a 503 AppError. */
+  write(rows: EventRow[]): Promise<WriteOutcome[]>;
+  stats(): EventWriterStats;
+  /** Stops taking writes and waits until everything buffered is committed. */
+  close(): Promise<void>;
+}
+
+interface Pending {
+  rows: EventRow[];
+  /** Index of each row in its request, so outcomes go back in order. */
+  outcomes: WriteOutcome[];
+  remaining: number;
+  resolve(outcomes: WriteOutcome[]): void;
+  reject(error: Error): void;
+}
+
+interface Entry {
+  row: EventRow;
+  index: number;
+  pending: Pending;
+}
+
+interface Lane {
+  queue: Entry[];
+  flushing: Promise<void> | undefined;
+}
+
+const SESSION_COLUMNS = [
+  ['id', 'text'],
+  ['site_id', 'text'],
+  ['visitor_id', 'text'],
+  ['started_at', 'timestamptz'],
+  ['last_seen_at', 'timestamptz'],
+  ['entry_path', 'text'],
+  ['exit_path', 'text'],
+  ['pageviews', 'integer'],
+  ['events', 'integer'],
+  ['referrer_host', 'text'],
+  ['referrer_type', 'text'],
+  ['utm_source', 'text'],
+  ['utm_medium', 'text'],
+  ['utm_campaign', 'text'],
+  ['country', 'text'],
+  ['device_type', 'text'],
+  ['browser_name', 'text'],
+  ['os_name', 'text'],
+  ['company_domain', 'text'],
+  ['is_bot', 'boolean'],
+] as const satisfies ReadonlyArray<readonly [keyof SessionDelta, string]>;
+
+const INSERT_EVENTS = `INSERT INTO events (${EVENT_COLUMNS.join(', ')})
+  SELECT * FROM unnest(${EVENT_COLUMNS.map((column, index) => `$${index + 1}::${EVENT_COLUMN_TYPES[column]}[]`).join(', ')})`;
+
+const UPSERT_SESSIONS = `INSERT INTO sessions (${SESSION_COLUMNS.map(([name]) => name).join(', ')}, duration_s, is_bounce)
+  SELECT s.*, GREATEST(0, EXTRACT(EPOCH FROM s.last_seen_at - s.started_at))::integer, s.pageviews + s.events <= 1
+  FROM unnest(${SESSION_COLUMNS.map(([, type], index) => `$${index + 1}::${type}[]`).join(', ')})
+    AS s(${SESSION_COLUMNS.map(([name]) => name).join(', ')})
+  ON CONFLICT (site_id, id) DO UPDATE SET
+    last_seen_at = GREATEST(sessions.last_seen_at, EXCLUDED.last_seen_at),
+    entry_path = COALESCE(sessions.entry_path, EXCLUDED.entry_path),
+    exit_path = CASE WHEN EXCLUDED.last_seen_at >= sessions.last_seen_at AND EXCLUDED.exit_path IS NOT NULL
+                     THEN EXCLUDED.exit_path ELSE sessions.exit_path END,
+    pageviews = sessions.pageviews + EXCLUDED.pageviews,
+    events = sessions.events + EXCLUDED.events,
+    duration_s = GREATEST(0, EXTRACT(EPOCH FROM GREATEST(sessions.last_seen_at, EXCLUDED.last_seen_at) - sessions.started_at))::integer,
+    is_bounce = sessions.pageviews + EXCLUDED.pageviews + sessions.events + EXCLUDED.events <= 1,
+    company_domain = COALESCE(sessions.company_domain, EXCLUDED.company_domain)`;
+
+/** Columns as arrays, one per column, for `unnest`: one statement inserts the whole batch. */
+function columnArrays<T>(rows: T[], columns: ReadonlyArray<keyof T>, json: ReadonlySet<keyof T> = new Set()) {
+  return columns.map((column) =>
+    rows.map((row) => {
+      const value = row[column];
+      return json.has(column) && value !== null ? JSON.stringify(value) : value;
+    }),
+  );
+}
+
+const JSON_COLUMNS = new Set<keyof EventRow>(['props', 'user_hashes']);
+
+function laneOf(row: EventRow, lanes: number): number {
+  const key = row.visitor_id === null ? row.id : sessionKey(row.site_id, row.visitor_id);
+  let hash = 0;
+  for (let index = 0; index < key.length; index++) hash = (hash * 31 + key.charCodeAt(index)) | 0;
+  return Math.abs(hash) % lanes;
+}
+
+/** SQLSTATE classes 22 (data exception) and 23 (integrity violation): the data is at fault, not the database. */
+function isDataError(error: unknown): boolean {
+  const code = (error as { code?: unknown }).code;
+  return typeof code === 'string' && (code.startsWith('22') || code.startsWith('23'));
+}
+
+function isMissingPartition(error: unknown): boolean {
+  return (
+    (error as { code?: unknown }).code === '23514' && /no partition/i.test(String((error as Error).message))
+  );
+}
+
+/**
+ * Group commit: each request's rows wait in a lane; a lane that is not busy flushes at the next tick,
+ * and a busy lane's next batch gathers everything that arrived meanwhile. So latency stays at one
+ * commit under light load and batches grow with load. A request's promise settles only when the
+ * transaction holding its rows has committed: a 2xx never precedes durability.
+ */
+export function createEventWriter(options: EventWriterOptions): EventWriter {
+  const laneCount = options.lanes ?? 4;
+  const maxBatchRows = options.maxBatchRows ?? 1000;
+  const maxBufferedRows = options.maxBufferedRows ?? 50_000;
+  const lanes: Lane[] = Array.from({ length: laneCount }, () => ({ queue: [], flushing: undefined }));
+  const stats: EventWriterStats = {
+    buffered: 0,
+    batches: 0,
+    rowsWritten: 0,
+    duplicates: 0,
+    failedBatches: 0,
+    rejectedFull: 0,
+  };
+  let closed = false;
+
+  function settle(entry: Entry, outcome: WriteOutcome) {
+    const { pending } = entry;
+    pending.outcomes[entry.index] = outcome;
+    pending.remaining -= 1;
+    if (pending.remaining === 0) pending.resolve(pending.outcomes);
+  }
+
+  function fail(entries: Entry[], error: Error) {
+    const seen = new Set<Pending>();
+    for (const entry of entries) {
+      if (seen.has(entry.pending)) continue;
+      seen.add(entry.pending);
+      entry.pending.reject(error);
+    }
+  }
+
+  async function writeBatch(client: PoolClient, entries: Entry[]): Promise<Array<[Entry, WriteOutcome]>> {
+    const results: Array<[Entry, WriteOutcome]> = [];
+    // Deduplicate inside the batch first: the first row with a given (site, eventId) wins.
+    const firstByKey = new Map<string, Entry>();
+    const candidates: Entry[] = [];
+    const sameBatchDuplicates: Array<[Entry, Entry]> = [];
+    for (const entry of entries) {
+      const { event_id: eventId, site_id: siteId } = entry.row;
+      if (eventId === null) {
+        candidates.push(entry);
+        continue;
+      }
+      const key = `${siteId}\u0000${eventId}`;
+      const first = firstByKey.get(key);
+      if (first) sameBatchDuplicates.push([entry, first]);
+      else {
+        firstByKey.set(key, entry);
+        candidates.push(entry);
+      }
+    }
+
+    const keyed = candidates.filter((entry) => entry.row.event_id !== null);
+    const fresh = new Set<string>();
+    const existing = new Map<string, string | null>();
+    if (keyed.length > 0) {
+      const { rows } = await client.query<{ site_id: string; event_id: string }>(
+        `INSERT INTO event_ids (site_id, event_id, received_at, row_id)
+         SELECT * FROM unnest($1::text[], $2::text[], $3::timestamptz[], $4::text[])
+         ON CONFLICT DO NOTHING RETURNING site_id, event_id`,
+        [
+          keyed.map((entry) => entry.row.site_id),
+          keyed.map((entry) => entry.row.event_id),
+          keyed.map((entry) => entry.row.received_at),
+          keyed.map((entry) => entry.row.id),
+        ],
+      );
+      for (const row of rows) fresh.add(`${row.site_id}\u0000${row.event_id}`);
+      const known = keyed.filter((entry) => !fresh.has(`${entry.row.site_id}\u0000${entry.row.event_id}`));
+      if (known.length > 0) {
+        const found = await client.query<{ site_id: string; event_id: string; row_id: string | null }>(
+          `SELECT site_id, event_id, row_id FROM event_ids
+           WHERE (site_id, event_id) IN (SELECT * FROM unnest($1::text[], $2::text[]))`,
+          [known.map((entry) => entry.row.site_id), known.map((entry) => entry.row.event_id)],
+        );
+        for (const row of found.rows) existing.set(`${row.site_id}\u0000${row.event_id}`, row.row_id);
+      }
+    }
+
+    const toInsert: Entry[] = [];
+    for (const entry of candidates) {
+      const key = `${entry.row.site_id}\u0000${entry.row.event_id}`;
+      if (entry.row.event_id === null || fresh.has(key)) toInsert.push(entry);
+      else results.push([entry, { status: 'duplicate', id: existing.get(key) ?? null }]);
+    }
+    for (const [entry, first] of sameBatchDuplicates) {
+      const key = `${first.row.site_id}\u0000${first.row.event_id}`;
+      const id = fresh.has(key) ? first.row.id : (existing.get(key) ?? null);
+      results.push([entry, { status: 'duplicate', id }]);
+    }
+    if (toInsert.length === 0) return results;
+
+    const rows = toInsert.map((entry) => entry.row);
+    const withVisitor = rows.filter((row) => row.visitor_id !== null);
+    const previous = new Map<string, SessionState>();
+    if (withVisitor.length > 0) {
+      const latest = await client.query<{
+        site_id: string;
+        visitor_id: string;
+        id: string;
+        last_seen_at: Date;
+        campaign: string | null;
+      }>(
+        `SELECT DISTINCT ON (s.site_id, s.visitor_id) s.site_id, s.visitor_id, s.id, s.last_seen_at,
+           CASE WHEN s.utm_source IS NULL AND s.utm_medium IS NULL AND s.utm_campaign IS NULL THEN NULL
+                ELSE 'utm:' || COALESCE(s.utm_source, '') || '|' || COALESCE(s.utm_medium, '') || '|' || COALESCE(s.utm_campaign, '')
+           END AS campaign
+         FROM sessions s
+         JOIN unnest($1::text[], $2::text[]) AS v(site_id, visitor_id)
+           ON s.site_id = v.site_id AND s.visitor_id = v.visitor_id
+         WHERE s.last_seen_at > now() - interval '1 day'
+         ORDER BY s.site_id, s.visitor_id, s.last_seen_at DESC`,
+        [withVisitor.map((row) => row.site_id), withVisitor.map((row) => row.visitor_id)],
+      );
+      for (const row of latest.rows) {
+        previous.set(sessionKey(row.site_id, row.visitor_id), {
+          id: row.id,
+          lastSeenAt: row.last_seen_at,
+          campaignKey: row.campaign,
+        });
+      }
+    }
+    const sessions = assignSessions(rows, previous, () => newId('ses'));
+    await client.query(INSERT_EVENTS, columnArrays(rows, EVENT_COLUMNS, JSON_COLUMNS));
+    if (sessions.length > 0) {
+      await client.query(
+        UPSERT_SESSIONS,
+        columnArrays(
+          sessions,
+          SESSION_COLUMNS.map(([name]) => name),
+        ),
+      );
+    }
+    for (const entry of toInsert) results.push([entry, { status: 'accepted', id: entry.row.id }]);
+    return results;
+  }
+
+  async function commit(entries: Entry[]): Promise<Array<[Entry, WriteOutcome]>> {
+    const client = await options.db.connect();
+    try {
+      await client.query('BEGIN');
+      const results = await writeBatch(client, entries);
+      await client.query('COMMIT');
+      return results;
+    } catch (error) {
+      await client.query('ROLLBACK').catch(() => undefined);
+      throw error;
+    } finally {
+      client.release();
+    }
+  }
+
+  /** Commits a batch; a data error in one request must not fail the others, so it retries per request. */
+  async function flushBatch(entries: Entry[]): Promise<void> {
+    stats.batches += 1;
+    let results: Array<[Entry, WriteOutcome]>;
+    try {
+      try {
+        results = await commit(entries);
+      } catch (error) {
+        if (!isMissingPartition(error)) throw error;
+        await ensureEventPartitions(options.db);
+        results = await commit(entries);
+      }
+    } catch (error) {
+      stats.failedBatches += 1;
+      const byRequest = new Map<Pending, Entry[]>();
+      for (const entry of entries)
+        byRequest.set(entry.pending, [...(byRequest.get(entry.pending) ?? []), entry]);
+      if (isDataError(error) && byRequest.size > 1) {
+        for (const group of byRequest.values()) await flushBatch(group);
+        return;
+      }
+      options.log?.error({ err: error, rows: entries.length }, 'event batch failed to commit');
+      fail(
+        entries,
+        isDataError(error)
+          ? new AppError('bad_request', 'The events could not be stored as sent')
+          : new AppError('service_unavailable', 'Events could not be stored right now; retry later', {
+              retryAfterSeconds: 5,
+            }),
+      );
+      return;
+    }
+    for (const [entry, outcome] of results) {
+      if (outcome.status === 'accepted') stats.rowsWritten += 1;
+      else stats.duplicates += 1;
+      settle(entry, outcome);
+    }
+  }
+
+  function schedule(lane: Lane) {
+    if (lane.flushing || lane.queue.length === 0) return;
+    lane.flushing = (async () => {
+      // One tick lets the requests parsed in the same event-loop turn join this batch.
+      await new Promise((resolve) => setImmediate(resolve));
+      while (lane.queue.length > 0) {
+        const batch = lane.queue.splice(0, maxBatchRows);
+        stats.buffered -= batch.length;
+        await flushBatch(batch);
+      }
+    })().finally(() => {
+      lane.flushing = undefined;
+      schedule(lane);
+    });
+  }
+
+  return {
+    write(rows) {
+      if (rows.length === 0) return Promise.resolve([]);
+      if (closed) {
+        return Promise.reject(
+          new AppError('service_unavailable', 'Beacon is shutting down; retry', { retryAfterSeconds: 1 }),
+        );
+      }
+      if (stats.buffered + rows.length > maxBufferedRows) {
+        stats.rejectedFull += 1;
+        return Promise.reject(
+          new AppError('service_unavailable', 'Ingestion is over capacity; retry shortly', {
+            retryAfterSeconds: 1,
+          }),
+        );
+      }
+      return new Promise<WriteOutcome[]>((resolve, reject) => {
+        const pending: Pending = {
+          rows,
+          outcomes: new Array(rows.length),
+          remaining: rows.length,
+          resolve,
+          reject,
+        };
+        const touched = new Set<Lane>();
+        rows.forEach((row, index) => {
+          const lane = lanes[laneOf(row, laneCount)]!;
+          lane.queue.push({ row, index, pending });
+          touched.add(lane);
+        });
+        stats.buffered += rows.length;
+        for (const lane of touched) schedule(lane);
+      });
+    },
+    stats: () => ({ ...stats }),
+    async close() {
+      closed = true;
+      while (lanes.some((lane) => lane.flushing || lane.queue.length > 0)) {
+        await Promise.all(lanes.map((lane) => lane.flushing));
+      }
+    },
+  };
+}

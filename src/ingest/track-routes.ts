@@ -1,0 +1,204 @@
+import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
+import type { FastifyReply, FastifyRequest } from 'fastify';
+import { Type } from 'typebox';
+import { normalizeIp } from '../enrich/ip-address.ts';
+import { AppError } from '../http/errors.ts';
+import { errorResponses, type App } from '../http/types.ts';
+import type { EventRow } from './event-row.ts';
+import type { EventWriter } from './event-writer.ts';
+import { isAllowedHost, sourceHost } from './origin.ts';
+import type { Pipeline, RequestContext } from './pipeline.ts';
+import type { ResolvedSite, SiteResolver } from './site-resolver.ts';
+import { TrackBatch, TrackEvent } from './track-schema.ts';
+
+export interface Ingestion {
+  sites: SiteResolver;
+  pipeline: Pipeline;
+  writer: EventWriter;
+}
+
+const EVENT_BODY_LIMIT = 64 * 1024;
+const BATCH_BODY_LIMIT = 1024 * 1024;
+
+/**
+ * Tracking answers CORS itself rather than through @fastify/cors: whether an origin may send depends
+ * on the site named in the body, which a preflight does not carry. Preflights are answered for any
+ * origin; the POST itself is checked against the site and only an allowed origin is echoed back.
+ */
+function answerPreflight(request: FastifyRequest, reply: FastifyReply) {
+  const origin = request.headers.origin;
+  if (origin) {
+    reply
+      .header('access-control-allow-origin', origin)
+      .header('access-control-allow-methods', 'POST, OPTIONS')
+      .header('access-control-allow-headers', 'content-type')
+      .header('access-control-max-age', '86400')
+      .header('vary', 'origin');
+  }
+  return reply.status(204).send();
+}
+
+function header(request: FastifyRequest, name: string): string | undefined {
+  const value = request.headers[name];
+  return Array.isArray(value) ? value[0] : value;
+}
+
+async function resolveAllowedSite(
+  sites: SiteResolver,
+  request: FastifyRequest,
+  event: TrackEvent,
+  field: string,
+): Promise<ResolvedSite> {
+  const site = await sites.findBySiteKey(event.site);
+  if (site === undefined)
+    throw new AppError('validation_failed', `${field} is not a known site key`, { field });
+  const host = sourceHost({
+    origin: header(request, 'origin'),
+    referer: header(request, 'referer'),
+    url: event.url,
+  });
+  if (host === undefined || !isAllowedHost(host, site)) {
+    throw new AppError('forbidden', `This site does not accept events from ${host ?? 'an unknown origin'}`, {
+      field,
+    });
+  }
+  return site;
+}
+
+function contextOf(
+  request: FastifyRequest,
+  site: ResolvedSite,
+  receivedAt: Date,
+  sentAt: number | undefined,
+): RequestContext {
+  return {
+    site,
+    receivedAt,
+    ip: normalizeIp(request.ip),
+    userAgent: header(request, 'user-agent'),
+    gpc: header(request, 'sec-gpc') === '1',
+    dnt: header(request, 'dnt') === '1',
+    sentAt,
+  };
+}
+
+function allowOrigin(request: FastifyRequest, reply: FastifyReply) {
+  reply.header('cross-origin-resource-policy', 'cross-origin');
+  const origin = request.headers.origin;
+  if (origin) reply.header('access-control-allow-origin', origin).header('vary', 'origin');
+}
+
+const EventAccepted = Type.Object({
+  id: Type.Union([Type.String(), Type.Null()], {
+    description: 'The stored event; for a duplicate, the first one',
+  }),
+  duplicate: Type.Optional(Type.Boolean()),
+});
+const EventDropped = Type.Object({
+  dropped: Type.String({ description: 'Why it was not stored, e.g. bot_known_bot' }),
+});
+const BatchAccepted = Type.Object({
+  accepted: Type.Integer(),
+  duplicates: Type.Integer(),
+  dropped: Type.Integer(),
+});
+
+export function registerTrackRoutes(app: App, ingestion: Ingestion) {
+  app.register(async (plugin) => {
+    const scope = plugin.withTypeProvider<TypeBoxTypeProvider>();
+    // navigator.sendBeacon sends strings as text/plain; the body is JSON all the same.
+    scope.addContentTypeParser('text/plain', { parseAs: 'string' }, (_request, body, done) => {
+      try {
+        done(null, JSON.parse(body as string));
+      } catch {
+        done(new AppError('invalid_json', 'The request body is not valid JSON'), undefined);
+      }
+    });
+
+    scope.options('/api/track/event', { schema: { hide: true } }, answerPreflight);
+    scope.options('/api/track/batch', { schema: { hide: true } }, answerPreflight);
+
+    scope.post(
+      '/api/track/event',
+      {
+        bodyLimit: EVENT_BODY_LIMIT,
+        logLevel: 'warn',
+        schema: {
+          tags: ['tracking'],
+          summary: 'Record one event; 201 once it is committed',
+          description: 'Body as application/json or text/plain (navigator.sendBeacon).',
+          body: TrackEvent,
+          response: {
+            200: EventAccepted,
+            201: EventAccepted,
+            202: EventDropped,
+            ...errorResponses(400, 403, 413, 503),
+          },
+        },
+      },
+      async (request, reply) => {
+        const receivedAt = new Date();
+        const event = request.body;
+        const site = await resolveAllowedSite(ingestion.sites, request, event, 'site');
+        allowOrigin(request, reply);
+        const outcome = await ingestion.pipeline.process(
+          event,
+          contextOf(request, site, receivedAt, event.sentAt),
+        );
+        if (outcome.kind === 'rejected') {
+          throw new AppError('validation_failed', outcome.message, { field: outcome.field });
+        }
+        if (outcome.kind === 'dropped') return reply.status(202).send({ dropped: outcome.reason });
+        const [written] = await ingestion.writer.write([outcome.row]);
+        if (written!.status === 'duplicate')
+          return reply.status(200).send({ id: written!.id, duplicate: true });
+        return reply.status(201).send({ id: written!.id });
+      },
+    );
+
+    scope.post(
+      '/api/track/batch',
+      {
+        bodyLimit: BATCH_BODY_LIMIT,
+        logLevel: 'warn',
+        schema: {
+          tags: ['tracking'],
+          summary: 'Record up to 500 events; 201 once all are committed',
+          body: TrackBatch,
+          response: { 201: BatchAccepted, ...errorResponses(400, 403, 413, 503) },
+        },
+      },
+      async (request, reply) => {
+        const receivedAt = new Date();
+        const { events } = request.body;
+        const sentAt = request.body.sentAt ?? Math.max(...events.map((event) => event.ts ?? 0));
+        const sites = new Map<string, ResolvedSite>();
+        const rows: EventRow[] = [];
+        let dropped = 0;
+        // Every event is checked before any is written: a batch is accepted or refused whole.
+        for (const [index, event] of events.entries()) {
+          let site = sites.get(event.site);
+          if (site === undefined) {
+            site = await resolveAllowedSite(ingestion.sites, request, event, `events.${index}.site`);
+            sites.set(event.site, site);
+          }
+          const outcome = await ingestion.pipeline.process(
+            event,
+            contextOf(request, site, receivedAt, sentAt > 0 ? sentAt : undefined),
+          );
+          if (outcome.kind === 'rejected') {
+            throw new AppError('validation_failed', `events.${index}.${outcome.message}`, {
+              field: `events.${index}.${outcome.field}`,
+            });
+          }
+          if (outcome.kind === 'dropped') dropped += 1;
+          else rows.push(outcome.row);
+        }
+        allowOrigin(request, reply);
+        const written = await ingestion.writer.write(rows);
+        const duplicates = written.filter((outcome) => outcome.status === 'duplicate').length;
+        return reply.status(201).send({ accepted: written.length - duplicates, duplicates, dropped });
+      },
+    );
+  });
+}

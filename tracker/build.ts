@@ -1,0 +1,26 @@
+import { build } from 'esbuild';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+import { gzipSync } from 'node:zlib';
+
+// Resolved from this file, not the cwd: the server imports this at start-up from wherever it runs.
+const entry = fileURLToPath(new URL('./src/beacon.ts', import.meta.url));
+
+/** Bundles the browser tracker into one minified IIFE, the body served as /beacon.js. */
+export async function buildTracker(): Promise<{ code: string; gzipBytes: number }> {
+  const result = await build({
+    entryPoints: [entry],
+    bundle: true,
+    minify: true,
+    format: 'iife',
+    target: ['es2019'],
+    write: false,
+    logLevel: 'silent',
+  });
+  const code = result.outputFiles[0]?.text ?? '';
+  return { code, gzipBytes: gzipSync(code, { level: 9 }).length };
+}
+
+if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {
+  const { code, gzipBytes } = await buildTracker();
+  console.log(`beacon.js: ${code.length} bytes, ${gzipBytes} bytes gzipped`);
+}

@@ -1,0 +1,513 @@
+import { randomUUID } from 'node:crypto';
+import vm from 'node:vm';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { buildTracker } from './build.ts';
+
+const BUDGET = 1536;
+const SNIPPET =
+  'window.beacon = window.beacon || function(){(window.beacon.q = window.beacon.q || []).push(arguments)};';
+
+type Json = Record<string, unknown>;
+type Listener = (event: object) => void;
+interface Sent {
+  url: string;
+  body: Json;
+  raw: unknown;
+}
+interface BrowserOptions {
+  /** data-* attributes of the script tag; `site` defaults to site_test, null leaves it out. */
+  data?: Record<string, string | null>;
+  url?: string;
+  referrer?: string;
+  storage?: Record<string, string>;
+  cookie?: string;
+  gpc?: boolean;
+  webdriver?: boolean;
+  hidden?: boolean;
+  /** Replaces the recording navigator.sendBeacon; null removes it. */
+  sendBeacon?: ((url: string, body: string) => boolean) | null;
+  crypto?: boolean;
+  /** Page code run before the tracker, e.g. the queueing snippet and early calls. */
+  before?: string;
+}
+
+/**
+ * A page with the tracker loaded: just enough window, document, navigator, location, history and
+ * localStorage for the script, recording what it sends and stores. The clock only moves on tick().
+ */
+function loadPage(code: string, o: BrowserOptions = {}) {
+  const sent: Sent[] = [];
+  const fetched: Array<{ url: string; init: Json }> = [];
+  const storage = new Map(Object.entries(o.storage ?? {}));
+  const storageWrites: string[] = [];
+  const listeners: Array<{ on: 'window' | 'document'; type: string; f: Listener; options: unknown }> = [];
+  let clock = 1_700_000_000_000;
+
+  const location = { href: '', pathname: '', search: '', host: '' };
+  const go = (url: string) => {
+    const u = new URL(url, location.href || undefined);
+    Object.assign(location, { href: u.href, pathname: u.pathname, search: u.search, host: u.host });
+  };
+  go(o.url ?? 'https://shop.example/products?page=2#top');
+  const target = (on: 'window' | 'document') => ({
+    addEventListener: (type: string, f: Listener, options: unknown) =>
+      listeners.push({ on, type, f, options }),
+  });
+  const dataset = Object.fromEntries(
+    Object.entries({ site: 'site_test', ...o.data }).filter((e): e is [string, string] => e[1] !== null),
+  );
+  const document = {
+    ...target('document'),
+    currentScript: { src: 'https://beacon.example/beacon.js', dataset },
+    referrer: o.referrer ?? 'https://search.example/?q=shoes',
+    title: 'Products',
+    hidden: o.hidden ?? false,
+    cookie: o.cookie ?? '',
+    documentElement: { scrollHeight: 4000 },
+  };
+  const history = {
+    pushState: (_state: unknown, _title: string, url?: string) => url && go(url),
+    replaceState: (_state: unknown, _title: string, url?: string) => url && go(url),
+  };
+  const navigator: Json = {
+    language: 'en-GB',
+    webdriver: o.webdriver ?? false,
+    sendBeacon: (url: string, raw: string) => {
+      sent.push({ url, body: JSON.parse(raw) as Json, raw });
+      return true;
+    },
+  };
+  if (o.sendBeacon !== undefined) navigator.sendBeacon = o.sendBeacon ?? undefined;
+  if (o.gpc !== undefined) navigator.globalPrivacyControl = o.gpc;
+  const window: Json = {
+    ...target('window'),
+    document,
+    navigator,
+    location,
+    history,
+    screen: { width: 1920, height: 1080 },
+    innerWidth: 1280,
+    innerHeight: 800,
+    scrollY: 0,
+    URL,
+    Date: { now: () => clock },
+    localStorage: {
+      getItem: (k: string) => storage.get(k) ?? null,
+      setItem: (k: string, v: string) => (storageWrites.push(k), storage.set(k, String(v))),
+      removeItem: (k: string) => storage.delete(k),
+    },
+    fetch: (url: string, init: Json) => {
+      fetched.push({ url, init });
+      sent.push({ url, body: JSON.parse(init.body as string) as Json, raw: init.body });
+      return Promise.resolve();
+    },
+  };
+  if (o.crypto !== false) window.crypto = { randomUUID };
+  window.window = window;
+  const context = vm.createContext(window);
+  vm.runInContext(SNIPPET + (o.before ?? ''), context);
+  vm.runInContext(code, context);
+
+  const dispatch = (on: 'window' | 'document', type: string, event: object = {}) => {
+    for (const l of listeners.filter((x) => x.on === on && x.type === type)) l.f({ type, ...event });
+  };
+  const link = (href: string) => {
+    const u = new URL(href, location.href);
+    const a = { href: u.href, host: u.host, pathname: u.pathname, closest: () => a };
+    return a;
+  };
+  return {
+    window,
+    document,
+    sent,
+    fetched,
+    storage,
+    storageWrites,
+    listeners,
+    /** Moves the page without history.*, as the browser does before popstate. */
+    go,
+    beacon: (...args: unknown[]) => (window.beacon as (...a: unknown[]) => void)(...args),
+    tick: (ms: number) => (clock += ms),
+    now: () => clock,
+    dispatch,
+    click: (href: string, event: Json = {}) =>
+      dispatch('document', 'click', { target: link(href), button: 0, ...event }),
+    hide: () => {
+      document.hidden = true;
+      dispatch('document', 'visibilitychange');
+    },
+    show: () => {
+      document.hidden = false;
+      dispatch('document', 'visibilitychange');
+    },
+    names: () => sent.map((s) => s.body.name ?? s.body.type),
+  };
+}
+
+let code = '';
+let gzipBytes = 0;
+beforeAll(async () => {
+  ({ code, gzipBytes } = await buildTracker());
+});
+
+describe('beacon.js build', () => {
+  it(`fits the ${BUDGET}-byte gzip budget`, () => {
+    console.log(`beacon.js: ${code.length} bytes minified, ${gzipBytes} bytes gzipped (budget ${BUDGET})`);
+    expect(code.length).toBeGreaterThan(0);
+    expect(gzipBytes).toBeLessThanOrEqual(BUDGET);
+  });
+});
+
+describe('page views', () => {
+  it('sends an automatic page view with the contract fields to <data-api>/api/track/event', () => {
+    const page = loadPage(code, { data: { api: 'https://example.com/beacon/' } });
+    expect(page.sent).toHaveLength(1);
+    const [{ url, body, raw }] = page.sent as [Sent];
+    expect(url).toBe('https://example.com/beacon/api/track/event');
+    expect(typeof raw, 'a string body goes as text/plain, without CORS preflight').toBe('string');
+    expect(body).toEqual({
+      site: 'site_test',
+      type: 'pageview',
+      url: 'https://shop.example/products?page=2#top',
+      referrer: 'https://search.example/?q=shoes',
+      title: 'Products',
+      eventId: expect.stringMatching(/^[0-9a-f-]{36}$/),
+      ts: page.now(),
+      screen: { w: 1920, h: 1080 },
+      viewport: { w: 1280, h: 800 },
+      lang: 'en-GB',
+      tz: Intl.DateTimeFormat().resolvedOptions().timeZone,
+      consent: { analytics: false, ads: false },
+    });
+  });
+
+  it('sends to the origin of its own src when data-api is absent', () => {
+    expect(loadPage(code).sent[0]?.url).toBe('https://beacon.example/api/track/event');
+  });
+
+  it('sends nothing at all without data-site', () => {
+    const page = loadPage(code, { data: { site: null }, before: "beacon('event', 'early');" });
+    page.beacon('event', 'late');
+    page.dispatch('window', 'popstate');
+    expect(page.sent).toEqual([]);
+    expect(page.listeners).toEqual([]);
+  });
+
+  it('sends no automatic page view with data-auto="false", but a manual one with props', () => {
+    const page = loadPage(code, { data: { auto: 'false' } });
+    expect(page.sent).toEqual([]);
+    page.beacon('pageview', { plan: 'pro' });
+    expect(page.sent[0]?.body).toMatchObject({ type: 'pageview', props: { plan: 'pro' } });
+  });
+
+  it('replays calls queued before load in order, before the automatic page view', () => {
+    const page = loadPage(code, {
+      before:
+        "beacon('consent', { analytics: true }); beacon('event', 'first'); beacon('event', 'second', { n: 2 });",
+    });
+    expect(page.names()).toEqual(['first', 'second', 'pageview']);
+    expect(page.sent[1]?.body.props).toEqual({ n: 2 });
+    expect(page.sent[2]?.body.visitorId, 'the queued consent applies to the first page view').toEqual(
+      expect.any(String),
+    );
+  });
+
+  it('uses random ids per event, also without crypto.randomUUID', () => {
+    for (const crypto of [true, false]) {
+      const page = loadPage(code, { crypto });
+      page.beacon('event', 'a');
+      const [a, b] = page.sent.map((s) => s.body.eventId);
+      expect(a).toEqual(expect.any(String));
+      expect(a).not.toBe(b);
+    }
+  });
+
+  it('flags automation only when navigator.webdriver is true', () => {
+    expect(loadPage(code, { webdriver: true }).sent[0]?.body.webdriver).toBe(true);
+    expect(loadPage(code).sent[0]?.body).not.toHaveProperty('webdriver');
+  });
+});
+
+describe('single-page navigation', () => {
+  it('sends a page view with the previous URL as referrer when the path changes', () => {
+    const page = loadPage(code);
+    const history = page.window.history as { pushState: (s: unknown, t: string, u: string) => void };
+    history.pushState({}, '', '/cart');
+    expect(page.names()).toEqual(['pageview', 'pageview']);
+    expect(page.sent[1]?.body).toMatchObject({
+      url: 'https://shop.example/cart',
+      referrer: 'https://shop.example/products?page=2#top',
+    });
+  });
+
+  it('sends nothing when pushState keeps the path and search', () => {
+    const page = loadPage(code);
+    const history = page.window.history as { pushState: (s: unknown, t: string, u: string) => void };
+    history.pushState({}, '', '/products?page=2');
+    history.pushState({}, '', '/products?page=2#reviews');
+    expect(page.sent).toHaveLength(1);
+  });
+
+  it('counts replaceState to a new search and back/forward navigation', () => {
+    const page = loadPage(code);
+    const history = page.window.history as { replaceState: (s: unknown, t: string, u: string) => void };
+    history.replaceState({}, '', '/products?page=3');
+    expect(page.sent[1]?.body.url).toBe('https://shop.example/products?page=3');
+    page.go('https://shop.example/');
+    page.dispatch('window', 'popstate');
+    expect(page.sent[2]?.body).toMatchObject({
+      type: 'pageview',
+      referrer: 'https://shop.example/products?page=3',
+    });
+  });
+
+  it('leaves history alone with data-auto="false"', () => {
+    const page = loadPage(code, { data: { auto: 'false' } });
+    const history = page.window.history as { pushState: (s: unknown, t: string, u: string) => void };
+    history.pushState({}, '', '/cart');
+    expect(page.sent).toEqual([]);
+  });
+});
+
+describe('consent and privacy', () => {
+  it('sends no visitorId and writes nothing to localStorage without consent, deleting a stored id', () => {
+    const page = loadPage(code, {
+      storage: { beacon_vid: 'old-id' },
+      cookie: '_fbp=fb.1.1.2; _fbc=fb.1.1.abc',
+    });
+    page.beacon('event', 'signup');
+    for (const { body } of page.sent) {
+      expect(body).not.toHaveProperty('visitorId');
+      expect(body).not.toHaveProperty('fbp');
+      expect(body.consent).toEqual({ analytics: false, ads: false });
+    }
+    expect(page.storageWrites).toEqual([]);
+    expect(page.storage.has('beacon_vid')).toBe(false);
+  });
+
+  it('persists a visitorId once analytics is granted and keeps it on the next page load', () => {
+    const page = loadPage(code);
+    page.beacon('consent', { analytics: true });
+    page.beacon('event', 'a');
+    page.beacon('event', 'b');
+    const visitorId = page.storage.get('beacon_vid');
+    expect(visitorId).toEqual(expect.any(String));
+    expect(page.sent.map((s) => s.body.visitorId)).toEqual([undefined, visitorId, visitorId]);
+    expect(page.sent[1]?.body.consent).toEqual({ analytics: true, ads: false });
+
+    const next = loadPage(code, { storage: Object.fromEntries(page.storage) });
+    expect(next.sent[0]?.body).toMatchObject({ visitorId, consent: { analytics: true, ads: false } });
+  });
+
+  it('forgets the visitor id and the stored choice when analytics is withdrawn', () => {
+    const page = loadPage(code, { storage: { beacon_consent: 'ads', beacon_vid: 'v1' } });
+    expect(page.sent[0]?.body).toMatchObject({ visitorId: 'v1', consent: { analytics: true, ads: true } });
+    page.beacon('consent', { analytics: false });
+    page.beacon('event', 'after');
+    expect(page.storage.size).toBe(0);
+    expect(page.sent[1]?.body).not.toHaveProperty('visitorId');
+    expect(page.sent[1]?.body.consent).toEqual({ analytics: false, ads: true });
+  });
+
+  it('takes data-consent="granted" as the default for both purposes; a stored choice beats it', () => {
+    expect(loadPage(code, { data: { consent: 'granted' } }).sent[0]?.body.consent).toEqual({
+      analytics: true,
+      ads: true,
+    });
+    const stored = loadPage(code, { data: { consent: 'granted' }, storage: { beacon_consent: 'analytics' } });
+    expect(stored.sent[0]?.body.consent).toEqual({ analytics: true, ads: false });
+  });
+
+  it('sends the Meta cookies only with ads consent', () => {
+    const cookie = 'theme=dark; _fbp=fb.1.1700.123; _fbc=fb.1.1700.click';
+    const page = loadPage(code, { cookie });
+    page.beacon('consent', { ads: true });
+    page.beacon('event', 'purchase');
+    expect(page.sent[0]?.body).not.toHaveProperty('fbp');
+    expect(page.sent[1]?.body).toMatchObject({ fbp: 'fb.1.1700.123', fbc: 'fb.1.1700.click' });
+    expect(page.storageWrites, 'ads consent alone stores nothing').toEqual([]);
+  });
+
+  it('honours Global Privacy Control over the site: no ads, no visitor id, no storage', () => {
+    const page = loadPage(code, { gpc: true, data: { consent: 'granted' }, cookie: '_fbp=fb.1.1.2' });
+    page.beacon('consent', { analytics: true, ads: true });
+    page.beacon('event', 'purchase');
+    expect(page.sent).toHaveLength(2);
+    for (const { body } of page.sent) {
+      expect(body.consent).toEqual({ analytics: false, ads: false });
+      expect(body).not.toHaveProperty('visitorId');
+      expect(body).not.toHaveProperty('fbp');
+    }
+    expect(page.storageWrites).toEqual([]);
+  });
+});
+
+describe('commands', () => {
+  it('sends custom events with props, value and currency', () => {
+    const page = loadPage(code);
+    page.beacon('event', 'purchase', { sku: 'A1' }, { value: 49.5, currency: 'EUR' });
+    expect(page.sent[1]?.body).toMatchObject({
+      type: 'event',
+      name: 'purchase',
+      props: { sku: 'A1' },
+      value: 49.5,
+      currency: 'EUR',
+    });
+    expect(page.sent[1]?.body).not.toHaveProperty('referrer');
+  });
+
+  it('sends identify with userId, user and traits as props', () => {
+    const page = loadPage(code);
+    page.beacon('identify', {
+      userId: 'u_1',
+      email: 'Ann@Example.com',
+      phone: '+441234',
+      traits: { plan: 'pro' },
+    });
+    expect(page.sent[1]?.body).toMatchObject({
+      type: 'identify',
+      userId: 'u_1',
+      user: { email: 'Ann@Example.com', phone: '+441234' },
+      props: { plan: 'pro' },
+    });
+  });
+
+  it.each([
+    ['an unknown command', ['nope']],
+    ['consent without an argument', ['consent']],
+    ['identify without an argument', ['identify']],
+    ['an event with null options', ['event', 'x', {}, null]],
+    ['no command at all', []],
+  ])('swallows %s', (_label, args) => {
+    const page = loadPage(code);
+    expect(() => page.beacon(...args)).not.toThrow();
+    page.beacon('event', 'still-working');
+    expect(page.names().at(-1)).toBe('still-working');
+  });
+});
+
+describe('transport', () => {
+  it('falls back to a keepalive text/plain fetch when sendBeacon is missing or refuses', () => {
+    for (const sendBeacon of [null, () => false]) {
+      const page = loadPage(code, { sendBeacon });
+      expect(page.fetched).toEqual([
+        {
+          url: 'https://beacon.example/api/track/event',
+          init: { method: 'POST', body: expect.any(String), keepalive: true, credentials: 'omit' },
+        },
+      ]);
+      expect(page.sent[0]?.body.type).toBe('pageview');
+    }
+  });
+
+  it('never lets an exception from the host page escape into it', () => {
+    let calls = 0;
+    const sendBeacon = () => {
+      calls++;
+      throw new Error('blocked by an extension');
+    };
+    const page = loadPage(code, { sendBeacon });
+    expect(() => page.beacon('event', 'x')).not.toThrow();
+    expect(() => page.click('https://other.example/')).not.toThrow();
+    expect(calls).toBe(3);
+  });
+});
+
+describe('links', () => {
+  it.each([
+    ['an outbound link', 'https://other.example/page', '$outbound'],
+    ['a download on the same host', '/files/report.PDF', '$download'],
+    ['a download on a CDN', 'https://cdn.example/app.dmg', '$download'],
+  ])('tracks a click on %s', (_label, href, name) => {
+    const page = loadPage(code);
+    page.click(href);
+    expect(page.sent[1]?.body).toMatchObject({
+      type: 'event',
+      name,
+      url: 'https://shop.example/products?page=2#top',
+      props: { url: new URL(href, 'https://shop.example/').href },
+    });
+  });
+
+  it.each([
+    ['an internal link', '/cart', {}],
+    ['a mailto link', 'mailto:sales@shop.example', {}],
+    ['a right click', 'https://other.example/', { type: 'auxclick', button: 2 }],
+  ])('ignores %s', (_label, href, event) => {
+    const page = loadPage(code);
+    page.click(href, event);
+    expect(page.sent).toHaveLength(1);
+  });
+
+  it('tracks middle clicks and ignores clicks outside links', () => {
+    const page = loadPage(code);
+    page.dispatch('document', 'auxclick', {
+      button: 1,
+      target: { closest: () => ({ href: 'https://other.example/', host: 'other.example', pathname: '/' }) },
+    });
+    page.dispatch('document', 'click', { button: 0, target: { closest: () => null } });
+    expect(page.names()).toEqual(['pageview', '$outbound']);
+    const click = page.listeners.find((l) => l.type === 'click');
+    expect(click?.options, 'capture phase, before the page can stop propagation').toBe(true);
+  });
+});
+
+describe('engagement', () => {
+  it('sends visible time and scroll depth when the page is hidden, once per hide', () => {
+    const page = loadPage(code);
+    page.tick(4000);
+    page.window.scrollY = 1200;
+    page.dispatch('window', 'scroll');
+    page.window.scrollY = 0;
+    page.hide();
+    page.tick(60_000);
+    page.dispatch('window', 'pagehide');
+    expect(page.names()).toEqual(['pageview', '$engagement']);
+    expect(page.sent[1]?.body).toMatchObject({
+      type: 'event',
+      url: 'https://shop.example/products?page=2#top',
+      props: { engagedMs: 4000, scrollDepth: 50 },
+    });
+
+    page.show();
+    page.tick(2000);
+    page.hide();
+    expect(page.sent[2]?.body.props, 'hidden time is not counted').toEqual({
+      engagedMs: 2000,
+      scrollDepth: 50,
+    });
+  });
+
+  it('skips under a second of attention', () => {
+    const page = loadPage(code);
+    page.tick(999);
+    page.hide();
+    expect(page.names()).toEqual(['pageview']);
+  });
+
+  it('flushes the previous page on SPA navigation, with its URL', () => {
+    const page = loadPage(code);
+    page.tick(3000);
+    (page.window.history as { pushState: (s: unknown, t: string, u: string) => void }).pushState(
+      {},
+      '',
+      '/cart',
+    );
+    expect(page.names()).toEqual(['pageview', '$engagement', 'pageview']);
+    expect(page.sent[1]?.body).toMatchObject({ url: 'https://shop.example/products?page=2#top' });
+    expect(page.sent[1]?.body.props).toMatchObject({ engagedMs: 3000 });
+    page.tick(1500);
+    page.hide();
+    expect(page.sent[3]?.body).toMatchObject({
+      url: 'https://shop.example/cart',
+      props: { engagedMs: 1500 },
+    });
+  });
+
+  it('counts nothing while a page loaded in a background tab stays hidden', () => {
+    const page = loadPage(code, { hidden: true });
+    page.tick(10_000);
+    page.dispatch('window', 'pagehide');
+    expect(page.names()).toEqual(['pageview']);
+  });
+});
