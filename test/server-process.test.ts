@@ -1,78 +1,17 @@
-import { spawn, type ChildProcess } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { once } from 'node:events';
 import fs from 'node:fs/promises';
-import { createServer } from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, inject, it } from 'vitest';
+import { killAllBeacons, postJson as post, startBeacon, stopBeacon } from './beacon-process.ts';
 import { uniqueEmail } from './helpers.ts';
 
 /**
  * Beacon as a user runs it: `npm start`'s entry point in a child process, talked to over HTTP.
  * Covers the bootstrap owner, login, site creation, SIGTERM within 10 s, restarts and SIGKILL.
  */
-const root = path.resolve(import.meta.dirname, '..');
-const children = new Set<ChildProcess>();
-afterAll(() => {
-  for (const child of children) child.kill('SIGKILL');
-});
-
-async function freePort(): Promise<number> {
-  const server = createServer().listen(0, '127.0.0.1');
-  await once(server, 'listening');
-  const address = server.address() as { port: number };
-  server.close();
-  return address.port;
-}
-
-interface Running {
-  child: ChildProcess;
-  base: string;
-  output: () => string;
-}
-
-async function startBeacon(env: Record<string, string>): Promise<Running> {
-  const port = await freePort();
-  const child = spawn(process.execPath, ['--import', 'tsx', 'src/main.ts'], {
-    cwd: root,
-    env: { PATH: process.env.PATH ?? '', HOME: os.tmpdir(), PORT: String(port), HOST: '127.0.0.1', ...env },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  children.add(child);
-  let output = '';
-  child.stdout!.on('data', (chunk: Buffer) => (output += chunk.toString()));
-  child.stderr!.on('data', (chunk: Buffer) => (output += chunk.toString()));
-  const base = `http://127.0.0.1:${port}`;
-  const deadline = Date.now() + 60_000;
-  while (Date.now() < deadline) {
-    if (child.exitCode !== null) throw new Error(`Beacon exited early:\n${output}`);
-    const healthy = await fetch(`${base}/health`).then(
-      (response) => response.ok,
-      () => false,
-    );
-    if (healthy) return { child, base, output: () => output };
-    await new Promise((resolve) => setTimeout(resolve, 100));
-  }
-  throw new Error(`Beacon did not become healthy:\n${output}`);
-}
-
-async function stopBeacon(running: Running, signal: NodeJS.Signals = 'SIGTERM') {
-  const started = Date.now();
-  const exit = once(running.child, 'exit') as Promise<[number | null, string | null]>;
-  running.child.kill(signal);
-  const [code] = await exit;
-  children.delete(running.child);
-  return { code, ms: Date.now() - started };
-}
-
-async function post(base: string, url: string, body: unknown, token?: string) {
-  const response = await fetch(base + url, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json', ...(token ? { authorization: `Bearer ${token}` } : {}) },
-    body: JSON.stringify(body),
-  });
-  return { status: response.status, body: (await response.json()) as Record<string, unknown> };
-}
+afterAll(killAllBeacons);
 
 async function scenario(env: Record<string, string>) {
   const email = uniqueEmail('admin');
@@ -86,7 +25,7 @@ async function scenario(env: Record<string, string>) {
     first.base,
     '/api/sites',
     { name: 'Kept', domain: 'kept.example' },
-    login.body.accessToken as string,
+    { authorization: `Bearer ${login.body.accessToken as string}` },
   );
   expect(site.status).toBe(201);
   const stopped = await stopBeacon(first);
@@ -129,7 +68,7 @@ describe('beacon process', () => {
 
   it('refuses to start on a bad setting, naming it', async () => {
     const child = spawn(process.execPath, ['--import', 'tsx', 'src/main.ts'], {
-      cwd: root,
+      cwd: path.resolve(import.meta.dirname, '..'),
       env: { PATH: process.env.PATH ?? '', PORT: 'eighty' },
       stdio: ['ignore', 'pipe', 'pipe'],
     });

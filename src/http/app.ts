@@ -111,7 +111,7 @@ export async function buildApp(deps: AppDeps): Promise<App> {
   registerAuthRoutes(app, deps);
   registerAgencyRoutes(app, deps);
   registerSiteRoutes(app, deps);
-  registerTrackRoutes(app, deps.ingestion);
+  registerTrackRoutes(app, deps.ingestion, metrics);
   await registerTrackerRoutes(app, deps);
   registerEventRoutes(app, deps);
 

@@ -102,6 +102,17 @@ describe('POST /api/track/event', () => {
     expect(row.url).toBe('https://shop.example/long');
   });
 
+  it('counts outcomes in /metrics', async () => {
+    const site = await createSite();
+    const event = pageview(site);
+    await track(event);
+    await track(event);
+    const metrics = (await context.app.inject({ method: 'GET', url: '/metrics' })).body;
+    expect(metrics).toMatch(/beacon_ingest_events_total\{outcome="accepted"\} [1-9]/);
+    expect(metrics).toMatch(/beacon_ingest_events_total\{outcome="duplicate"\} [1-9]/);
+    expect(metrics).toMatch(/beacon_ingest_writer\{stat="rowsWritten"\} [1-9]/);
+  });
+
   it('accepts a text/plain body as navigator.sendBeacon sends it', async () => {
     const site = await createSite();
     const response = await track(JSON.stringify(pageview(site)), {

@@ -1,5 +1,6 @@
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import type { FastifyReply, FastifyRequest } from 'fastify';
+import { Counter, Gauge, type Registry } from 'prom-client';
 import { Type } from 'typebox';
 import { normalizeIp } from '../enrich/ip-address.ts';
 import { AppError } from '../http/errors.ts';
@@ -103,7 +104,28 @@ const BatchAccepted = Type.Object({
   dropped: Type.Integer(),
 });
 
-export function registerTrackRoutes(app: App, ingestion: Ingestion) {
+/** Outcomes per event (accepted, duplicate, dropped_<reason>, rejected) and the writer's state. */
+function ingestMetrics(registry: Registry, ingestion: Ingestion) {
+  const events = new Counter({
+    name: 'beacon_ingest_events_total',
+    help: 'Events received by outcome: accepted, duplicate, dropped_<reason>, rejected',
+    labelNames: ['outcome'] as const,
+    registers: [registry],
+  });
+  new Gauge({
+    name: 'beacon_ingest_writer',
+    help: 'Group-commit writer: buffered rows, committed batches and rows, failed batches, refusals when full',
+    labelNames: ['stat'] as const,
+    registers: [registry],
+    collect() {
+      for (const [stat, value] of Object.entries(ingestion.writer.stats())) this.set({ stat }, value);
+    },
+  });
+  return events;
+}
+
+export function registerTrackRoutes(app: App, ingestion: Ingestion, registry: Registry) {
+  const outcomes = ingestMetrics(registry, ingestion);
   app.register(async (plugin) => {
     const scope = plugin.withTypeProvider<TypeBoxTypeProvider>();
     // navigator.sendBeacon sends strings as text/plain; the body is JSON all the same.
@@ -146,12 +168,18 @@ export function registerTrackRoutes(app: App, ingestion: Ingestion) {
           contextOf(request, site, receivedAt, event.sentAt),
         );
         if (outcome.kind === 'rejected') {
+          outcomes.inc({ outcome: 'rejected' });
           throw new AppError('validation_failed', outcome.message, { field: outcome.field });
         }
-        if (outcome.kind === 'dropped') return reply.status(202).send({ dropped: outcome.reason });
+        if (outcome.kind === 'dropped') {
+          outcomes.inc({ outcome: `dropped_${outcome.reason}` });
+          return reply.status(202).send({ dropped: outcome.reason });
+        }
         const [written] = await ingestion.writer.write([outcome.row]);
-        if (written!.status === 'duplicate')
+        outcomes.inc({ outcome: written!.status });
+        if (written!.status === 'duplicate') {
           return reply.status(200).send({ id: written!.id, duplicate: true });
+        }
         return reply.status(201).send({ id: written!.id });
       },
     );
@@ -187,16 +215,21 @@ export function registerTrackRoutes(app: App, ingestion: Ingestion) {
             contextOf(request, site, receivedAt, sentAt > 0 ? sentAt : undefined),
           );
           if (outcome.kind === 'rejected') {
+            outcomes.inc({ outcome: 'rejected' });
             throw new AppError('validation_failed', `events.${index}.${outcome.message}`, {
               field: `events.${index}.${outcome.field}`,
             });
           }
-          if (outcome.kind === 'dropped') dropped += 1;
-          else rows.push(outcome.row);
+          if (outcome.kind === 'dropped') {
+            dropped += 1;
+            outcomes.inc({ outcome: `dropped_${outcome.reason}` });
+          } else rows.push(outcome.row);
         }
         allowOrigin(request, reply);
         const written = await ingestion.writer.write(rows);
         const duplicates = written.filter((outcome) => outcome.status === 'duplicate').length;
+        outcomes.inc({ outcome: 'accepted' }, written.length - duplicates);
+        outcomes.inc({ outcome: 'duplicate' }, duplicates);
         return reply.status(201).send({ accepted: written.length - duplicates, duplicates, dropped });
       },
     );

@@ -1,0 +1,31 @@
+import { randomUUID } from 'node:crypto';
+import Fastify from 'fastify';
+
+/**
+ * The baseline: the least a Fastify server must do for a tracking request (parse the JSON body and
+ * answer 201 with an id) on the same path and with the same request bytes as Beacon gets. Listens
+ * on a port the OS picks and prints it, so the parent never races another process for a port.
+ */
+const app = Fastify({ logger: false });
+
+// sendBeacon bodies arrive as text/plain, as they do at Beacon; both parsers must count.
+app.removeContentTypeParser('text/plain');
+app.addContentTypeParser('text/plain', { parseAs: 'string' }, (_request, body, done) => {
+  try {
+    done(null, JSON.parse(body as string));
+  } catch (error) {
+    done(error as Error, undefined);
+  }
+});
+
+app.post('/api/track/event', async (request, reply) => {
+  if (typeof request.body !== 'object' || request.body === null) return reply.status(400).send({});
+  return reply.status(201).send({ id: randomUUID() });
+});
+
+const address = await app.listen({ port: 0, host: '127.0.0.1' });
+process.stdout.write(`listening ${address}\n`);
+
+const stop = () => void app.close().then(() => process.exit(0));
+process.once('SIGTERM', stop);
+process.once('SIGINT', stop);
