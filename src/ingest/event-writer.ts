@@ -76,6 +76,7 @@ const SESSION_COLUMNS = [
   ['os_name', 'text'],
   ['company_domain', 'text'],
   ['is_bot', 'boolean'],
+  ['campaign_key', 'text'],
 ] as const satisfies ReadonlyArray<readonly [keyof SessionDelta, string]>;
 
 const INSERT_EVENTS = `INSERT INTO events (${EVENT_COLUMNS.join(', ')})
@@ -237,9 +238,7 @@ export function createEventWriter(options: EventWriterOptions): EventWriter {
         campaign: string | null;
       }>(
         `SELECT DISTINCT ON (s.site_id, s.visitor_id) s.site_id, s.visitor_id, s.id, s.last_seen_at,
-           CASE WHEN s.utm_source IS NULL AND s.utm_medium IS NULL AND s.utm_campaign IS NULL THEN NULL
-                ELSE 'utm:' || COALESCE(s.utm_source, '') || '|' || COALESCE(s.utm_medium, '') || '|' || COALESCE(s.utm_campaign, '')
-           END AS campaign
+           s.campaign_key AS campaign
          FROM sessions s
          JOIN unnest($1::text[], $2::text[]) AS v(site_id, visitor_id)
            ON s.site_id = v.site_id AND s.visitor_id = v.visitor_id

@@ -31,6 +31,8 @@ export interface SessionDelta {
   os_name: string | null;
   company_domain: string | null;
   is_bot: boolean;
+  /** The campaign that started the session; null for a continued session (the stored one stays). */
+  campaign_key: string | null;
 }
 
 /** A campaign as a session sees it: UTM source/medium/campaign, or which ad click brought the visit. */
@@ -129,6 +131,7 @@ export function assignSessions(
         os_name: row.os_name,
         company_domain: row.company_domain,
         is_bot: row.is_bot,
+        campaign_key: continues ? null : session.campaignKey,
       };
       deltas.set(session.id, delta);
     }

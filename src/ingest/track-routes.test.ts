@@ -379,6 +379,22 @@ describe('POST /api/track/event', () => {
       expect(rows[0].duration_s).toBeGreaterThanOrEqual(119);
     });
 
+    it('continues the session an ad click started, across requests from the landing page', async () => {
+      const site = await createSite();
+      const landing = {
+        visitorId: 'v-click',
+        consent: { analytics: true },
+        url: 'https://shop.example/?gclid=abc123',
+      };
+      await track(pageview(site, landing));
+      await track({ ...pageview(site, landing), type: 'event', name: 'signup' });
+      await track(pageview(site, { ...landing, url: 'https://shop.example/next' }));
+      const { rows } = await context.db.query('SELECT pageviews, events FROM sessions WHERE site_id = $1', [
+        site.id,
+      ]);
+      expect(rows).toEqual([{ pageviews: 2, events: 1 }]);
+    });
+
     it('starts a new session after 30 minutes of inactivity and for a new campaign', async () => {
       const site = await createSite();
       const consented = { visitorId: 'v-gap', consent: { analytics: true } };
