@@ -2,7 +2,9 @@ import pino from 'pino';
 import { ConfigError, loadConfig, type Config } from './config.ts';
 import { openDatabase } from './db/open.ts';
 import { ensureEventPartitions } from './db/partitions.ts';
+import { createEnrichment } from './enrich/index.ts';
 import { buildApp } from './http/app.ts';
+import { createMetricsRegistry } from './http/metrics.ts';
 import { createIngestion } from './ingest/index.ts';
 import { deriveKey, loadOrCreateSecret } from './lib/secret.ts';
 import { createSharedState } from './state/index.ts';
@@ -36,7 +38,16 @@ async function start(config: Config) {
     );
   }
 
-  const ingestion = createIngestion({ db: database.pool, log });
+  const metrics = createMetricsRegistry({ db: database.pool });
+  const enrichment = await createEnrichment({
+    ipinfo: config.ipinfo,
+    geoipDb: config.geoipDb,
+    sharedCache: state.cache,
+    metrics,
+    log: { info: (msg) => log.info(msg), warn: (msg) => log.warn(msg) },
+  });
+  const ingestion = createIngestion({ db: database.pool, log, ipEnricher: enrichment.enricher });
+  const stopBackfill = enrichment.startBackfill({ db: database.pool, log });
   const partitionTimer = setInterval(() => {
     ensureEventPartitions(database.pool).catch((error: unknown) =>
       log.error({ err: error }, 'could not create event partitions'),
@@ -52,6 +63,8 @@ async function start(config: Config) {
     state,
     tokens,
     ingestion,
+    metrics,
+    enrichment,
     logger: log,
     trustedProxies: config.trustedProxies,
   });
@@ -80,6 +93,8 @@ async function start(config: Config) {
     // where capabilities flush their buffers) before the stores below go away.
     await app.close();
     await ingestion.writer.close();
+    await stopBackfill();
+    enrichment.close();
     await state.close();
     await database.close();
     log.info('stopped');

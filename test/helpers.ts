@@ -1,7 +1,10 @@
 import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, inject } from 'vitest';
 import { createPool, type Pool } from '../src/db/pool.ts';
+import type { Registry } from 'prom-client';
+import type { Enrichment } from '../src/enrich/index.ts';
 import { buildApp } from '../src/http/app.ts';
+import { createMetricsRegistry } from '../src/http/metrics.ts';
 import { createIngestion, type Ingestion } from '../src/ingest/index.ts';
 import type { App } from '../src/http/types.ts';
 import { newId } from '../src/lib/ids.ts';
@@ -34,13 +37,16 @@ export interface TestContext {
   tokens: AccessTokens;
   key: Buffer;
   ingestion: Ingestion;
+  enrichment: Enrichment | undefined;
 }
 
 /**
  * An in-process app on the run's real PostgreSQL, built once per test file. Shared state is Redis
  * when the run has one, so route tests exercise the production backend.
  */
-export function useTestApp(): TestContext {
+export function useTestApp(
+  options: { enrichment?: (state: SharedState, metrics: Registry) => Promise<Enrichment> } = {},
+): TestContext {
   const context = {} as TestContext;
   beforeAll(async () => {
     context.db = createPool({ connectionString: inject('databaseUrl'), max: 4 });
@@ -48,18 +54,23 @@ export function useTestApp(): TestContext {
     context.state = backends[backends.length - 1]!.create();
     context.key = randomBytes(32);
     context.tokens = createAccessTokens({ key: context.key });
-    context.ingestion = createIngestion({ db: context.db });
+    const metrics = createMetricsRegistry({ db: context.db });
+    context.enrichment = await options.enrichment?.(context.state, metrics);
+    context.ingestion = createIngestion({ db: context.db, ipEnricher: context.enrichment?.enricher });
     context.app = await buildApp({
       db: context.db,
       state: context.state,
       tokens: context.tokens,
       ingestion: context.ingestion,
+      metrics,
+      enrichment: context.enrichment,
     });
     await context.app.ready();
   });
   afterAll(async () => {
     await context.app?.close();
     await context.ingestion?.writer.close();
+    context.enrichment?.close();
     await context.state?.close();
     await context.db?.end();
   });

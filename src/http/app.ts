@@ -5,7 +5,10 @@ import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import Fastify, { type FastifyBaseLogger } from 'fastify';
+import type { Registry } from 'prom-client';
 import type { Pool } from '../db/pool.ts';
+import type { Enrichment } from '../enrich/index.ts';
+import { registerEnrichmentRoutes } from '../enrich/enrichment-routes.ts';
 import { registerEventRoutes } from '../ingest/event-routes.ts';
 import type { Ingestion } from '../ingest/index.ts';
 import { registerTrackRoutes } from '../ingest/track-routes.ts';
@@ -33,6 +36,10 @@ export interface AppDeps {
   trustedProxies?: string[];
   /** Largest accepted request body in bytes. */
   bodyLimit?: number;
+  /** Prometheus registry shared with components built outside the app (enrichment); made here if absent. */
+  metrics?: Registry;
+  /** IP enrichment, for its admin statistics route; absent when no provider is configured. */
+  enrichment?: Enrichment;
 }
 
 export const DEFAULT_BODY_LIMIT = 256 * 1024;
@@ -103,7 +110,7 @@ export async function buildApp(deps: AppDeps): Promise<App> {
   });
   await app.register(swaggerUi, { routePrefix: '/docs', staticCSP: true });
 
-  const metrics = createMetricsRegistry({ db: deps.db });
+  const metrics = deps.metrics ?? createMetricsRegistry({ db: deps.db });
   instrumentRequests(app, metrics);
 
   app.get('/api/openapi.json', { schema: { hide: true } }, async () => app.swagger());
@@ -113,6 +120,7 @@ export async function buildApp(deps: AppDeps): Promise<App> {
   registerSiteRoutes(app, deps);
   registerTrackRoutes(app, deps.ingestion, metrics);
   await registerTrackerRoutes(app, deps);
+  registerEnrichmentRoutes(app, { tokens: deps.tokens, enrichment: deps.enrichment });
   registerEventRoutes(app, deps);
 
   return app;

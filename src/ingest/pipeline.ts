@@ -174,6 +174,12 @@ const enrichIp =
       row.is_vpn = enrichment.isVpn;
       row.is_hosting = enrichment.isHosting;
     }
+    // A bot is never a company, whatever network it came from.
+    if (row.is_bot && result.status === 'done') {
+      row.visitor_class = 'bot';
+      row.company_domain = null;
+      row.company_name = null;
+    }
     // A pending lookup still needs the full address; the background job minimises it when done.
     row.ip = result.status === 'pending' ? (context.ip ?? null) : (enricher.minimize(context.ip) ?? null);
   };
