@@ -2,7 +2,7 @@ import pino from 'pino';
 import { ConfigError, loadConfig, type Config } from './config.ts';
 import { openDatabase } from './db/open.ts';
 import { ensureEventPartitions } from './db/partitions.ts';
-import { createEnrichment } from './enrich/index.ts';
+import { createEnrichment, loadGeoProviders } from './enrich/index.ts';
 import { buildApp } from './http/app.ts';
 import { createMetricsRegistry } from './http/metrics.ts';
 import { createIngestion } from './ingest/index.ts';
@@ -18,12 +18,16 @@ const PARTITION_CHECK_INTERVAL_MS = 60 * 60 * 1000;
 async function start(config: Config) {
   const startedAt = performance.now();
   const log = pino({ level: config.logLevel, base: { service: 'beacon' } });
-  const database = await openDatabase({
-    databaseUrl: config.databaseUrl,
-    poolSize: config.databasePoolSize,
-    dataDir: config.dataDir,
-    log: { info: (msg) => log.info(msg), warn: (msg) => log.warn(msg) },
-  });
+  // The offline IP data takes about a second to load: do it while the database starts.
+  const [database, geoProviders] = await Promise.all([
+    openDatabase({
+      databaseUrl: config.databaseUrl,
+      poolSize: config.databasePoolSize,
+      dataDir: config.dataDir,
+      log: { info: (msg) => log.info(msg), warn: (msg) => log.warn(msg) },
+    }),
+    loadGeoProviders({ ipinfo: config.ipinfo, geoipDb: config.geoipDb }),
+  ]);
   const state = createSharedState({ redisUrl: config.redisUrl });
   const secret = await loadOrCreateSecret(config.secret, config.dataDir);
   const tokens = createAccessTokens({ key: deriveKey(secret, 'access-tokens') });
@@ -39,9 +43,8 @@ async function start(config: Config) {
   }
 
   const metrics = createMetricsRegistry({ db: database.pool });
-  const enrichment = await createEnrichment({
-    ipinfo: config.ipinfo,
-    geoipDb: config.geoipDb,
+  const enrichment = createEnrichment({
+    providers: geoProviders,
     sharedCache: state.cache,
     metrics,
     log: { info: (msg) => log.info(msg), warn: (msg) => log.warn(msg) },

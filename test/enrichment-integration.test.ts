@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createEnrichment } from '../src/enrich/index.ts';
+import { createEnrichment, loadGeoProviders } from '../src/enrich/index.ts';
 import { FAKE_IPINFO_TOKEN, startFakeIpinfo, type FakeIpinfo } from './fakes/ipinfo-server.ts';
 import { createTenant, useTestApp } from './helpers.ts';
 
@@ -15,10 +15,12 @@ beforeAll(async () => {
 afterAll(() => fake.close());
 
 const context = useTestApp({
-  enrichment: (state, metrics) =>
+  enrichment: async (state, metrics) =>
     createEnrichment({
-      ipinfo: { token: FAKE_IPINFO_TOKEN, url: fake.url },
-      geoipDb: undefined,
+      providers: await loadGeoProviders({
+        ipinfo: { token: FAKE_IPINFO_TOKEN, url: fake.url },
+        geoipDb: 'none',
+      }),
       sharedCache: state.cache,
       metrics,
       log: { info: () => undefined, warn: () => undefined },

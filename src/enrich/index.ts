@@ -11,6 +11,8 @@ import {
   type IpEnrichmentService,
 } from './ip-enrichment.ts';
 import { createIpinfoProvider } from './providers/ipinfo.ts';
+import { createAsnCsvProvider, defaultAsnFiles } from './providers/asn-csv.ts';
+import { mergeProviders } from './providers/merged.ts';
 import { createMmdbProvider, defaultGeoipFiles } from './providers/mmdb.ts';
 
 export interface Enrichment {
@@ -27,33 +29,71 @@ export interface Enrichment {
   close(): void;
 }
 
+export interface GeoProviders {
+  online: GeoProvider | undefined;
+  offline: GeoProvider | undefined;
+  /** What answers, in order, for the start-up log and the statistics route. */
+  names: string[];
+  close(): void;
+}
+
 /**
- * Chooses the providers: IPinfo when IPINFO_TOKEN is set, with the offline databases as its fallback;
- * the offline databases alone otherwise (GEOIP_DB, or the bundled ones). No data at all → enrichment
- * is skipped and the address minimised at once.
+ * Opens the providers: IPinfo when IPINFO_TOKEN is set; the offline data from GEOIP_DB (MMDB files,
+ * comma separated; `none` for no offline data), or else the bundled data sets: the PDDL country
+ * database and the CC BY 4.0 ASN ranges. Loading the ASN ranges takes about a second, so main.ts
+ * runs this while the database starts.
  */
-export async function createEnrichment(options: {
+export async function loadGeoProviders(options: {
   ipinfo: { token: string | undefined; url: string };
   geoipDb: string | undefined;
-  sharedCache: Cache;
-  metrics: Registry;
-  log: { info(msg: string): void; warn(msg: string): void };
-}): Promise<Enrichment> {
-  const files = options.geoipDb
-    ? options.geoipDb
-        .split(',')
-        .map((file) => file.trim())
-        .filter(Boolean)
-    : defaultGeoipFiles();
-  const offline = files.length > 0 ? await createMmdbProvider({ files }) : undefined;
+}): Promise<GeoProviders> {
+  const configured = options.geoipDb?.trim();
+  const files =
+    configured === 'none'
+      ? []
+      : configured
+        ? configured
+            .split(',')
+            .map((file) => file.trim())
+            .filter(Boolean)
+        : defaultGeoipFiles();
+  const asnFiles = configured ? undefined : defaultAsnFiles();
+  const [mmdb, asn] = await Promise.all([
+    files.length > 0 ? createMmdbProvider({ files }) : undefined,
+    asnFiles ? createAsnCsvProvider(asnFiles) : undefined,
+  ]);
+  const offlineParts = [mmdb, asn].filter((provider) => provider !== undefined);
+  const offline = offlineParts.length > 1 ? mergeProviders('offline', offlineParts) : offlineParts[0];
   const online: GeoProvider | undefined = options.ipinfo.token
     ? createIpinfoProvider({ baseUrl: options.ipinfo.url, token: options.ipinfo.token })
     : undefined;
+  return {
+    online,
+    offline,
+    names: [
+      ...(online ? ['ipinfo'] : []),
+      ...(mmdb?.describe().map((file) => `mmdb: ${file}`) ?? []),
+      ...(asn?.describe().map((file) => `asn: ${file}`) ?? []),
+    ],
+    close() {
+      mmdb?.close();
+      asn?.close();
+    },
+  };
+}
+
+/**
+ * IPinfo, when configured, answers first with the offline data as its fallback; otherwise the offline
+ * data alone. With neither, enrichment is skipped and the address minimised at once.
+ */
+export function createEnrichment(options: {
+  providers: GeoProviders;
+  sharedCache: Cache;
+  metrics: Registry;
+  log: { info(msg: string): void; warn(msg: string): void };
+}): Enrichment {
+  const { online, offline, names } = options.providers;
   const primary = online ?? offline;
-  const providers = [
-    ...(online ? ['ipinfo'] : []),
-    ...(offline ? offline.describe().map((file) => `mmdb: ${file}`) : []),
-  ];
   if (primary === undefined) {
     options.log.warn(
       'no IP enrichment: set IPINFO_TOKEN or GEOIP_DB; addresses are minimised without lookup',
@@ -61,12 +101,12 @@ export async function createEnrichment(options: {
     return {
       enricher: noIpEnrichment,
       service: undefined,
-      providers,
+      providers: names,
       startBackfill: () => async () => {},
-      close() {},
+      close: () => options.providers.close(),
     };
   }
-  options.log.info(`IP enrichment through ${providers.join(', ')}`);
+  options.log.info(`IP enrichment through ${names.join(', ')}`);
   const providerSeconds = new Histogram({
     name: 'beacon_enrichment_provider_seconds',
     help: 'Latency of provider calls (one call may carry a batch of addresses)',
@@ -85,7 +125,7 @@ export async function createEnrichment(options: {
   return {
     enricher: service,
     service,
-    providers,
+    providers: names,
     startBackfill({ db, log }) {
       let stopped = false;
       let running: Promise<unknown> = Promise.resolve();
@@ -108,9 +148,7 @@ export async function createEnrichment(options: {
         await running;
       };
     },
-    close() {
-      offline?.close();
-    },
+    close: () => options.providers.close(),
   };
 }
 
