@@ -16,8 +16,9 @@ import { registerTrackerRoutes } from '../ingest/tracker-routes.ts';
 import type { SharedState } from '../state/interface.ts';
 import type { AccessTokens } from '../tenancy/access-tokens.ts';
 import { registerAgencyRoutes } from '../tenancy/agency-routes.ts';
+import { registerAuditRoutes } from '../tenancy/audit-routes.ts';
 import { registerAuthRoutes } from '../tenancy/auth-routes.ts';
-import { registerSiteRoutes } from '../tenancy/site-routes.ts';
+import { registerSiteRoutes, SITE_CHANGED_CHANNEL } from '../tenancy/site-routes.ts';
 import { AppError, errorBody, renderError } from './errors.ts';
 import { registerHealthRoutes } from './health-routes.ts';
 import { createMetricsRegistry, instrumentRequests } from './metrics.ts';
@@ -118,7 +119,12 @@ export async function buildApp(deps: AppDeps): Promise<App> {
   registerAuthRoutes(app, deps);
   registerAgencyRoutes(app, deps);
   registerSiteRoutes(app, deps);
+  registerAuditRoutes(app, deps);
   registerTrackRoutes(app, deps.ingestion, metrics);
+  const unsubscribe = await deps.state.pubsub.subscribe(SITE_CHANGED_CHANNEL, (siteKey) =>
+    deps.ingestion.sites.invalidate(siteKey),
+  );
+  app.addHook('onClose', async () => unsubscribe());
   await registerTrackerRoutes(app, deps);
   registerEnrichmentRoutes(app, { tokens: deps.tokens, enrichment: deps.enrichment });
   registerEventRoutes(app, deps);

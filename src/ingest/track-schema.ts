@@ -1,16 +1,16 @@
 import { Type, type Static } from 'typebox';
 
-const Size = Type.Object(
-  { w: Type.Integer({ minimum: 0, maximum: 100_000 }), h: Type.Integer({ minimum: 0, maximum: 100_000 }) },
-  { additionalProperties: false },
-);
+const Size = Type.Object({
+  w: Type.Integer({ minimum: 0, maximum: 100_000 }),
+  h: Type.Integer({ minimum: 0, maximum: 100_000 }),
+});
 
 /** Milliseconds since the epoch, between 2000 and 2100: anything else is a broken clock or garbage. */
 const EpochMs = Type.Integer({ minimum: 946_684_800_000, maximum: 4_102_444_800_000 });
 
 /**
  * One event as the tracker or a server-side caller sends it (DESIGN.md, "HTTP"). Unknown fields are
- * removed rather than refused, so older Beacons accept newer trackers.
+ * ignored rather than refused, so older Beacons accept newer trackers.
  */
 export const TrackEvent = Type.Object(
   {
@@ -41,10 +41,7 @@ export const TrackEvent = Type.Object(
     lang: Type.Optional(Type.String({ maxLength: 35 })),
     tz: Type.Optional(Type.String({ maxLength: 64 })),
     consent: Type.Optional(
-      Type.Object(
-        { analytics: Type.Optional(Type.Boolean()), ads: Type.Optional(Type.Boolean()) },
-        { additionalProperties: false },
-      ),
+      Type.Object({ analytics: Type.Optional(Type.Boolean()), ads: Type.Optional(Type.Boolean()) }),
     ),
     value: Type.Optional(Type.Number({ minimum: -1e12, maximum: 1e12 })),
     currency: Type.Optional(Type.String({ pattern: '^[A-Za-z]{3}$' })),
@@ -58,7 +55,7 @@ export const TrackEvent = Type.Object(
     fbc: Type.Optional(Type.String({ maxLength: 512 })),
     webdriver: Type.Optional(Type.Boolean()),
   },
-  { additionalProperties: false },
+  { additionalProperties: true },
 );
 export type TrackEvent = Static<typeof TrackEvent>;
 

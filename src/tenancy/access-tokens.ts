@@ -9,6 +9,8 @@ export interface Actor {
   agencyId: string;
   role: Role;
   isInstanceAdmin: boolean;
+  /** Set when the caller authenticated with a management API key instead of a user session. */
+  apiKeyId?: string;
 }
 
 interface Claims {

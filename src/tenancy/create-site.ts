@@ -1,8 +1,9 @@
-import type { Queryable } from '../db/pool.ts';
+import { withTransaction, type Pool } from '../db/pool.ts';
 import { AppError } from '../http/errors.ts';
 import { newId, newSecret, sha256Hex } from '../lib/ids.ts';
 import type { Actor } from './access-tokens.ts';
 import { normalizeDomain } from './domains.ts';
+import { recordAudit } from './audit.ts';
 import { canManageSites } from './roles.ts';
 import { SITE_COLUMNS, toSite, type Site, type SiteRow } from './site-record.ts';
 
@@ -16,10 +17,12 @@ export async function createSite({
   db,
   actor,
   input,
+  ip,
 }: {
-  db: Queryable;
+  db: Pool;
   actor: Actor;
   input: CreateSiteInput;
+  ip: string | undefined;
 }): Promise<Site & { writeKey: string }> {
   if (!canManageSites(actor.role)) throw new AppError('forbidden', 'Your role may not create sites');
   const domain = normalizeDomain(input.domain);
@@ -29,19 +32,28 @@ export async function createSite({
     });
   }
   const writeKey = newSecret('wk');
-  const { rows } = await db.query<SiteRow>(
-    `INSERT INTO sites (id, agency_id, name, domain, site_key, write_key_prefix, write_key_hash)
+  return withTransaction(db, async (client) => {
+    const { rows } = await client.query<SiteRow>(
+      `INSERT INTO sites (id, agency_id, name, domain, site_key, write_key_prefix, write_key_hash)
      VALUES ($1, $2, $3, $4, $5, $6, $7)
      RETURNING ${SITE_COLUMNS}`,
-    [
-      newId('site'),
-      actor.agencyId,
-      input.name.trim(),
-      domain,
-      newSecret('pk').slice(0, 19),
-      writeKey.slice(0, 8),
-      sha256Hex(writeKey),
-    ],
-  );
-  return { ...toSite(rows[0]!), writeKey };
+      [
+        newId('site'),
+        actor.agencyId,
+        input.name.trim(),
+        domain,
+        newSecret('pk').slice(0, 19),
+        writeKey.slice(0, 8),
+        sha256Hex(writeKey),
+      ],
+    );
+    await recordAudit(client, {
+      actor,
+      action: 'site.create',
+      targetType: 'site',
+      targetId: rows[0]!.id,
+      ip,
+    });
+    return { ...toSite(rows[0]!), writeKey };
+  });
 }

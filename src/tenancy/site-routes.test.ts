@@ -101,12 +101,17 @@ describe('GET /api/sites and /api/sites/:siteId', () => {
     expect(foreign.json().error.message).toBe(missing.json().error.message);
   });
 
-  it('lets a viewer read the agency sites', async () => {
+  it('lets a client viewer read only the sites assigned to them', async () => {
     const tenant = await createTenant(context);
-    await createSite(tenant.auth, { name: 'A', domain: 'a.example' });
+    const site = (await createSite(tenant.auth, { name: 'A', domain: 'a.example' })).json();
+    await createSite(tenant.auth, { name: 'B', domain: 'b.example' });
     const viewer = await addUser(context, tenant.agencyId, 'viewer');
+    await context.db.query('INSERT INTO site_members (site_id, user_id) VALUES ($1, $2)', [
+      site.id,
+      viewer.userId,
+    ]);
     const list = await context.app.inject({ method: 'GET', url: '/api/sites', headers: viewer.auth });
-    expect(list.json().sites).toHaveLength(1);
+    expect(list.json().sites.map((s: { id: string }) => s.id)).toEqual([site.id]);
   });
 });
 
@@ -155,5 +160,209 @@ describe('POST /api/agencies', () => {
     });
     expect(response.statusCode).toBe(409);
     expect(response.json().error).toMatchObject({ code: 'conflict', field: 'owner.email' });
+  });
+});
+
+describe('PATCH /api/sites/:siteId', () => {
+  it('changes settings, normalising domains, and records it in the audit log', async () => {
+    const tenant = await createTenant(context);
+    const site = (await createSite(tenant.auth, { name: 'A', domain: 'a.example' })).json();
+    const response = await context.app.inject({
+      method: 'PATCH',
+      url: `/api/sites/${site.id}`,
+      headers: { ...tenant.auth, 'x-forwarded-for': '198.51.100.7' },
+      payload: {
+        name: 'Renamed',
+        allowedDomains: ['https://Shop.A.example/x', '*.CDN.example'],
+        timezone: 'Europe/Berlin',
+        botPolicy: 'drop',
+        retentionDays: 90,
+        cookieless: true,
+        trackerAlias: 'js/app.js',
+      },
+    });
+    expect(response.statusCode, response.body).toBe(200);
+    expect(response.json()).toMatchObject({
+      name: 'Renamed',
+      allowedDomains: ['shop.a.example', '*.cdn.example'],
+      timezone: 'Europe/Berlin',
+      botPolicy: 'drop',
+      retentionDays: 90,
+      cookieless: true,
+      trackerAlias: 'js/app.js',
+    });
+    const audit = await context.app.inject({ method: 'GET', url: '/api/audit-log', headers: tenant.auth });
+    expect(audit.json().entries[0]).toMatchObject({
+      action: 'site.update',
+      targetId: site.id,
+      actorId: tenant.userId,
+      actorType: 'user',
+      details: { changed: expect.arrayContaining(['name', 'allowed_domains', 'tracker_alias']) },
+    });
+    expect(audit.json().entries.map((entry: { action: string }) => entry.action)).toContain('site.create');
+  });
+
+  it.each([
+    [{ timezone: 'Mars/Olympus' }, 'timezone'],
+    [{ allowedDomains: ['ok.example', 'not a host'] }, 'allowedDomains.1'],
+    [{ retentionDays: 0 }, 'retentionDays'],
+    [{ botPolicy: 'block' }, 'botPolicy'],
+    [{ trackerAlias: 'api/track.js' }, 'trackerAlias'],
+    [{ trackerAlias: '../etc/passwd' }, 'trackerAlias'],
+    [{ name: '' }, 'name'],
+    [{ siteKey: 'pk_mine' }, 'siteKey'],
+  ])('rejects %j naming %s', async (payload, field) => {
+    const tenant = await createTenant(context);
+    const site = (await createSite(tenant.auth, { name: 'A', domain: 'a.example' })).json();
+    const response = await context.app.inject({
+      method: 'PATCH',
+      url: `/api/sites/${site.id}`,
+      headers: tenant.auth,
+      payload,
+    });
+    expect(response.statusCode, response.body).toBe(400);
+    expect(response.json().error.field).toBe(field);
+  });
+
+  it('answers 409 when another site already uses the tracker alias', async () => {
+    const tenant = await createTenant(context);
+    const alias = `js/${Date.now()}-${Math.random().toString(36).slice(2)}.js`;
+    const first = (await createSite(tenant.auth, { name: 'A', domain: 'a.example' })).json();
+    const second = (await createSite(tenant.auth, { name: 'B', domain: 'b.example' })).json();
+    await context.app.inject({
+      method: 'PATCH',
+      url: `/api/sites/${first.id}`,
+      headers: tenant.auth,
+      payload: { trackerAlias: alias },
+    });
+    const clash = await context.app.inject({
+      method: 'PATCH',
+      url: `/api/sites/${second.id}`,
+      headers: tenant.auth,
+      payload: { trackerAlias: alias },
+    });
+    expect(clash.statusCode).toBe(409);
+    expect(clash.json().error.field).toBe('trackerAlias');
+  });
+
+  it('takes effect for ingestion at once: a newly allowed host may send events', async () => {
+    const tenant = await createTenant(context);
+    const site = (await createSite(tenant.auth, { name: 'A', domain: 'a.example' })).json();
+    const send = () =>
+      context.app.inject({
+        method: 'POST',
+        url: '/api/track/event',
+        headers: { origin: 'https://partner.example' },
+        payload: { site: site.siteKey, type: 'pageview', url: 'https://partner.example/' },
+      });
+    expect((await send()).statusCode).toBe(403);
+    await context.app.inject({
+      method: 'PATCH',
+      url: `/api/sites/${site.id}`,
+      headers: tenant.auth,
+      payload: { allowedDomains: ['partner.example'] },
+    });
+    await expect.poll(async () => (await send()).statusCode).toBe(201);
+  });
+
+  it('forbids members and viewers, and hides another agency site', async () => {
+    const tenant = await createTenant(context);
+    const site = (await createSite(tenant.auth, { name: 'A', domain: 'a.example' })).json();
+    const member = await addUser(context, tenant.agencyId, 'member');
+    await context.db.query('INSERT INTO site_members (site_id, user_id) VALUES ($1, $2)', [
+      site.id,
+      member.userId,
+    ]);
+    const viewer = await addUser(context, tenant.agencyId, 'viewer');
+    await context.db.query('INSERT INTO site_members (site_id, user_id) VALUES ($1, $2)', [
+      site.id,
+      viewer.userId,
+    ]);
+    const stranger = await createTenant(context);
+    const patch = (auth: { authorization: string }) =>
+      context.app.inject({
+        method: 'PATCH',
+        url: `/api/sites/${site.id}`,
+        headers: auth,
+        payload: { name: 'X' },
+      });
+    expect((await patch(member.auth)).statusCode).toBe(403);
+    expect((await patch(viewer.auth)).statusCode).toBe(403);
+    expect((await patch(stranger.auth)).statusCode).toBe(404);
+  });
+});
+
+describe('DELETE /api/sites/:siteId', () => {
+  it('removes the site from the API and stops its tracking', async () => {
+    const tenant = await createTenant(context);
+    const site = (await createSite(tenant.auth, { name: 'A', domain: 'a.example' })).json();
+    const response = await context.app.inject({
+      method: 'DELETE',
+      url: `/api/sites/${site.id}`,
+      headers: tenant.auth,
+    });
+    expect(response.statusCode).toBe(204);
+    expect(
+      (await context.app.inject({ method: 'GET', url: `/api/sites/${site.id}`, headers: tenant.auth }))
+        .statusCode,
+    ).toBe(404);
+    await expect
+      .poll(
+        async () =>
+          (
+            await context.app.inject({
+              method: 'POST',
+              url: '/api/track/event',
+              headers: { origin: 'https://a.example' },
+              payload: { site: site.siteKey, type: 'pageview', url: 'https://a.example/' },
+            })
+          ).statusCode,
+      )
+      .toBe(400);
+  });
+});
+
+describe('members', () => {
+  it('see only the sites assigned to them; other sites of their agency are 404', async () => {
+    const tenant = await createTenant(context);
+    const assigned = (await createSite(tenant.auth, { name: 'Mine', domain: 'mine.example' })).json();
+    const other = (await createSite(tenant.auth, { name: 'Other', domain: 'other.example' })).json();
+    const member = await addUser(context, tenant.agencyId, 'member');
+    await context.db.query('INSERT INTO site_members (site_id, user_id) VALUES ($1, $2)', [
+      assigned.id,
+      member.userId,
+    ]);
+    const list = await context.app.inject({ method: 'GET', url: '/api/sites', headers: member.auth });
+    expect(list.json().sites.map((site: { id: string }) => site.id)).toEqual([assigned.id]);
+    expect(
+      (await context.app.inject({ method: 'GET', url: `/api/sites/${other.id}`, headers: member.auth }))
+        .statusCode,
+    ).toBe(404);
+    expect(
+      (
+        await context.app.inject({
+          method: 'GET',
+          url: `/api/sites/${other.id}/events`,
+          headers: member.auth,
+        })
+      ).statusCode,
+    ).toBe(404);
+    expect(
+      (
+        await context.app.inject({
+          method: 'GET',
+          url: `/api/sites/${assigned.id}/events`,
+          headers: member.auth,
+        })
+      ).statusCode,
+    ).toBe(200);
+  });
+
+  it('may not read the audit log', async () => {
+    const tenant = await createTenant(context);
+    const member = await addUser(context, tenant.agencyId, 'member');
+    expect(
+      (await context.app.inject({ method: 'GET', url: '/api/audit-log', headers: member.auth })).statusCode,
+    ).toBe(403);
   });
 });

@@ -6,6 +6,38 @@ import type { AccessTokens } from './access-tokens.ts';
 import { createSite } from './create-site.ts';
 import { getSite, listSites } from './get-site.ts';
 import { Site } from './site-record.ts';
+import { deleteSite, updateSite } from './update-site.ts';
+import type { PubSub } from '../state/interface.ts';
+
+/** Instances drop their cached copy of a site when this channel names its public key. */
+export const SITE_CHANGED_CHANNEL = 'site-changed';
+
+export const UpdateSiteBody = Type.Object(
+  {
+    name: Type.Optional(Type.String({ minLength: 1, maxLength: 200 })),
+    domain: Type.Optional(Type.String({ minLength: 1, maxLength: 253 })),
+    allowedDomains: Type.Optional(
+      Type.Array(Type.String({ minLength: 1, maxLength: 255 }), {
+        maxItems: 50,
+        description: 'Page hosts besides the domain that may send events; `*.example.com` allows subdomains',
+        examples: [['shop.example.com', '*.example-cdn.com']],
+      }),
+    ),
+    timezone: Type.Optional(Type.String({ minLength: 1, maxLength: 64, examples: ['Europe/Berlin'] })),
+    botPolicy: Type.Optional(Type.Union([Type.Literal('flag'), Type.Literal('drop')])),
+    retentionDays: Type.Optional(Type.Integer({ minimum: 1, maximum: 3650 })),
+    cookieless: Type.Optional(
+      Type.Boolean({ description: 'Never keep client visitor ids, even with consent' }),
+    ),
+    respectDnt: Type.Optional(Type.Boolean({ description: 'Drop events from browsers that send DNT: 1' })),
+    trackerAlias: Type.Optional(
+      Type.Union([Type.String({ pattern: '^[a-z0-9][a-z0-9/_.-]{0,99}\\.js$' }), Type.Null()], {
+        description: 'Another path serving the tracker, e.g. js/app.js',
+      }),
+    ),
+  },
+  { additionalProperties: false },
+);
 
 export const CreateSiteBody = Type.Object({
   name: Type.String({ minLength: 1, maxLength: 200, examples: ['Acme Corp website'] }),
@@ -21,7 +53,10 @@ const CreatedSite = Type.Intersect([
 
 const SiteParams = Type.Object({ siteId: Type.String({ minLength: 1, maxLength: 64 }) });
 
-export function registerSiteRoutes(app: App, deps: { db: Pool; tokens: AccessTokens }) {
+export function registerSiteRoutes(
+  app: App,
+  deps: { db: Pool; tokens: AccessTokens; state: { pubsub: PubSub } },
+) {
   const security = [{ bearerAuth: [] }];
   const onRequest = requireActor(deps.tokens);
 
@@ -38,7 +73,12 @@ export function registerSiteRoutes(app: App, deps: { db: Pool; tokens: AccessTok
       },
     },
     async (request, reply) => {
-      const site = await createSite({ db: deps.db, actor: actorOf(request), input: request.body });
+      const site = await createSite({
+        db: deps.db,
+        actor: actorOf(request),
+        input: request.body,
+        ip: request.ip,
+      });
       return reply.status(201).send(site);
     },
   );
@@ -70,5 +110,55 @@ export function registerSiteRoutes(app: App, deps: { db: Pool; tokens: AccessTok
       },
     },
     async (request) => getSite({ db: deps.db, actor: actorOf(request), siteId: request.params.siteId }),
+  );
+
+  app.patch(
+    '/api/sites/:siteId',
+    {
+      onRequest,
+      schema: {
+        tags: ['sites'],
+        summary: "Change a site's settings (owner or admin)",
+        security,
+        params: SiteParams,
+        body: UpdateSiteBody,
+        response: { 200: Site, ...errorResponses(400, 401, 403, 404, 409) },
+      },
+    },
+    async (request) => {
+      const site = await updateSite({
+        db: deps.db,
+        actor: actorOf(request),
+        siteId: request.params.siteId,
+        input: request.body,
+        ip: request.ip,
+      });
+      await deps.state.pubsub.publish(SITE_CHANGED_CHANNEL, site.siteKey);
+      return site;
+    },
+  );
+
+  app.delete(
+    '/api/sites/:siteId',
+    {
+      onRequest,
+      schema: {
+        tags: ['sites'],
+        summary: 'Delete a site: tracking stops at once (owner or admin)',
+        security,
+        params: SiteParams,
+        response: { 204: Type.Null(), ...errorResponses(401, 403, 404) },
+      },
+    },
+    async (request, reply) => {
+      const site = await deleteSite({
+        db: deps.db,
+        actor: actorOf(request),
+        siteId: request.params.siteId,
+        ip: request.ip,
+      });
+      await deps.state.pubsub.publish(SITE_CHANGED_CHANNEL, site.siteKey);
+      return reply.status(204).send(null);
+    },
   );
 }
