@@ -1,0 +1,199 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createAccessTokens } from '../src/tenancy/access-tokens.ts';
+import { addUser, createTenant, useTestApp, type TestTenant } from './helpers.ts';
+
+/**
+ * The shared security suite: walks every authenticated route of the OpenAPI document and plays each
+ * attacker against it — no token, a garbage token, an expired token, another agency's owner, a client
+ * viewer writing, a member outside their sites, a non-administrator on instance routes. A route
+ * missing from ROUTES fails the suite, so a new route cannot ship without being walked.
+ */
+const context = useTestApp();
+
+type Scope = 'site' | 'agency' | 'instance' | 'self';
+interface RouteCase {
+  scope: Scope;
+  /** A valid body, so role checks are reached rather than validation errors. */
+  body?: () => Record<string, unknown>;
+}
+
+const unique = () => Math.random().toString(36).slice(2, 10);
+
+const ROUTES: Record<string, RouteCase> = {
+  'GET /api/auth/me': { scope: 'self' },
+  'POST /api/agencies': {
+    scope: 'instance',
+    body: () => ({
+      name: 'Attacker agency',
+      owner: { email: `x-${unique()}@test.example`, password: 'long enough password' },
+    }),
+  },
+  'POST /api/sites': { scope: 'agency', body: () => ({ name: 'Attacker site', domain: 'attacker.example' }) },
+  'GET /api/sites': { scope: 'agency' },
+  'GET /api/sites/{siteId}': { scope: 'site' },
+  'PATCH /api/sites/{siteId}': { scope: 'site', body: () => ({ name: 'Defaced' }) },
+  'DELETE /api/sites/{siteId}': { scope: 'site' },
+  'GET /api/sites/{siteId}/events': { scope: 'site' },
+  'GET /api/audit-log': { scope: 'agency' },
+  'GET /api/admin/enrichment/stats': { scope: 'instance' },
+};
+
+interface Operation {
+  method: string;
+  path: string;
+  key: string;
+}
+
+let operations: Operation[] = [];
+let victim: TestTenant;
+let victimSite: { id: string };
+let otherAgency: TestTenant;
+let viewer: TestTenant;
+let outsider: TestTenant;
+const matrix: Array<{ route: string; attacker: string; status: number }> = [];
+
+beforeAll(async () => {
+  const document = (await context.app.inject({ method: 'GET', url: '/api/openapi.json' })).json<{
+    paths: Record<string, Record<string, { security?: unknown[] }>>;
+  }>();
+  operations = Object.entries(document.paths).flatMap(([path, methods]) =>
+    Object.entries(methods)
+      .filter(([, operation]) => (operation.security ?? []).length > 0)
+      .map(([method]) => ({ method: method.toUpperCase(), path, key: `${method.toUpperCase()} ${path}` })),
+  );
+  victim = await createTenant(context);
+  otherAgency = await createTenant(context);
+});
+
+afterAll(() => {
+  const attackers = [...new Set(matrix.map((cell) => cell.attacker))];
+  const routes = [...new Set(matrix.map((cell) => cell.route))];
+  const lines = routes.map(
+    (route) =>
+      `${route.padEnd(38)} ${attackers.map((attacker) => String(matrix.find((cell) => cell.route === route && cell.attacker === attacker)?.status ?? '-').padStart(attacker.length)).join('  ')}`,
+  );
+  console.log(
+    `\n[security] route × attacker → status\n${''.padEnd(38)} ${attackers.join('  ')}\n${lines.join('\n')}\n`,
+  );
+});
+
+/** A fresh site of the victim for each request, since some attacks (DELETE) would consume it. */
+async function freshVictimSite(): Promise<string> {
+  const response = await context.app.inject({
+    method: 'POST',
+    url: '/api/sites',
+    headers: victim.auth,
+    payload: { name: 'Victim', domain: 'victim.example' },
+  });
+  return response.json().id;
+}
+
+async function attack(
+  operation: Operation,
+  attacker: string,
+  headers: Record<string, string>,
+  siteId?: string,
+) {
+  const routeCase = ROUTES[operation.key]!;
+  const id = siteId ?? (await freshVictimSite());
+  const url = operation.path.replace('{siteId}', id);
+  const response = await context.app.inject({
+    method: operation.method as 'GET',
+    url,
+    headers,
+    ...(routeCase.body ? { payload: routeCase.body() } : {}),
+  });
+  matrix.push({ route: operation.key, attacker, status: response.statusCode });
+  return { response, siteId: id };
+}
+
+const isWrite = (operation: Operation) => operation.method !== 'GET';
+
+describe('security suite', () => {
+  it('knows every authenticated route of the OpenAPI document', () => {
+    const unknown = operations.map((operation) => operation.key).filter((key) => !(key in ROUTES));
+    expect(unknown, 'add these routes to ROUTES in test/security.test.ts').toEqual([]);
+    expect(operations.length).toBeGreaterThanOrEqual(Object.keys(ROUTES).length);
+  });
+
+  it('answers 401 without a token, with a garbage token, an expired token or a forged one', async () => {
+    const expired = createAccessTokens({ key: context.key, signedAt: Date.now() - 16 * 60_000 }).sign({
+      userId: victim.userId,
+      agencyId: victim.agencyId,
+      role: 'owner',
+      isInstanceAdmin: true,
+    });
+    const forged = createAccessTokens({ key: Buffer.alloc(32, 1) }).sign({
+      userId: victim.userId,
+      agencyId: victim.agencyId,
+      role: 'owner',
+      isInstanceAdmin: true,
+    });
+    const attackers: Record<string, Record<string, string>> = {
+      'no token': {},
+      garbage: { authorization: 'Bearer x.y.z' },
+      expired: { authorization: `Bearer ${expired}` },
+      forged: { authorization: `Bearer ${forged}` },
+    };
+    for (const operation of operations) {
+      for (const [name, headers] of Object.entries(attackers)) {
+        const { response } = await attack(operation, name, headers);
+        expect(response.statusCode, `${operation.key} as ${name}: ${response.body}`).toBe(401);
+        expect(response.json().error.code).toBe('unauthorized');
+      }
+    }
+  });
+
+  it("answers another agency's owner 404 for the victim's resources, and never shows them in lists", async () => {
+    victimSite = { id: await freshVictimSite() };
+    for (const operation of operations) {
+      const routeCase = ROUTES[operation.key]!;
+      const { response, siteId } = await attack(operation, 'other agency', otherAgency.auth);
+      if (routeCase.scope === 'site') {
+        expect(response.statusCode, `${operation.key}: ${response.body}`).toBe(404);
+      } else {
+        expect(response.body, operation.key).not.toContain(siteId);
+        expect(response.body, operation.key).not.toContain(victim.userId);
+      }
+    }
+    const stillThere = await context.app.inject({
+      method: 'GET',
+      url: `/api/sites/${victimSite.id}`,
+      headers: victim.auth,
+    });
+    expect(stillThere.statusCode).toBe(200);
+  });
+
+  it('forbids a client viewer every write, and lets them read their own site', async () => {
+    viewer = await addUser(context, victim.agencyId, 'viewer');
+    for (const operation of operations) {
+      const routeCase = ROUTES[operation.key]!;
+      const siteId = await freshVictimSite();
+      await context.db.query('INSERT INTO site_members (site_id, user_id) VALUES ($1, $2)', [
+        siteId,
+        viewer.userId,
+      ]);
+      const { response } = await attack(operation, 'viewer', viewer.auth, siteId);
+      if (isWrite(operation) || routeCase.scope === 'instance') {
+        expect(response.statusCode, `${operation.key}: ${response.body}`).toBe(403);
+      } else if (routeCase.scope === 'site') {
+        expect(response.statusCode, `${operation.key}: ${response.body}`).toBe(200);
+      }
+    }
+  });
+
+  it('hides sites a member is not assigned to (404)', async () => {
+    outsider = await addUser(context, victim.agencyId, 'member');
+    for (const operation of operations.filter((candidate) => ROUTES[candidate.key]!.scope === 'site')) {
+      const { response } = await attack(operation, 'member elsewhere', outsider.auth);
+      expect(response.statusCode, `${operation.key}: ${response.body}`).toBe(404);
+    }
+  });
+
+  it('keeps instance routes from agency owners who are not the administrator', async () => {
+    for (const operation of operations.filter((candidate) => ROUTES[candidate.key]!.scope === 'instance')) {
+      const { response } = await attack(operation, 'owner, not admin', otherAgency.auth);
+      expect(response.statusCode, `${operation.key}: ${response.body}`).toBe(403);
+    }
+  });
+});
