@@ -15,6 +15,8 @@ export interface Config {
   secret: string | undefined;
   admin: { email: string; password: string } | undefined;
   trustedProxies: string[];
+  /** Tracking limits per minute: requests from one client address, events for one site. */
+  trackingRateLimits: { perIpPerMinute: number; perSitePerMinute: number };
   logLevel: LogLevel;
   ipinfo: { token: string | undefined; url: string };
   geoipDb: string | undefined;
@@ -133,6 +135,10 @@ export function loadConfig(env: Env = process.env): Config {
     secret,
     admin: parseAdmin(env),
     trustedProxies: parseTrustedProxies(env),
+    trackingRateLimits: {
+      perIpPerMinute: parsePositiveInt(env, 'TRACKING_RATE_LIMIT_IP', 1_200, 10_000_000),
+      perSitePerMinute: parsePositiveInt(env, 'TRACKING_RATE_LIMIT_SITE', 300_000, 100_000_000),
+    },
     logLevel,
     ipinfo: {
       token: read(env, 'IPINFO_TOKEN'),

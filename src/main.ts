@@ -70,6 +70,7 @@ async function start(config: Config) {
     enrichment,
     logger: log,
     trustedProxies: config.trustedProxies,
+    trackingLimits: config.trackingRateLimits,
   });
   await app.listen({ port: config.port, host: config.host });
   log.info(

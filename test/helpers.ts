@@ -6,6 +6,7 @@ import type { Enrichment } from '../src/enrich/index.ts';
 import { buildApp } from '../src/http/app.ts';
 import { createMetricsRegistry } from '../src/http/metrics.ts';
 import { createIngestion, type Ingestion } from '../src/ingest/index.ts';
+import type { TrackingLimits } from '../src/ingest/track-routes.ts';
 import type { App } from '../src/http/types.ts';
 import { newId } from '../src/lib/ids.ts';
 import type { SharedState } from '../src/state/interface.ts';
@@ -45,7 +46,10 @@ export interface TestContext {
  * when the run has one, so route tests exercise the production backend.
  */
 export function useTestApp(
-  options: { enrichment?: (state: SharedState, metrics: Registry) => Promise<Enrichment> } = {},
+  options: {
+    enrichment?: (state: SharedState, metrics: Registry) => Promise<Enrichment>;
+    trackingLimits?: TrackingLimits;
+  } = {},
 ): TestContext {
   const context = {} as TestContext;
   beforeAll(async () => {
@@ -64,6 +68,7 @@ export function useTestApp(
       ingestion: context.ingestion,
       metrics,
       enrichment: context.enrichment,
+      trackingLimits: options.trackingLimits,
     });
     await context.app.ready();
   });

@@ -11,7 +11,7 @@ import type { Enrichment } from '../enrich/index.ts';
 import { registerEnrichmentRoutes } from '../enrich/enrichment-routes.ts';
 import { registerEventRoutes } from '../ingest/event-routes.ts';
 import type { Ingestion } from '../ingest/index.ts';
-import { registerTrackRoutes } from '../ingest/track-routes.ts';
+import { DEFAULT_TRACKING_LIMITS, registerTrackRoutes, type TrackingLimits } from '../ingest/track-routes.ts';
 import { registerTrackerRoutes } from '../ingest/tracker-routes.ts';
 import type { SharedState } from '../state/interface.ts';
 import type { AccessTokens } from '../tenancy/access-tokens.ts';
@@ -35,6 +35,8 @@ export interface AppDeps {
   logger?: FastifyBaseLogger;
   /** `TRUSTED_PROXIES`: which hops may set X-Forwarded-For. */
   trustedProxies?: string[];
+  /** TRACKING_RATE_LIMIT_IP / _SITE. */
+  trackingLimits?: TrackingLimits;
   /** Largest accepted request body in bytes. */
   bodyLimit?: number;
   /** Prometheus registry shared with components built outside the app (enrichment); made here if absent. */
@@ -120,7 +122,12 @@ export async function buildApp(deps: AppDeps): Promise<App> {
   registerAgencyRoutes(app, deps);
   registerSiteRoutes(app, deps);
   registerAuditRoutes(app, deps);
-  registerTrackRoutes(app, deps.ingestion, metrics);
+  registerTrackRoutes(app, {
+    ingestion: deps.ingestion,
+    registry: metrics,
+    rateLimits: deps.state.rateLimits,
+    limits: deps.trackingLimits ?? DEFAULT_TRACKING_LIMITS,
+  });
   const unsubscribe = await deps.state.pubsub.subscribe(SITE_CHANGED_CHANNEL, (siteKey) =>
     deps.ingestion.sites.invalidate(siteKey),
   );

@@ -9,6 +9,7 @@ import type { EventRow } from './event-row.ts';
 import type { EventWriter } from './event-writer.ts';
 import { isAllowedHost, sourceHost } from './origin.ts';
 import type { Pipeline, RequestContext } from './pipeline.ts';
+import type { RateLimitStore } from '../state/interface.ts';
 import type { ResolvedSite, SiteResolver } from './site-resolver.ts';
 import { TrackBatch, TrackEvent } from './track-schema.ts';
 
@@ -16,6 +17,31 @@ export interface Ingestion {
   sites: SiteResolver;
   pipeline: Pipeline;
   writer: EventWriter;
+}
+
+export interface TrackingLimits {
+  perIpPerMinute: number;
+  perSitePerMinute: number;
+}
+
+/** Generous defaults: a real site's traffic must never hit them, a flood from one address must. */
+export const DEFAULT_TRACKING_LIMITS: TrackingLimits = { perIpPerMinute: 1_200, perSitePerMinute: 300_000 };
+
+/**
+ * Per-site limit in requests, checked once the site is known; the per-IP limit runs earlier, before
+ * parsing, through @fastify/rate-limit. Both count in the shared store, so they hold across instances.
+ */
+async function checkSiteLimit(store: RateLimitStore, siteId: string, limit: number) {
+  const hit = await store.hit(`track-site:${siteId}`, 60_000);
+  if (hit.count > limit) {
+    throw new AppError(
+      'rate_limited',
+      'This site is sending more requests than its limit allows; retry shortly',
+      {
+        retryAfterSeconds: Math.ceil(hit.resetInMs / 1000),
+      },
+    );
+  }
 }
 
 const EVENT_BODY_LIMIT = 64 * 1024;
@@ -124,7 +150,12 @@ function ingestMetrics(registry: Registry, ingestion: Ingestion) {
   return events;
 }
 
-export function registerTrackRoutes(app: App, ingestion: Ingestion, registry: Registry) {
+export function registerTrackRoutes(
+  app: App,
+  deps: { ingestion: Ingestion; registry: Registry; rateLimits: RateLimitStore; limits: TrackingLimits },
+) {
+  const { ingestion, registry, rateLimits, limits } = deps;
+  const perIp = { rateLimit: { max: limits.perIpPerMinute, timeWindow: 60_000 } };
   const outcomes = ingestMetrics(registry, ingestion);
   app.register(async (plugin) => {
     const scope = plugin.withTypeProvider<TypeBoxTypeProvider>();
@@ -145,6 +176,7 @@ export function registerTrackRoutes(app: App, ingestion: Ingestion, registry: Re
       {
         bodyLimit: EVENT_BODY_LIMIT,
         logLevel: 'warn',
+        config: perIp,
         schema: {
           tags: ['tracking'],
           summary: 'Record one event; 201 once it is committed',
@@ -163,6 +195,7 @@ export function registerTrackRoutes(app: App, ingestion: Ingestion, registry: Re
         const event = request.body;
         const site = await resolveAllowedSite(ingestion.sites, request, event, 'site');
         allowOrigin(request, reply);
+        await checkSiteLimit(rateLimits, site.id, limits.perSitePerMinute);
         const outcome = await ingestion.pipeline.process(
           event,
           contextOf(request, site, receivedAt, event.sentAt),
@@ -189,6 +222,7 @@ export function registerTrackRoutes(app: App, ingestion: Ingestion, registry: Re
       {
         bodyLimit: BATCH_BODY_LIMIT,
         logLevel: 'warn',
+        config: perIp,
         schema: {
           tags: ['tracking'],
           summary: 'Record up to 500 events; 201 once all are committed',
@@ -209,6 +243,7 @@ export function registerTrackRoutes(app: App, ingestion: Ingestion, registry: Re
           if (site === undefined) {
             site = await resolveAllowedSite(ingestion.sites, request, event, `events.${index}.site`);
             sites.set(event.site, site);
+            await checkSiteLimit(rateLimits, site.id, limits.perSitePerMinute);
           }
           const outcome = await ingestion.pipeline.process(
             event,
