@@ -15,6 +15,8 @@ export interface Config {
   secret: string | undefined;
   admin: { email: string; password: string } | undefined;
   trustedProxies: string[];
+  /** Native HTTPS for deployments without a TLS-terminating proxy: PEM file paths. */
+  tls: { certFile: string; keyFile: string } | undefined;
   /** Tracking limits per minute: requests from one client address, events for one site. */
   trackingRateLimits: { perIpPerMinute: number; perSitePerMinute: number };
   logLevel: LogLevel;
@@ -112,6 +114,15 @@ function parseAdmin(env: Env): Config['admin'] {
   return { email: email.toLowerCase(), password };
 }
 
+function parseTls(env: Env): Config['tls'] {
+  const certFile = read(env, 'TLS_CERT_FILE');
+  const keyFile = read(env, 'TLS_KEY_FILE');
+  if (certFile === undefined && keyFile === undefined) return undefined;
+  if (certFile === undefined) throw new ConfigError('TLS_CERT_FILE', 'is required with TLS_KEY_FILE');
+  if (keyFile === undefined) throw new ConfigError('TLS_KEY_FILE', 'is required with TLS_CERT_FILE');
+  return { certFile: path.resolve(certFile), keyFile: path.resolve(keyFile) };
+}
+
 export function loadConfig(env: Env = process.env): Config {
   const secret = read(env, 'BEACON_SECRET');
   if (secret !== undefined && secret.length < 32) {
@@ -135,6 +146,7 @@ export function loadConfig(env: Env = process.env): Config {
     secret,
     admin: parseAdmin(env),
     trustedProxies: parseTrustedProxies(env),
+    tls: parseTls(env),
     trackingRateLimits: {
       perIpPerMinute: parsePositiveInt(env, 'TRACKING_RATE_LIMIT_IP', 1_200, 10_000_000),
       perSitePerMinute: parsePositiveInt(env, 'TRACKING_RATE_LIMIT_SITE', 300_000, 100_000_000),

@@ -1,3 +1,4 @@
+import fs from 'node:fs/promises';
 import pino from 'pino';
 import { ConfigError, loadConfig, type Config } from './config.ts';
 import { openDatabase } from './db/open.ts';
@@ -71,6 +72,10 @@ async function start(config: Config) {
     logger: log,
     trustedProxies: config.trustedProxies,
     trackingLimits: config.trackingRateLimits,
+    tls: config.tls && {
+      cert: await fs.readFile(config.tls.certFile),
+      key: await fs.readFile(config.tls.keyFile),
+    },
   });
   await app.listen({ port: config.port, host: config.host });
   log.info(
@@ -79,7 +84,7 @@ async function start(config: Config) {
       state: state.backend,
       startupMs: Math.round(performance.now() - startedAt),
     },
-    `Beacon is listening on http://${config.host === '0.0.0.0' ? 'localhost' : config.host}:${config.port}`,
+    `Beacon is listening on ${config.tls ? 'https' : 'http'}://${config.host === '0.0.0.0' ? 'localhost' : config.host}:${config.port}`,
   );
 
   let stopping = false;

@@ -35,6 +35,8 @@ export interface AppDeps {
   logger?: FastifyBaseLogger;
   /** `TRUSTED_PROXIES`: which hops may set X-Forwarded-For. */
   trustedProxies?: string[];
+  /** PEM certificate and key: Beacon then speaks HTTPS itself, TLS 1.3 only, with HSTS. */
+  tls?: { cert: Buffer; key: Buffer };
   /** TRACKING_RATE_LIMIT_IP / _SITE. */
   trackingLimits?: TrackingLimits;
   /** Largest accepted request body in bytes. */
@@ -50,6 +52,7 @@ export const DEFAULT_BODY_LIMIT = 256 * 1024;
 /** Builds the whole HTTP app without listening; main.ts listens, tests use inject(). */
 export async function buildApp(deps: AppDeps): Promise<App> {
   const app = Fastify({
+    ...(deps.tls ? { https: { cert: deps.tls.cert, key: deps.tls.key, minVersion: 'TLSv1.3' as const } } : {}),
     ...(deps.logger ? { loggerInstance: deps.logger } : { logger: false }),
     trustProxy: deps.trustedProxies ?? ['loopback'],
     bodyLimit: deps.bodyLimit ?? DEFAULT_BODY_LIMIT,
@@ -80,6 +83,8 @@ export async function buildApp(deps: AppDeps): Promise<App> {
     // The API serves JSON; /docs (Swagger UI) sets its own CSP through @fastify/swagger-ui.
     contentSecurityPolicy: false,
     crossOriginResourcePolicy: { policy: 'same-site' },
+    // Only a response that arrived over TLS may pin the browser to HTTPS.
+    hsts: deps.tls ? { maxAge: 31_536_000, includeSubDomains: true } : false,
   });
   await app.register(rateLimit, {
     global: false,
