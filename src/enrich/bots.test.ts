@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { detectBot, type BotReason } from './bots.ts';
+import { createBotDetector, detectBot, type BotReason } from './bots.ts';
 
 const CHROME_WINDOWS =
   'Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/120.0.0.0 Safari/537.36';
@@ -189,5 +189,31 @@ describe('detectBot', () => {
         isBot: false,
       });
     });
+  });
+});
+
+describe('createBotDetector', () => {
+  const agents = [
+    'Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/120.0.0.0 Safari/537.36',
+    'Mozilla/5.0 (compatible; Googlebot/2.1; +http://www.google.com/bot.html)',
+    'Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) HeadlessChrome/120.0.0.0 Safari/537.36',
+    'curl/8.4.0',
+    '',
+  ];
+
+  it.each(agents.flatMap((userAgent) => [true, false].map((webdriver) => [userAgent, webdriver] as const)))(
+    'answers like detectBot for %j with webdriver %s, asked twice',
+    (userAgent, webdriver) => {
+      const detect = createBotDetector();
+      expect(detect({ userAgent, webdriver })).toEqual(detectBot({ userAgent, webdriver }));
+      expect(detect({ userAgent, webdriver })).toEqual(detectBot({ userAgent, webdriver }));
+    },
+  );
+
+  it('does not let one request’s webdriver flag stick to the user agent', () => {
+    const detect = createBotDetector();
+    const userAgent = agents[0]!;
+    expect(detect({ userAgent, webdriver: true })).toEqual({ isBot: true, reason: 'automation' });
+    expect(detect({ userAgent })).toEqual({ isBot: false });
   });
 });

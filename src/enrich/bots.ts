@@ -1,3 +1,4 @@
+import { LRUCache } from 'lru-cache';
 import { isbot } from 'isbot';
 
 /** Stable snake_case labels: they are stored with dropped events and used as metric labels. */
@@ -37,6 +38,25 @@ export function detectBot(input: DetectBotInput): BotVerdict {
   if (isbot(bounded)) return bot('known_bot');
   if (input.webdriver === true) return bot('automation');
   return { isBot: false };
+}
+
+/**
+ * detectBot with a bounded memo of the user-agent verdict: isbot's patterns cost ~10 µs a call and
+ * real traffic repeats user agents heavily. The client's webdriver flag is applied after the memo.
+ */
+export function createBotDetector(
+  options: { maxEntries?: number } = {},
+): (input: DetectBotInput) => BotVerdict {
+  const verdicts = new LRUCache<string, BotVerdict>({ max: options.maxEntries ?? 5000 });
+  return (input) => {
+    if (typeof input.userAgent !== 'string') return detectBot(input);
+    let verdict = verdicts.get(input.userAgent);
+    if (verdict === undefined) {
+      verdict = detectBot({ userAgent: input.userAgent });
+      verdicts.set(input.userAgent, verdict);
+    }
+    return !verdict.isBot && input.webdriver === true ? bot('automation') : verdict;
+  };
 }
 
 function bot(reason: BotReason): BotVerdict {
