@@ -13,6 +13,7 @@ import type { SharedState } from '../src/state/interface.ts';
 import { createMemoryState } from '../src/state/memory.ts';
 import { createRedisState } from '../src/state/redis.ts';
 import { createAccessTokens, type AccessTokens } from '../src/tenancy/access-tokens.ts';
+import { createLogMailer, type MailMessage } from '../src/tenancy/mailer.ts';
 import { hashPassword } from '../src/tenancy/passwords.ts';
 import type { Role } from '../src/tenancy/roles.ts';
 
@@ -39,6 +40,8 @@ export interface TestContext {
   key: Buffer;
   ingestion: Ingestion;
   enrichment: Enrichment | undefined;
+  /** Messages the app's mailer sent (invitations, password resets), oldest first. */
+  mail: MailMessage[];
 }
 
 /**
@@ -61,6 +64,8 @@ export function useTestApp(
     const metrics = createMetricsRegistry({ db: context.db });
     context.enrichment = await options.enrichment?.(context.state, metrics);
     context.ingestion = createIngestion({ db: context.db, ipEnricher: context.enrichment?.enricher });
+    const { mailer, sent } = createLogMailer({ info: () => undefined });
+    context.mail = sent;
     context.app = await buildApp({
       db: context.db,
       state: context.state,
@@ -69,6 +74,7 @@ export function useTestApp(
       metrics,
       enrichment: context.enrichment,
       trackingLimits: options.trackingLimits,
+      mailer,
     });
     await context.app.ready();
   });

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createAccessTokens } from '../src/tenancy/access-tokens.ts';
-import { addUser, createTenant, useTestApp, type TestTenant } from './helpers.ts';
+import { addUser, createTenant, loginAs, useTestApp, type TestTenant } from './helpers.ts';
 
 /**
  * The shared security suite: walks every authenticated route of the OpenAPI document and plays each
@@ -10,7 +10,8 @@ import { addUser, createTenant, useTestApp, type TestTenant } from './helpers.ts
  */
 const context = useTestApp();
 
-type Scope = 'site' | 'agency' | 'instance' | 'self';
+/** site: a site's data; agency: agency-wide lists and writes; manage: users, invitations, keys (owner/admin); instance: the administrator; self: the caller's own account. */
+type Scope = 'site' | 'agency' | 'manage' | 'instance' | 'self';
 interface RouteCase {
   scope: Scope;
   /** A valid body, so role checks are reached rather than validation errors. */
@@ -36,6 +37,25 @@ const ROUTES: Record<string, RouteCase> = {
   'GET /api/sites/{siteId}/events': { scope: 'site' },
   'GET /api/audit-log': { scope: 'agency' },
   'GET /api/admin/enrichment/stats': { scope: 'instance' },
+  'GET /api/users': { scope: 'manage' },
+  'PATCH /api/users/{userId}': { scope: 'manage', body: () => ({ role: 'viewer' }) },
+  'DELETE /api/users/{userId}': { scope: 'manage' },
+  'POST /api/invitations': {
+    scope: 'manage',
+    body: () => ({ email: `i-${unique()}@test.example`, role: 'viewer' }),
+  },
+  'GET /api/invitations': { scope: 'manage' },
+  'DELETE /api/invitations/{invitationId}': { scope: 'manage' },
+  'POST /api/api-keys': { scope: 'manage', body: () => ({ name: 'k', scopes: ['read', 'write'] }) },
+  'GET /api/api-keys': { scope: 'manage' },
+  'DELETE /api/api-keys/{apiKeyId}': { scope: 'manage' },
+  'GET /api/sites/{siteId}/companies': { scope: 'site' },
+  'GET /api/sites/{siteId}/companies.csv': { scope: 'site' },
+  'GET /api/sites/{siteId}/companies/{companyId}': { scope: 'site' },
+  'POST /api/sites/{siteId}/companies/{companyId}/hide': { scope: 'site' },
+  'POST /api/sites/{siteId}/companies/{companyId}/unhide': { scope: 'site' },
+  'GET /api/auth/sessions': { scope: 'self' },
+  'DELETE /api/auth/sessions/{sessionId}': { scope: 'self' },
 };
 
 interface Operation {
@@ -88,6 +108,50 @@ async function freshVictimSite(): Promise<string> {
   return response.json().id;
 }
 
+/** Fresh victim resources for every placeholder of a path, since some attacks (DELETE) consume them. */
+async function victimIds(path: string, siteId?: string): Promise<Record<string, string>> {
+  const ids: Record<string, string> = {};
+  if (path.includes('{siteId}')) ids.siteId = siteId ?? (await freshVictimSite());
+  if (path.includes('{companyId}')) {
+    const { rows } = await context.db.query(
+      `INSERT INTO companies (id, site_id, domain, name, first_seen_at, last_seen_at)
+       VALUES ($1, $2, 'victim-corp.example', 'Victim Corp', now(), now()) RETURNING id`,
+      [`cmp_${unique()}${unique()}`, ids.siteId],
+    );
+    ids.companyId = rows[0].id;
+  }
+  if (path.includes('{userId}')) ids.userId = (await addUser(context, victim.agencyId, 'member')).userId;
+  if (path.includes('{invitationId}')) {
+    const response = await context.app.inject({
+      method: 'POST',
+      url: '/api/invitations',
+      headers: victim.auth,
+      payload: { email: `v-${unique()}@test.example`, role: 'viewer' },
+    });
+    ids.invitationId = response.json().id;
+  }
+  if (path.includes('{apiKeyId}')) {
+    const response = await context.app.inject({
+      method: 'POST',
+      url: '/api/api-keys',
+      headers: victim.auth,
+      payload: { name: 'victim key', scopes: ['read'] },
+    });
+    ids.apiKeyId = response.json().id;
+  }
+  if (path.includes('{sessionId}')) {
+    await loginAs(context, victim.email);
+    const { rows } = await context.db.query(
+      'SELECT family_id FROM refresh_tokens WHERE user_id = $1 ORDER BY created_at DESC LIMIT 1',
+      [victim.userId],
+    );
+    ids.sessionId = rows[0].family_id;
+  }
+  const unknown = [...path.matchAll(/\{(\w+)\}/g)].map((match) => match[1]!).filter((name) => !(name in ids));
+  if (unknown.length > 0) throw new Error(`no victim resource for ${unknown.join(', ')}: teach victimIds`);
+  return ids;
+}
+
 async function attack(
   operation: Operation,
   attacker: string,
@@ -95,8 +159,8 @@ async function attack(
   siteId?: string,
 ) {
   const routeCase = ROUTES[operation.key]!;
-  const id = siteId ?? (await freshVictimSite());
-  const url = operation.path.replace('{siteId}', id);
+  const ids = await victimIds(operation.path, siteId);
+  const url = operation.path.replace(/\{(\w+)\}/g, (_match, name: string) => ids[name]!);
   const response = await context.app.inject({
     method: operation.method as 'GET',
     url,
@@ -104,7 +168,7 @@ async function attack(
     ...(routeCase.body ? { payload: routeCase.body() } : {}),
   });
   matrix.push({ route: operation.key, attacker, status: response.statusCode });
-  return { response, siteId: id };
+  return { response, ids };
 }
 
 const isWrite = (operation: Operation) => operation.method !== 'GET';
@@ -147,13 +211,13 @@ describe('security suite', () => {
   it("answers another agency's owner 404 for the victim's resources, and never shows them in lists", async () => {
     victimSite = { id: await freshVictimSite() };
     for (const operation of operations) {
-      const routeCase = ROUTES[operation.key]!;
-      const { response, siteId } = await attack(operation, 'other agency', otherAgency.auth);
-      if (routeCase.scope === 'site') {
+      const { response, ids } = await attack(operation, 'other agency', otherAgency.auth);
+      if (Object.keys(ids).length > 0) {
         expect(response.statusCode, `${operation.key}: ${response.body}`).toBe(404);
       } else {
-        expect(response.body, operation.key).not.toContain(siteId);
+        expect(response.statusCode, `${operation.key}: ${response.body}`).toBeLessThan(500);
         expect(response.body, operation.key).not.toContain(victim.userId);
+        expect(response.body, operation.key).not.toContain(victim.agencyId);
       }
     }
     const stillThere = await context.app.inject({
@@ -173,8 +237,9 @@ describe('security suite', () => {
         siteId,
         viewer.userId,
       ]);
+      if (routeCase.scope === 'self') continue;
       const { response } = await attack(operation, 'viewer', viewer.auth, siteId);
-      if (isWrite(operation) || routeCase.scope === 'instance') {
+      if (isWrite(operation) || routeCase.scope === 'instance' || routeCase.scope === 'manage') {
         expect(response.statusCode, `${operation.key}: ${response.body}`).toBe(403);
       } else if (routeCase.scope === 'site') {
         expect(response.statusCode, `${operation.key}: ${response.body}`).toBe(200);

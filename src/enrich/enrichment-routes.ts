@@ -1,4 +1,5 @@
 import { Type } from 'typebox';
+import type { Queryable } from '../db/pool.ts';
 import { AppError } from '../http/errors.ts';
 import { actorOf, requireActor } from '../http/auth.ts';
 import { errorResponses, type App } from '../http/types.ts';
@@ -29,12 +30,12 @@ export const EnrichmentStatsResponse = Type.Object({
 
 export function registerEnrichmentRoutes(
   app: App,
-  deps: { tokens: AccessTokens; enrichment: Enrichment | undefined },
+  deps: { db: Queryable; tokens: AccessTokens; enrichment: Enrichment | undefined },
 ) {
   app.get(
     '/api/admin/enrichment/stats',
     {
-      onRequest: requireActor(deps.tokens),
+      onRequest: requireActor(deps),
       schema: {
         tags: ['admin'],
         summary: 'IP enrichment cache tiers and provider statistics (instance administrator only)',

@@ -16,9 +16,15 @@ import { registerTrackerRoutes } from '../ingest/tracker-routes.ts';
 import type { SharedState } from '../state/interface.ts';
 import type { AccessTokens } from '../tenancy/access-tokens.ts';
 import { registerAgencyRoutes } from '../tenancy/agency-routes.ts';
+import { registerApiKeyRoutes } from '../tenancy/api-key-routes.ts';
 import { registerAuditRoutes } from '../tenancy/audit-routes.ts';
 import { registerAuthRoutes } from '../tenancy/auth-routes.ts';
+import { registerInvitationRoutes } from '../tenancy/invitation-routes.ts';
+import { createLogMailer, type Mailer } from '../tenancy/mailer.ts';
+import { registerPasswordResetRoutes } from '../tenancy/password-reset-routes.ts';
+import { registerSessionRoutes } from '../tenancy/session-routes.ts';
 import { registerSiteRoutes, SITE_CHANGED_CHANNEL } from '../tenancy/site-routes.ts';
+import { registerUserRoutes } from '../tenancy/user-routes.ts';
 import { AppError, errorBody, renderError } from './errors.ts';
 import { registerHealthRoutes } from './health-routes.ts';
 import { createMetricsRegistry, instrumentRequests } from './metrics.ts';
@@ -45,6 +51,8 @@ export interface AppDeps {
   metrics?: Registry;
   /** IP enrichment, for its admin statistics route; absent when no provider is configured. */
   enrichment?: Enrichment;
+  /** Sends invitations and password resets; default: the log transport on the app's logger. */
+  mailer?: Mailer;
 }
 
 export const DEFAULT_BODY_LIMIT = 256 * 1024;
@@ -52,7 +60,9 @@ export const DEFAULT_BODY_LIMIT = 256 * 1024;
 /** Builds the whole HTTP app without listening; main.ts listens, tests use inject(). */
 export async function buildApp(deps: AppDeps): Promise<App> {
   const app = Fastify({
-    ...(deps.tls ? { https: { cert: deps.tls.cert, key: deps.tls.key, minVersion: 'TLSv1.3' as const } } : {}),
+    ...(deps.tls
+      ? { https: { cert: deps.tls.cert, key: deps.tls.key, minVersion: 'TLSv1.3' as const } }
+      : {}),
     ...(deps.logger ? { loggerInstance: deps.logger } : { logger: false }),
     trustProxy: deps.trustedProxies ?? ['loopback'],
     bodyLimit: deps.bodyLimit ?? DEFAULT_BODY_LIMIT,
@@ -127,6 +137,12 @@ export async function buildApp(deps: AppDeps): Promise<App> {
   registerAgencyRoutes(app, deps);
   registerSiteRoutes(app, deps);
   registerAuditRoutes(app, deps);
+  const mailer = deps.mailer ?? createLogMailer(app.log).mailer;
+  registerUserRoutes(app, deps);
+  registerInvitationRoutes(app, { ...deps, mailer });
+  registerPasswordResetRoutes(app, { ...deps, mailer });
+  registerSessionRoutes(app, deps);
+  registerApiKeyRoutes(app, deps);
   registerTrackRoutes(app, {
     ingestion: deps.ingestion,
     registry: metrics,
@@ -138,7 +154,7 @@ export async function buildApp(deps: AppDeps): Promise<App> {
   );
   app.addHook('onClose', async () => unsubscribe());
   await registerTrackerRoutes(app, deps);
-  registerEnrichmentRoutes(app, { tokens: deps.tokens, enrichment: deps.enrichment });
+  registerEnrichmentRoutes(app, { db: deps.db, tokens: deps.tokens, enrichment: deps.enrichment });
   registerEventRoutes(app, deps);
 
   return app;

@@ -9,7 +9,7 @@ export function registerEventRoutes(app: App, deps: { db: Pool; tokens: AccessTo
   app.get(
     '/api/sites/:siteId/events',
     {
-      onRequest: requireActor(deps.tokens),
+      onRequest: requireActor(deps),
       schema: {
         tags: ['events'],
         summary: 'The latest stored events of a site, enriched, newest first',

@@ -11,6 +11,8 @@ export interface Actor {
   isInstanceAdmin: boolean;
   /** Set when the caller authenticated with a management API key instead of a user session. */
   apiKeyId?: string;
+  /** The session (refresh-token family) the access token was issued for; absent for API keys. */
+  sessionId?: string;
 }
 
 interface Claims {
@@ -18,6 +20,7 @@ interface Claims {
   aid: string;
   role: Role;
   adm: boolean;
+  sid?: string;
 }
 
 export interface AccessTokens {
@@ -48,6 +51,7 @@ export function createAccessTokens(options: { key: Buffer; signedAt?: number }):
         aid: actor.agencyId,
         role: actor.role,
         adm: actor.isInstanceAdmin,
+        ...(actor.sessionId === undefined ? {} : { sid: actor.sessionId }),
       };
       return sign(claims);
     },
@@ -66,6 +70,7 @@ export function createAccessTokens(options: { key: Buffer; signedAt?: number }):
           agencyId: claims.aid,
           role: claims.role,
           isInstanceAdmin: claims.adm === true,
+          ...(typeof claims.sid === 'string' ? { sessionId: claims.sid } : {}),
         };
       } catch {
         return undefined;

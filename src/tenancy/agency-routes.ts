@@ -20,7 +20,7 @@ export function registerAgencyRoutes(app: App, deps: { db: Pool; tokens: AccessT
   app.post(
     '/api/agencies',
     {
-      onRequest: requireActor(deps.tokens),
+      onRequest: requireActor(deps),
       schema: {
         tags: ['agencies'],
         summary: 'Create an agency with its first owner (instance administrator only)',

@@ -22,7 +22,7 @@ export function registerAuditRoutes(app: App, deps: { db: Pool; tokens: AccessTo
   app.get(
     '/api/audit-log',
     {
-      onRequest: requireActor(deps.tokens),
+      onRequest: requireActor(deps),
       schema: {
         tags: ['audit'],
         summary: "The agency's management writes, newest first (owner or admin)",

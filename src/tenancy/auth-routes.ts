@@ -21,10 +21,13 @@ export const SessionResponse = Type.Object({
 
 const RefreshBody = Type.Object({ refreshToken: Type.String({ minLength: 1, maxLength: 200 }) });
 
-/** Login attempts per client IP, as the seed architecture sets: 100 per 15 minutes. */
-const LOGIN_RATE_LIMIT = { max: 100, timeWindow: 15 * 60 * 1000 };
+/**
+ * Login attempts per client IP, as the seed architecture sets: 100 per 15 minutes. The other
+ * unauthenticated credential routes (refresh, password reset, invitation acceptance) use it too.
+ */
+export const LOGIN_RATE_LIMIT = { max: 100, timeWindow: 15 * 60 * 1000 };
 
-function metaOf(request: FastifyRequest): ClientMeta {
+export function metaOf(request: FastifyRequest): ClientMeta {
   return { ip: request.ip, userAgent: request.headers['user-agent'] };
 }
 
@@ -78,7 +81,7 @@ export function registerAuthRoutes(app: App, deps: { db: Pool; tokens: AccessTok
   app.get(
     '/api/auth/me',
     {
-      onRequest: requireActor(deps.tokens),
+      onRequest: requireActor(deps),
       schema: {
         tags: ['auth'],
         summary: 'The authenticated user',
@@ -89,6 +92,9 @@ export function registerAuthRoutes(app: App, deps: { db: Pool; tokens: AccessTok
             agencyId: Type.String(),
             role: Type.String(),
             isInstanceAdmin: Type.Boolean(),
+            apiKeyId: Type.Optional(
+              Type.String({ description: 'Present when the caller authenticated with an API key' }),
+            ),
           }),
           ...errorResponses(401),
         },

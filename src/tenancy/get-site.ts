@@ -14,8 +14,9 @@ export function visibleToActor(first: number): string {
       SELECT 1 FROM site_members m WHERE m.site_id = sites.id AND m.user_id = $${first + 2}))`;
 }
 
+/** A management API key belongs to the agency, not to a person: even a read-only one sees every site. */
 export function visibleParams(actor: Actor): [string, boolean, string] {
-  return [actor.agencyId, seesAllSites(actor.role), actor.userId];
+  return [actor.agencyId, seesAllSites(actor.role) || actor.apiKeyId !== undefined, actor.userId];
 }
 
 /**

@@ -10,10 +10,13 @@ export interface ClientMeta {
   userAgent: string | undefined;
 }
 
-/** Stores only the SHA-256 of the token: a database leak does not hand out sessions. */
+/**
+ * Stores only the SHA-256 of the token: a database leak does not hand out sessions. A login starts a
+ * new family (`newId('fam')`), which is the session id users see and revoke; rotation continues it.
+ */
 export async function issueRefreshToken(
   db: Queryable,
-  params: { userId: string; agencyId: string; familyId?: string; meta: ClientMeta },
+  params: { userId: string; agencyId: string; familyId: string; meta: ClientMeta },
 ): Promise<string> {
   const token = newSecret('rt');
   await db.query(
@@ -23,7 +26,7 @@ export async function issueRefreshToken(
       newId('rt'),
       params.userId,
       params.agencyId,
-      params.familyId ?? newId('fam'),
+      params.familyId,
       sha256Hex(token),
       new Date(Date.now() + REFRESH_TOKEN_TTL_MS),
       params.meta.ip ?? null,
@@ -34,7 +37,7 @@ export async function issueRefreshToken(
 }
 
 export type RotationResult =
-  | { outcome: 'rotated'; user: UserRow; refreshToken: string }
+  | { outcome: 'rotated'; user: UserRow; refreshToken: string; familyId: string }
   | { outcome: 'invalid' }
   | { outcome: 'reused' };
 
@@ -78,7 +81,7 @@ export async function rotateRefreshToken(db: Pool, token: string, meta: ClientMe
       familyId: row.family_id,
       meta,
     });
-    return { outcome: 'rotated', user, refreshToken };
+    return { outcome: 'rotated', user, refreshToken, familyId: row.family_id };
   });
 }
 

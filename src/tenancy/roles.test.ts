@@ -1,5 +1,13 @@
 import { describe, expect, it } from 'vitest';
-import { allows, canManageSites, canManageUsers, seesAllSites, type Role, type SiteAccess } from './roles.ts';
+import {
+  allows,
+  canManageRole,
+  canManageSites,
+  canManageUsers,
+  seesAllSites,
+  type Role,
+  type SiteAccess,
+} from './roles.ts';
 
 describe('role permissions', () => {
   it.each<[Role, SiteAccess, boolean]>([
@@ -26,5 +34,20 @@ describe('role permissions', () => {
     ['viewer', false, false, false],
   ])('%s: sees all sites %s, manages sites %s, manages users %s', (role, all, sites, users) => {
     expect([seesAllSites(role), canManageSites(role), canManageUsers(role)]).toEqual([all, sites, users]);
+  });
+
+  it.each<[Role, Role, boolean]>([
+    ['owner', 'owner', true],
+    ['owner', 'admin', true],
+    ['owner', 'viewer', true],
+    ['admin', 'owner', false],
+    ['admin', 'admin', true],
+    ['admin', 'member', true],
+    ['admin', 'viewer', true],
+    ['member', 'viewer', false],
+    ['member', 'member', false],
+    ['viewer', 'viewer', false],
+  ])('a %s may manage a user with role %s: %s', (manager, role, expected) => {
+    expect(canManageRole(manager, role)).toBe(expected);
   });
 });

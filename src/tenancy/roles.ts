@@ -29,3 +29,12 @@ export function allows(role: Role, access: SiteAccess): boolean {
 export function canManageUsers(role: Role): boolean {
   return role === 'owner' || role === 'admin';
 }
+
+/**
+ * Whether a manager with `manager` role may act on a user holding (or being given) `role`: owners on
+ * anyone, admins on everyone below owner, nobody else on anyone.
+ */
+export function canManageRole(manager: Role, role: Role): boolean {
+  if (manager === 'owner') return true;
+  return manager === 'admin' && role !== 'owner';
+}

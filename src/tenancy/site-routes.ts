@@ -58,7 +58,7 @@ export function registerSiteRoutes(
   deps: { db: Pool; tokens: AccessTokens; state: { pubsub: PubSub } },
 ) {
   const security = [{ bearerAuth: [] }];
-  const onRequest = requireActor(deps.tokens);
+  const onRequest = requireActor(deps);
 
   app.post(
     '/api/sites',
