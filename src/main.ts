@@ -1,6 +1,7 @@
 import fs from 'node:fs/promises';
 import pino from 'pino';
 import { ConfigError, loadConfig, type Config } from './config.ts';
+import { startCompanyJobs } from './companies/index.ts';
 import { openDatabase } from './db/open.ts';
 import { ensureEventPartitions } from './db/partitions.ts';
 import { createEnrichment, loadGeoProviders } from './enrich/index.ts';
@@ -52,6 +53,7 @@ async function start(config: Config) {
   });
   const ingestion = createIngestion({ db: database.pool, log, ipEnricher: enrichment.enricher });
   const stopBackfill = enrichment.startBackfill({ db: database.pool, log });
+  const stopCompanyJobs = startCompanyJobs({ db: database.pool, pubsub: state.pubsub, fetch, log });
   const partitionTimer = setInterval(() => {
     ensureEventPartitions(database.pool).catch((error: unknown) =>
       log.error({ err: error }, 'could not create event partitions'),
@@ -103,6 +105,7 @@ async function start(config: Config) {
     await app.close();
     await ingestion.writer.close();
     await stopBackfill();
+    await stopCompanyJobs();
     enrichment.close();
     await state.close();
     await database.close();

@@ -119,6 +119,14 @@ describe('enrichment backfill', () => {
       siteId,
     ]);
     expect(rows).toEqual([{ country: 'GB', company_domain: 'acme.example' }]);
+    // The session gained its company here, so the company is created and credited with it once.
+    const companies = await db.query(
+      'SELECT domain, name, country, city, visits, pageviews FROM companies WHERE site_id = $1',
+      [siteId],
+    );
+    expect(companies.rows).toEqual([
+      { domain: 'acme.example', name: 'Acme Ltd', country: 'GB', city: 'London', visits: 1, pageviews: 1 },
+    ]);
   });
 
   it('leaves events pending while the provider is down, and gives up after a day', async () => {

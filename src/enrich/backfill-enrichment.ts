@@ -1,3 +1,5 @@
+import { companyCredits, type SessionTotals } from '../companies/company-credits.ts';
+import { upsertCompanies } from '../companies/upsert-companies.ts';
 import type { Pool } from '../db/pool.ts';
 import { withTransaction } from '../db/pool.ts';
 import type { IpEnrichmentService } from './ip-enrichment.ts';
@@ -86,8 +88,11 @@ export async function backfillEnrichment({
     await client.query(
       `UPDATE events e SET
          enrichment_status = u.status, ip = u.ip, country = u.country, region = u.region, city = u.city,
-         asn = u.asn, as_name = u.as_name, visitor_class = u.visitor_class, company_domain = u.company_domain,
-         company_name = u.company_name, is_vpn = u.is_vpn, is_hosting = u.is_hosting
+         asn = u.asn, as_name = u.as_name, visitor_class = u.visitor_class,
+         -- A company named by a work email at ingestion outranks the network's.
+         company_domain = COALESCE(e.company_domain, u.company_domain),
+         company_name = CASE WHEN e.company_domain IS NULL THEN u.company_name ELSE e.company_name END,
+         is_vpn = u.is_vpn, is_hosting = u.is_hosting
        FROM unnest($1::text[], $2::timestamptz[], $3::text[], $4::text[], $5::text[], $6::text[], $7::text[],
                    $8::text[], $9::integer[], $10::text[], $11::text[], $12::text[], $13::text[], $14::boolean[],
                    $15::boolean[])
@@ -114,17 +119,36 @@ export async function backfillEnrichment({
     );
     const sessions = updates.filter((u) => u.status === 'done' && u.row.session_id !== null);
     if (sessions.length > 0) {
-      await client.query(
+      // `old` is the row before this statement: a session that gains its company here is credited
+      // to it now, in full, with the same upsert the ingest writer uses.
+      const { rows: changed } = await client.query<SessionTotals & { company_before: string | null }>(
         `UPDATE sessions s SET country = COALESCE(s.country, u.country),
            company_domain = COALESCE(s.company_domain, u.company_domain)
-         FROM unnest($1::text[], $2::text[], $3::text[], $4::text[]) AS u(site_id, id, country, company_domain)
-         WHERE s.site_id = u.site_id AND s.id = u.id`,
+         FROM unnest($1::text[], $2::text[], $3::text[], $4::text[]) AS u(site_id, id, country, company_domain),
+           sessions old
+         WHERE s.site_id = u.site_id AND s.id = u.id AND old.site_id = s.site_id AND old.id = s.id
+         RETURNING s.site_id, s.id, s.company_domain, s.pageviews, s.duration_s, s.started_at,
+           s.last_seen_at, s.is_bot, old.company_domain AS company_before`,
         [
           sessions.map((u) => u.row.site_id),
           sessions.map((u) => u.row.session_id),
           sessions.map((u) => u.values?.country ?? null),
           sessions.map((u) => u.values?.companyDomain ?? null),
         ],
+      );
+      const gained = changed.filter((row) => row.company_before === null && row.company_domain !== null);
+      await upsertCompanies(
+        client,
+        companyCredits(
+          gained.map((after) => ({ before: undefined, after })),
+          sessions.map((u) => ({
+            site_id: u.row.site_id,
+            company_domain: u.values?.companyDomain ?? null,
+            company_name: u.values?.companyName ?? null,
+            country: u.values?.country ?? null,
+            city: u.values?.city ?? null,
+          })),
+        ),
       );
     }
     for (const update of updates) result[update.status] += 1;

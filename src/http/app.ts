@@ -8,6 +8,7 @@ import Fastify, { type FastifyBaseLogger } from 'fastify';
 import type { Registry } from 'prom-client';
 import type { Pool } from '../db/pool.ts';
 import type { Enrichment } from '../enrich/index.ts';
+import { registerCompanyRoutes } from '../companies/company-routes.ts';
 import { registerEnrichmentRoutes } from '../enrich/enrichment-routes.ts';
 import { registerEventRoutes } from '../ingest/event-routes.ts';
 import type { Ingestion } from '../ingest/index.ts';
@@ -156,6 +157,7 @@ export async function buildApp(deps: AppDeps): Promise<App> {
   await registerTrackerRoutes(app, deps);
   registerEnrichmentRoutes(app, { db: deps.db, tokens: deps.tokens, enrichment: deps.enrichment });
   registerEventRoutes(app, deps);
+  registerCompanyRoutes(app, deps);
 
   return app;
 }

@@ -1,3 +1,5 @@
+import { companyCredits, type SessionBefore, type SessionTotals } from '../companies/company-credits.ts';
+import { upsertCompanies } from '../companies/upsert-companies.ts';
 import type { Pool, PoolClient } from '../db/pool.ts';
 import { ensureEventPartitions } from '../db/partitions.ts';
 import { AppError } from '../http/errors.ts';
@@ -95,7 +97,8 @@ const UPSERT_SESSIONS = `INSERT INTO sessions (${SESSION_COLUMNS.map(([name]) =>
     events = sessions.events + EXCLUDED.events,
     duration_s = GREATEST(0, EXTRACT(EPOCH FROM GREATEST(sessions.last_seen_at, EXCLUDED.last_seen_at) - sessions.started_at))::integer,
     is_bounce = sessions.pageviews + EXCLUDED.pageviews + sessions.events + EXCLUDED.events <= 1,
-    company_domain = COALESCE(sessions.company_domain, EXCLUDED.company_domain)`;
+    company_domain = COALESCE(sessions.company_domain, EXCLUDED.company_domain)
+  RETURNING site_id, id, company_domain, pageviews, duration_s, started_at, last_seen_at, is_bot`;
 
 /** Columns as arrays, one per column, for `unnest`: one statement inserts the whole batch. */
 function columnArrays<T>(rows: T[], columns: ReadonlyArray<keyof T>, json: ReadonlySet<keyof T> = new Set()) {
@@ -229,16 +232,20 @@ export function createEventWriter(options: EventWriterOptions): EventWriter {
     const rows = toInsert.map((entry) => entry.row);
     const withVisitor = rows.filter((row) => row.visitor_id !== null);
     const previous = new Map<string, SessionState>();
+    /** Each continued session as it was before this batch, for the companies' counters. */
+    const before = new Map<string, SessionBefore>();
     if (withVisitor.length > 0) {
-      const latest = await client.query<{
-        site_id: string;
-        visitor_id: string;
-        id: string;
-        last_seen_at: Date;
-        campaign: string | null;
-      }>(
+      const latest = await client.query<
+        {
+          site_id: string;
+          visitor_id: string;
+          id: string;
+          last_seen_at: Date;
+          campaign: string | null;
+        } & SessionBefore
+      >(
         `SELECT DISTINCT ON (s.site_id, s.visitor_id) s.site_id, s.visitor_id, s.id, s.last_seen_at,
-           s.campaign_key AS campaign
+           s.campaign_key AS campaign, s.company_domain, s.pageviews, s.duration_s
          FROM sessions s
          JOIN unnest($1::text[], $2::text[]) AS v(site_id, visitor_id)
            ON s.site_id = v.site_id AND s.visitor_id = v.visitor_id
@@ -252,18 +259,25 @@ export function createEventWriter(options: EventWriterOptions): EventWriter {
           lastSeenAt: row.last_seen_at,
           campaignKey: row.campaign,
         });
+        before.set(sessionKey(row.site_id, row.id), row);
       }
     }
     const sessions = assignSessions(rows, previous, () => newId('ses'));
     await client.query(INSERT_EVENTS, columnArrays(rows, EVENT_COLUMNS, JSON_COLUMNS));
     if (sessions.length > 0) {
-      await client.query(
+      const upserted = await client.query<SessionTotals>(
         UPSERT_SESSIONS,
         columnArrays(
           sessions,
           SESSION_COLUMNS.map(([name]) => name),
         ),
       );
+      // Identification happens where events become durable: the companies' counters commit with them.
+      const credits = companyCredits(
+        upserted.rows.map((after) => ({ before: before.get(sessionKey(after.site_id, after.id)), after })),
+        rows,
+      );
+      await upsertCompanies(client, credits);
     }
     for (const entry of toInsert) results.push([entry, { status: 'accepted', id: entry.row.id }]);
     return results;

@@ -1,3 +1,4 @@
+import { companyDomainOfEmail } from '../companies/free-mail-domains.ts';
 import { detectBot, type BotReason } from '../enrich/bots.ts';
 import type { IpEnricher } from '../enrich/ip-enricher.ts';
 import { createUserAgentParser, type UserAgentInfo } from '../enrich/user-agent.ts';
@@ -129,6 +130,11 @@ const correctTime: Step = ({ row, event, context }) => {
   );
 };
 
+/** Analytics consent, not overridden by Global Privacy Control, on a site that keeps client ids. */
+function mayIdentifyVisitor(event: TrackEvent, context: RequestContext): boolean {
+  return event.consent?.analytics === true && !context.gpc && !context.site.cookieless;
+}
+
 /**
  * Consent decides what may identify the visitor and what may reach ad platforms. Global Privacy
  * Control is an opt-out of both, whatever the page says; a cookieless site never keeps client ids.
@@ -140,7 +146,7 @@ const applyConsent =
     const ads = event.consent?.ads === true && !context.gpc;
     row.consent_analytics = event.consent?.analytics === undefined ? null : analytics;
     row.consent_ads = event.consent?.ads === undefined && !context.gpc ? null : ads;
-    const mayIdentify = analytics && !context.site.cookieless;
+    const mayIdentify = mayIdentifyVisitor(event, context);
     row.visitor_id =
       mayIdentify && event.visitorId !== undefined
         ? event.visitorId
@@ -183,6 +189,19 @@ const enrichIp =
     // A pending lookup still needs the full address; the background job minimises it when done.
     row.ip = result.status === 'pending' ? (context.ip ?? null) : (enricher.minimize(context.ip) ?? null);
   };
+
+/**
+ * An `identify` event with a work email names the visitor's company by the email's domain, under the
+ * same consent that lets Beacon keep identifiers at all. The person's own address outranks the
+ * network's owner; a free-mail domain says nothing about an employer. Only the domain is kept.
+ */
+const identifyCompanyByEmail: Step = ({ row, event, context }) => {
+  if (event.type !== 'identify' || row.is_bot || !mayIdentifyVisitor(event, context)) return;
+  const domain = companyDomainOfEmail(event.user?.email);
+  if (domain === null) return;
+  if (row.company_domain !== domain) row.company_name = null;
+  row.company_domain = domain;
+};
 
 function emptyRow(event: TrackEvent, context: RequestContext): EventRow {
   return {
@@ -269,6 +288,7 @@ export function createPipeline(deps: { visitorIds: CookielessVisitorIds; ipEnric
     correctTime,
     applyConsent(deps.visitorIds),
     enrichIp(deps.ipEnricher),
+    identifyCompanyByEmail,
   ];
   return {
     async process(event, context) {

@@ -136,6 +136,9 @@ export function assignSessions(
       deltas.set(session.id, delta);
     }
     if (row.occurred_at > delta.last_seen_at) delta.last_seen_at = row.occurred_at;
+    // The first event that names a company attributes the session (enrichment may have missed its
+    // time budget for the earlier ones; an identify event may name the company by email).
+    delta.company_domain ??= row.company_domain;
     if (row.type === 'pageview') {
       delta.pageviews += 1;
       delta.entry_path ??= row.path;

@@ -38,7 +38,10 @@ describe('sealer (AES-256-GCM)', () => {
       ['plain text', 'secret'],
       ['empty', ''],
       ['unknown key', [version, 'abcdefabcdef', iv, tag, body].join('.')],
-      ['altered ciphertext', [version, id, iv, tag, `${body![0] === 'A' ? 'B' : 'A'}${body!.slice(1)}`].join('.')],
+      [
+        'altered ciphertext',
+        [version, id, iv, tag, `${body![0] === 'A' ? 'B' : 'A'}${body!.slice(1)}`].join('.'),
+      ],
       ['altered tag', [version, id, iv, `A${tag!.slice(1)}`, body].join('.')],
       ['extra part', `${sealed}.x`],
       ['other version', sealed.replace(/^v1/, 'v2')],
