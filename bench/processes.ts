@@ -100,7 +100,7 @@ export async function startBeacon(options: BeaconOptions): Promise<Server> {
     // X-Forwarded-For from loopback is what lets one load generator look like thousands of visitors.
     TRUSTED_PROXIES: 'loopback',
     // One load generator stands in for thousands of visitors; the limits would measure themselves.
-    TRACKING_RATE_LIMIT_IP: '100000000',
+    TRACKING_RATE_LIMIT_IP: '10000000',
     TRACKING_RATE_LIMIT_SITE: '100000000',
     ...options.env,
   };
