@@ -140,3 +140,21 @@ export const EVENT_COLUMN_TYPES: { [K in keyof EventRow]: string } = {
 };
 
 export const EVENT_COLUMNS = Object.keys(EVENT_COLUMN_TYPES) as Array<keyof EventRow>;
+
+const NULL_ROW = Object.fromEntries(EVENT_COLUMNS.map((column) => [column, null]));
+
+/**
+ * A row with every column null except what is given: not a bot, enrichment skipped, occurred when
+ * received. The pipeline's steps fill in the rest.
+ */
+export function blankEventRow(
+  fields: Pick<EventRow, 'id' | 'site_id' | 'type' | 'received_at'> & Partial<EventRow>,
+): EventRow {
+  return {
+    ...NULL_ROW,
+    occurred_at: fields.received_at,
+    is_bot: false,
+    enrichment_status: 'skipped',
+    ...fields,
+  } as EventRow;
+}

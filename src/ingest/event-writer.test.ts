@@ -2,82 +2,24 @@ import { afterAll, describe, expect, inject, it } from 'vitest';
 import { AppError } from '../http/errors.ts';
 import { createPool } from '../db/pool.ts';
 import { newId } from '../lib/ids.ts';
-import type { EventRow } from './event-row.ts';
+import { blankEventRow, type EventRow } from './event-row.ts';
 import { createEventWriter } from './event-writer.ts';
 
 const db = createPool({ connectionString: inject('databaseUrl'), max: 6 });
 afterAll(() => db.end());
 
 function row(siteId: string, overrides: Partial<EventRow> = {}): EventRow {
-  const now = new Date();
-  return {
+  return blankEventRow({
     id: newId('evt'),
     site_id: siteId,
-    event_id: null,
     type: 'pageview',
-    name: null,
-    received_at: now,
-    client_ts: null,
-    occurred_at: now,
-    visitor_id: null,
-    session_id: null,
-    user_id: null,
-    url: null,
-    hostname: null,
+    received_at: new Date(),
     path: '/',
-    title: null,
-    referrer: null,
-    referrer_host: null,
-    referrer_type: null,
-    utm_source: null,
-    utm_medium: null,
-    utm_campaign: null,
-    utm_term: null,
-    utm_content: null,
-    gclid: null,
-    gbraid: null,
-    wbraid: null,
-    fbclid: null,
-    msclkid: null,
-    ttclid: null,
-    li_fat_id: null,
-    fbp: null,
-    fbc: null,
-    screen_width: null,
-    screen_height: null,
-    viewport_width: null,
-    viewport_height: null,
-    language: null,
-    timezone: null,
-    user_agent: null,
-    browser_name: null,
-    browser_version: null,
-    os_name: null,
-    os_version: null,
-    device_type: null,
-    device_vendor: null,
-    device_model: null,
-    is_bot: false,
-    ip: null,
-    country: null,
-    region: null,
-    city: null,
-    asn: null,
-    as_name: null,
-    visitor_class: null,
-    company_domain: null,
-    company_name: null,
-    is_vpn: null,
-    is_hosting: null,
-    enrichment_status: 'skipped',
-    consent_analytics: null,
-    consent_ads: null,
     props: { plan: 'pro', quote: `it's "quoted" \\ {braced}` },
     value: 12.5,
     currency: 'EUR',
-    user_hashes: null,
     ...overrides,
-  };
+  });
 }
 
 async function count(siteId: string): Promise<number> {

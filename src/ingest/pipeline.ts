@@ -4,7 +4,7 @@ import type { IpEnricher } from '../enrich/ip-enricher.ts';
 import { createUserAgentParser, type UserAgentInfo } from '../enrich/user-agent.ts';
 import { newId } from '../lib/ids.ts';
 import { correctClockSkew } from './clock.ts';
-import type { EventRow } from './event-row.ts';
+import { blankEventRow, type EventRow } from './event-row.ts';
 import { hasPaidClickId, parsePageUrl } from './page-url.ts';
 import { checkProps } from './props.ts';
 import { classifyReferrer } from './referrer.ts';
@@ -204,73 +204,24 @@ const identifyCompanyByEmail: Step = ({ row, event, context }) => {
 };
 
 function emptyRow(event: TrackEvent, context: RequestContext): EventRow {
-  return {
+  return blankEventRow({
     id: newId('evt', context.receivedAt.getTime()),
     site_id: context.site.id,
     event_id: event.eventId ?? null,
     type: event.type,
     name: event.type === 'event' ? (event.name ?? null) : null,
     received_at: context.receivedAt,
-    client_ts: null,
-    occurred_at: context.receivedAt,
-    visitor_id: null,
-    session_id: null,
-    user_id: null,
-    url: null,
-    hostname: null,
-    path: null,
     title: event.title?.slice(0, TITLE_MAX) ?? null,
-    referrer: null,
-    referrer_host: null,
-    referrer_type: null,
-    utm_source: null,
-    utm_medium: null,
-    utm_campaign: null,
-    utm_term: null,
-    utm_content: null,
-    gclid: null,
-    gbraid: null,
-    wbraid: null,
-    fbclid: null,
-    msclkid: null,
-    ttclid: null,
-    li_fat_id: null,
-    fbp: null,
-    fbc: null,
     screen_width: event.screen?.w ?? null,
     screen_height: event.screen?.h ?? null,
     viewport_width: event.viewport?.w ?? null,
     viewport_height: event.viewport?.h ?? null,
     language: event.lang ?? null,
     timezone: event.tz ?? null,
-    user_agent: null,
-    browser_name: null,
-    browser_version: null,
-    os_name: null,
-    os_version: null,
-    device_type: null,
-    device_vendor: null,
-    device_model: null,
-    is_bot: false,
-    ip: null,
-    country: null,
-    region: null,
-    city: null,
-    asn: null,
-    as_name: null,
-    visitor_class: null,
-    company_domain: null,
-    company_name: null,
-    is_vpn: null,
-    is_hosting: null,
-    enrichment_status: 'skipped',
-    consent_analytics: null,
-    consent_ads: null,
     props: (event.props as Record<string, unknown> | undefined) ?? null,
     value: event.value ?? null,
     currency: event.currency?.toUpperCase() ?? null,
-    user_hashes: null,
-  };
+  });
 }
 
 export interface Pipeline {
