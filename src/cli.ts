@@ -2,11 +2,14 @@ import { parseArgs } from 'node:util';
 import { ConfigError, loadConfig } from './config.ts';
 import { openDatabase } from './db/open.ts';
 import { AppError } from './http/errors.ts';
+import { resealWebhookUrls } from './companies/reseal-webhook-urls.ts';
+import { createCredentialSealer, loadOrCreateSecret } from './lib/secret.ts';
 import { createAgency } from './tenancy/create-agency.ts';
 
 const USAGE = `Usage:
   npm run beacon -- admin create --email <email> --password <password> [--agency <name>]
-  npm run beacon -- migrate`;
+  npm run beacon -- migrate
+  npm run beacon -- secrets rotate   (with the new BEACON_SECRET and the old one in BEACON_PREVIOUS_SECRET)`;
 
 async function run(argv: string[]): Promise<number> {
   const config = loadConfig();
@@ -16,8 +19,12 @@ async function run(argv: string[]): Promise<number> {
     options: { email: { type: 'string' }, password: { type: 'string' }, agency: { type: 'string' } },
   });
   const command = positionals.join(' ');
-  if (command !== 'migrate' && command !== 'admin create') {
+  if (command !== 'migrate' && command !== 'admin create' && command !== 'secrets rotate') {
     console.error(USAGE);
+    return 2;
+  }
+  if (command === 'secrets rotate' && config.previousSecret === undefined) {
+    console.error('secrets rotate needs the old secret in BEACON_PREVIOUS_SECRET\n' + USAGE);
     return 2;
   }
   if (command === 'admin create' && (!values.email || !values.password || values.password.length < 10)) {
@@ -34,6 +41,18 @@ async function run(argv: string[]): Promise<number> {
   try {
     if (command === 'migrate') {
       console.log('migrations are up to date');
+      return 0;
+    }
+    if (command === 'secrets rotate') {
+      const secret = await loadOrCreateSecret(config.secret, config.dataDir);
+      const resealed = await resealWebhookUrls({
+        db: database.pool,
+        sealer: createCredentialSealer(secret, config.previousSecret),
+      });
+      console.log(
+        `re-sealed the webhook URLs of ${resealed.sites} sites and ${resealed.deliveries} pending deliveries ` +
+          'with the current key; BEACON_PREVIOUS_SECRET can be removed',
+      );
       return 0;
     }
     const email = values.email!;

@@ -16,6 +16,7 @@ describe('loadConfig', () => {
       trustedProxies: ['loopback'],
       logLevel: 'info',
       ipinfo: { token: undefined, url: 'https://ipinfo.io' },
+      mail: { smtpUrl: undefined, from: 'Beacon <beacon@localhost>' },
     });
     expect(config.destinationUrls.ga4).toBe('https://www.google-analytics.com');
   });
@@ -37,6 +38,18 @@ describe('loadConfig', () => {
       { ipinfo: { token: undefined, url: 'http://127.0.0.1:9999' } },
     ],
     [{ PORT: '' }, { port: 3000 }],
+    [
+      { SMTP_URL: 'smtp://user:p%40ss@mail.example.com:587' },
+      { mail: { smtpUrl: 'smtp://user:p%40ss@mail.example.com:587', from: 'Beacon <beacon@localhost>' } },
+    ],
+    [
+      { SMTP_URL: 'smtps://mail.example.com', MAIL_FROM: 'beacon@agency.example' },
+      { mail: { smtpUrl: 'smtps://mail.example.com', from: 'beacon@agency.example' } },
+    ],
+    [
+      { MAIL_FROM: '"Agency, Analytics" <reports@agency.example>' },
+      { mail: { smtpUrl: undefined, from: '"Agency, Analytics" <reports@agency.example>' } },
+    ],
   ])('parses %j', (env, expected) => {
     expect(loadConfig(env)).toMatchObject(expected);
   });
@@ -61,6 +74,15 @@ describe('loadConfig', () => {
       [{ LOG_LEVEL: 'loud' }, 'LOG_LEVEL'],
       [{ HOST: 'my host' }, 'HOST'],
       [{ GA4_URL: 'ftp://x' }, 'GA4_URL'],
+      [{ SMTP_URL: 'http://mail.example.com' }, 'SMTP_URL'],
+      [{ SMTP_URL: 'mail.example.com:587' }, 'SMTP_URL'],
+      [{ SMTP_URL: 'smtp://user:pa#ss@mail.example.com' }, 'SMTP_URL'],
+      [{ SMTP_URL: 'smtp://mail.example.com:587?pool=true' }, 'SMTP_URL'],
+      [{ SMTP_URL: 'smtp://mail.example.com/inbox' }, 'SMTP_URL'],
+      [{ MAIL_FROM: 'Beacon' }, 'MAIL_FROM'],
+      [{ MAIL_FROM: 'Beacon <beacon>' }, 'MAIL_FROM'],
+      [{ MAIL_FROM: 'a@b.example, c@d.example' }, 'MAIL_FROM'],
+      [{ MAIL_FROM: 'Beacon <a@b.example>\r\nBcc: x@y.example' }, 'MAIL_FROM'],
     ])('rejects %j naming %s', (env, setting) => {
       let caught: unknown;
       try {
@@ -72,5 +94,12 @@ describe('loadConfig', () => {
       expect((caught as ConfigError).setting).toBe(setting);
       expect((caught as ConfigError).message).toMatch(new RegExp(`^${setting}: `));
     });
+  });
+
+  it('never repeats SMTP_URL credentials in its error', () => {
+    for (const url of ['http://user:hunter22@mail.example.com', 'smtp://user:hunter22@mail.example.com/x']) {
+      expect(() => loadConfig({ SMTP_URL: url })).toThrow(ConfigError);
+      expect(() => loadConfig({ SMTP_URL: url })).not.toThrow(/hunter22/);
+    }
   });
 });

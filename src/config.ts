@@ -13,6 +13,8 @@ export interface Config {
   redisUrl: string | undefined;
   dataDir: string;
   secret: string | undefined;
+  /** The secret before a rotation: values sealed with it still open until `secrets rotate` re-seals them. */
+  previousSecret: string | undefined;
   admin: { email: string; password: string } | undefined;
   trustedProxies: string[];
   /** Native HTTPS for deployments without a TLS-terminating proxy: PEM file paths. */
@@ -22,6 +24,8 @@ export interface Config {
   logLevel: LogLevel;
   ipinfo: { token: string | undefined; url: string };
   geoipDb: string | undefined;
+  /** SMTP_URL unset: mail goes to the log. `smtpUrl` carries the credentials: never log it. */
+  mail: { smtpUrl: string | undefined; from: string };
   destinationUrls: { ga4: string; metaGraph: string; googleDataManager: string; googleAds: string };
 }
 
@@ -114,6 +118,31 @@ function parseAdmin(env: Env): Config['admin'] {
   return { email: email.toLowerCase(), password };
 }
 
+/** `Name <local@domain>` or a bare `local@domain`, on one line (it becomes a mail header). */
+const MAIL_FROM_PATTERN = /^(?:[^<>\r\n]*<[^<>@\s]+@[^<>@\s]+>|[^<>@\s]+@[^<>@\s]+)$/;
+
+function parseMail(env: Env): Config['mail'] {
+  const smtpUrl = parseUrl(env, 'SMTP_URL', ['smtp:', 'smtps:']);
+  if (smtpUrl !== undefined) {
+    const url = new URL(smtpUrl);
+    if (url.hostname === '') throw new ConfigError('SMTP_URL', 'must name a host');
+    if (url.search !== '' || url.hash !== '' || (url.pathname !== '' && url.pathname !== '/')) {
+      throw new ConfigError(
+        'SMTP_URL',
+        'takes no path, query or fragment: smtp[s]://user:password@host:port (percent-encode / ? # @ : in the password)',
+      );
+    }
+  }
+  const from = read(env, 'MAIL_FROM') ?? 'Beacon <beacon@localhost>';
+  if (!MAIL_FROM_PATTERN.test(from)) {
+    throw new ConfigError(
+      'MAIL_FROM',
+      `"${from}" is not an address such as "Beacon <beacon@agency.example>"`,
+    );
+  }
+  return { smtpUrl, from };
+}
+
 function parseTls(env: Env): Config['tls'] {
   const certFile = read(env, 'TLS_CERT_FILE');
   const keyFile = read(env, 'TLS_KEY_FILE');
@@ -144,6 +173,7 @@ export function loadConfig(env: Env = process.env): Config {
     redisUrl: parseUrl(env, 'REDIS_URL', ['redis:', 'rediss:']),
     dataDir: path.resolve(read(env, 'BEACON_DATA_DIR') ?? './data'),
     secret,
+    previousSecret: read(env, 'BEACON_PREVIOUS_SECRET'),
     admin: parseAdmin(env),
     trustedProxies: parseTrustedProxies(env),
     tls: parseTls(env),
@@ -157,6 +187,7 @@ export function loadConfig(env: Env = process.env): Config {
       url: parseUrl(env, 'IPINFO_URL', ['http:', 'https:'], 'https://ipinfo.io') as string,
     },
     geoipDb: read(env, 'GEOIP_DB'),
+    mail: parseMail(env),
     destinationUrls: {
       ga4: parseUrl(env, 'GA4_URL', ['http:', 'https:'], 'https://www.google-analytics.com') as string,
       metaGraph: parseUrl(env, 'META_GRAPH_URL', ['http:', 'https:'], 'https://graph.facebook.com') as string,

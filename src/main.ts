@@ -2,16 +2,18 @@ import fs from 'node:fs/promises';
 import pino from 'pino';
 import { ConfigError, loadConfig, type Config } from './config.ts';
 import { startCompanyJobs } from './companies/index.ts';
+import { createGuardedFetch, sealedWebhookUrls } from './companies/webhook-urls.ts';
 import { openDatabase } from './db/open.ts';
 import { ensureEventPartitions } from './db/partitions.ts';
 import { createEnrichment, loadGeoProviders } from './enrich/index.ts';
 import { buildApp } from './http/app.ts';
 import { createMetricsRegistry } from './http/metrics.ts';
 import { createIngestion } from './ingest/index.ts';
-import { deriveKey, loadOrCreateSecret } from './lib/secret.ts';
+import { createCredentialSealer, deriveKey, loadOrCreateSecret } from './lib/secret.ts';
 import { createSharedState } from './state/index.ts';
 import { createAccessTokens } from './tenancy/access-tokens.ts';
 import { ensureBootstrapAdmin, hasAnyUser } from './tenancy/bootstrap-admin.ts';
+import { createSmtpMailer, smtpServerOf } from './tenancy/mailer.ts';
 
 /** SIGTERM to exit: in-flight requests finish, buffers flush, pools close, all within this bound. */
 const SHUTDOWN_DEADLINE_MS = 10_000;
@@ -53,7 +55,14 @@ async function start(config: Config) {
   });
   const ingestion = createIngestion({ db: database.pool, log, ipEnricher: enrichment.enricher });
   const stopBackfill = enrichment.startBackfill({ db: database.pool, log });
-  const stopCompanyJobs = startCompanyJobs({ db: database.pool, pubsub: state.pubsub, fetch, log });
+  const webhookUrls = sealedWebhookUrls(createCredentialSealer(secret, config.previousSecret));
+  const stopCompanyJobs = startCompanyJobs({
+    db: database.pool,
+    pubsub: state.pubsub,
+    fetch: createGuardedFetch(),
+    webhookUrls,
+    log,
+  });
   const partitionTimer = setInterval(() => {
     ensureEventPartitions(database.pool).catch((error: unknown) =>
       log.error({ err: error }, 'could not create event partitions'),
@@ -74,6 +83,12 @@ async function start(config: Config) {
     logger: log,
     trustedProxies: config.trustedProxies,
     trackingLimits: config.trackingRateLimits,
+    webhookUrls,
+    // Without SMTP_URL, buildApp writes mail to the log.
+    mailer:
+      config.mail.smtpUrl === undefined
+        ? undefined
+        : createSmtpMailer({ url: config.mail.smtpUrl, from: config.mail.from }),
     tls: config.tls && {
       cert: await fs.readFile(config.tls.certFile),
       key: await fs.readFile(config.tls.keyFile),
@@ -84,6 +99,7 @@ async function start(config: Config) {
     {
       database: database.backend,
       state: state.backend,
+      mail: config.mail.smtpUrl ? `smtp ${smtpServerOf(config.mail.smtpUrl)}` : 'log',
       startupMs: Math.round(performance.now() - startedAt),
     },
     `Beacon is listening on ${config.tls ? 'https' : 'http'}://${config.host === '0.0.0.0' ? 'localhost' : config.host}:${config.port}`,

@@ -3,7 +3,9 @@ import { afterAll, beforeAll, inject } from 'vitest';
 import { createPool, type Pool } from '../src/db/pool.ts';
 import type { Registry } from 'prom-client';
 import type { Enrichment } from '../src/enrich/index.ts';
+import { sealedWebhookUrls, type WebhookUrlSealer } from '../src/companies/webhook-urls.ts';
 import { buildApp } from '../src/http/app.ts';
+import { createSealer } from '../src/lib/sealed.ts';
 import { createMetricsRegistry } from '../src/http/metrics.ts';
 import { createIngestion, type Ingestion } from '../src/ingest/index.ts';
 import type { TrackingLimits } from '../src/ingest/track-routes.ts';
@@ -13,7 +15,7 @@ import type { SharedState } from '../src/state/interface.ts';
 import { createMemoryState } from '../src/state/memory.ts';
 import { createRedisState } from '../src/state/redis.ts';
 import { createAccessTokens, type AccessTokens } from '../src/tenancy/access-tokens.ts';
-import { createLogMailer, type MailMessage } from '../src/tenancy/mailer.ts';
+import { createLogMailer, type Mailer, type MailMessage } from '../src/tenancy/mailer.ts';
 import { hashPassword } from '../src/tenancy/passwords.ts';
 import type { Role } from '../src/tenancy/roles.ts';
 
@@ -42,6 +44,7 @@ export interface TestContext {
   enrichment: Enrichment | undefined;
   /** Messages the app's mailer sent (invitations, password resets), oldest first. */
   mail: MailMessage[];
+  webhookUrls: WebhookUrlSealer;
 }
 
 /**
@@ -52,6 +55,8 @@ export function useTestApp(
   options: {
     enrichment?: (state: SharedState, metrics: Registry) => Promise<Enrichment>;
     trackingLimits?: TrackingLimits;
+    /** Replaces the log mailer (whose messages `mail` holds), e.g. an SMTP mailer that cannot connect. */
+    mailer?: Mailer;
   } = {},
 ): TestContext {
   const context = {} as TestContext;
@@ -60,11 +65,12 @@ export function useTestApp(
     const backends = stateBackends();
     context.state = backends[backends.length - 1]!.create();
     context.key = randomBytes(32);
+    context.webhookUrls = sealedWebhookUrls(createSealer({ current: randomBytes(32) }));
     context.tokens = createAccessTokens({ key: context.key });
     const metrics = createMetricsRegistry({ db: context.db });
     context.enrichment = await options.enrichment?.(context.state, metrics);
     context.ingestion = createIngestion({ db: context.db, ipEnricher: context.enrichment?.enricher });
-    const { mailer, sent } = createLogMailer({ info: () => undefined });
+    const { mailer: logMailer, sent } = createLogMailer({ info: () => undefined });
     context.mail = sent;
     context.app = await buildApp({
       db: context.db,
@@ -74,7 +80,8 @@ export function useTestApp(
       metrics,
       enrichment: context.enrichment,
       trackingLimits: options.trackingLimits,
-      mailer,
+      webhookUrls: context.webhookUrls,
+      mailer: options.mailer ?? logMailer,
     });
     await context.app.ready();
   });

@@ -66,6 +66,19 @@ describe('beacon process', () => {
     await fs.rm(dataDir, { recursive: true, force: true });
   }, 120_000);
 
+  it('refuses to rotate secrets without the previous secret', async () => {
+    const child = spawn(process.execPath, ['--import', 'tsx', 'src/cli.ts', 'secrets', 'rotate'], {
+      cwd: path.resolve(import.meta.dirname, '..'),
+      env: { PATH: process.env.PATH ?? '', DATABASE_URL: inject('databaseUrl') },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let stderr = '';
+    child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+    const [code] = (await once(child, 'exit')) as [number];
+    expect(code).toBe(2);
+    expect(stderr).toContain('BEACON_PREVIOUS_SECRET');
+  });
+
   it('refuses to start on a bad setting, naming it', async () => {
     const child = spawn(process.execPath, ['--import', 'tsx', 'src/main.ts'], {
       cwd: path.resolve(import.meta.dirname, '..'),

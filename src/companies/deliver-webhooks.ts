@@ -1,5 +1,6 @@
 import type { Pool } from '../db/pool.ts';
 import { parseWebhookUrls } from './hot-lead-notification.ts';
+import { plainWebhookUrls, type WebhookUrlSealer } from './webhook-urls.ts';
 
 /** Attempts per delivery, the first included; with the backoff below they span about a day. */
 export const WEBHOOK_MAX_ATTEMPTS = 10;
@@ -89,9 +90,12 @@ export async function deliverWebhooks({
   siteId,
   random = Math.random,
   timeoutMs,
+  webhookUrls = plainWebhookUrls,
 }: {
   db: Pool;
   fetch: typeof fetch;
+  /** How webhook URLs are stored (sealed in production). */
+  webhookUrls?: WebhookUrlSealer;
   now?: () => Date;
   limit?: number;
   /** Deliver one site's webhooks only (tests). */
@@ -117,7 +121,17 @@ export async function deliverWebhooks({
   const stats: DeliveryStats = { delivered: 0, retried: 0, failed: 0, cancelled: 0 };
   await Promise.all(
     rows.map(async (delivery) => {
-      if (delivery.site_deleted || !parseWebhookUrls(delivery.webhooks).includes(delivery.url)) {
+      let target: string | undefined;
+      try {
+        target = webhookUrls.open(delivery.url);
+      } catch {
+        target = undefined;
+      }
+      if (
+        delivery.site_deleted ||
+        target === undefined ||
+        !parseWebhookUrls(delivery.webhooks, webhookUrls.open).includes(target)
+      ) {
         await db.query(
           `UPDATE webhook_deliveries SET status = 'cancelled', last_error = 'webhook no longer configured'
            WHERE id = $1 AND status = 'pending'`,
@@ -126,7 +140,7 @@ export async function deliverWebhooks({
         stats.cancelled += 1;
         return;
       }
-      const outcome = await postWebhook(delivery.url, delivery.payload, fetchFn, timeoutMs);
+      const outcome = await postWebhook(target, delivery.payload, fetchFn, timeoutMs);
       const attempts = delivery.attempts + 1;
       const finalOutcome: WebhookOutcome =
         outcome.kind === 'retry' && attempts >= WEBHOOK_MAX_ATTEMPTS

@@ -51,12 +51,21 @@ export function hotLeadWebhookPayload(lead: HotLead): { text: string } {
  * without credentials in the authority, each once. Anything else is skipped, so one bad entry never
  * stops the others.
  */
-export function parseWebhookUrls(value: unknown): string[] {
+export function parseWebhookUrls(
+  value: unknown,
+  open: (stored: string) => string = (stored) => stored,
+): string[] {
   if (!Array.isArray(value)) return [];
   const urls = new Set<string>();
   for (const entry of value) {
-    const raw = entry !== null && typeof entry === 'object' ? (entry as { url?: unknown }).url : undefined;
-    if (typeof raw !== 'string' || raw.length > 2048) continue;
+    const stored = entry !== null && typeof entry === 'object' ? (entry as { url?: unknown }).url : undefined;
+    let raw: string;
+    try {
+      raw = typeof stored === 'string' ? open(stored) : '';
+    } catch {
+      continue;
+    }
+    if (raw === '' || raw.length > 2048) continue;
     let url: URL;
     try {
       url = new URL(raw);

@@ -1,6 +1,7 @@
 import type { Pool } from '../db/pool.ts';
 import type { PubSub } from '../state/interface.ts';
 import { deliverWebhooks } from './deliver-webhooks.ts';
+import type { WebhookUrlSealer } from './webhook-urls.ts';
 import { rescoreCompanies } from './rescore-companies.ts';
 
 const PAGE = 200;
@@ -18,6 +19,7 @@ export function startCompanyJobs(options: {
   fetch: typeof fetch;
   log: { error(object: object, message: string): void };
   intervalMs?: number;
+  webhookUrls?: WebhookUrlSealer;
 }): () => Promise<void> {
   const { db, pubsub, log } = options;
   let stopped = false;
@@ -25,11 +27,22 @@ export function startCompanyJobs(options: {
   const tick = async () => {
     // Keep going while full pages come back: after a restart or the daily decay there is a backlog.
     for (let pages = 0; pages < MAX_PAGES_PER_TICK && !stopped; pages++) {
-      const result = await rescoreCompanies({ db, pubsub, limit: PAGE, log });
+      const result = await rescoreCompanies({
+        db,
+        pubsub,
+        limit: PAGE,
+        log,
+        webhookUrls: options.webhookUrls,
+      });
       if (result.kind === 'busy' || result.scored < PAGE) break;
     }
     for (let pages = 0; pages < MAX_PAGES_PER_TICK && !stopped; pages++) {
-      const sent = await deliverWebhooks({ db, fetch: options.fetch, limit: WEBHOOK_PAGE });
+      const sent = await deliverWebhooks({
+        db,
+        fetch: options.fetch,
+        limit: WEBHOOK_PAGE,
+        webhookUrls: options.webhookUrls,
+      });
       if (sent.delivered + sent.retried + sent.failed + sent.cancelled < WEBHOOK_PAGE) break;
     }
   };

@@ -1,5 +1,6 @@
 import type { Pool, PoolClient } from '../db/pool.ts';
 import type { PubSub } from '../state/interface.ts';
+import { plainWebhookUrls, type WebhookUrlSealer } from './webhook-urls.ts';
 import {
   hotLeadEvent,
   hotLeadWebhookPayload,
@@ -78,6 +79,7 @@ export async function rescoreCompanies({
   siteId,
   weights = DEFAULT_SCORE_WEIGHTS,
   log,
+  webhookUrls = plainWebhookUrls,
 }: {
   db: Pool;
   pubsub: Pick<PubSub, 'publish'>;
@@ -87,6 +89,8 @@ export async function rescoreCompanies({
   siteId?: string;
   weights?: ScoreWeights;
   log?: { error(object: object, message: string): void };
+  /** How webhook URLs are stored (sealed in production). */
+  webhookUrls?: WebhookUrlSealer;
 }): Promise<RescoreResult> {
   const at = now();
   const client = await db.connect();
@@ -129,7 +133,7 @@ export async function rescoreCompanies({
       }));
     await saveScores(client, scored, at);
     await recordStatusChanges(client, changes, at);
-    await queueWebhooks(client, hotLeads, candidates);
+    await queueWebhooks(client, hotLeads, candidates, webhookUrls);
     await client.query('COMMIT');
     result = {
       kind: 'done',
@@ -314,8 +318,15 @@ async function recordStatusChanges(client: PoolClient, changes: Scored[], at: Da
   );
 }
 
-async function queueWebhooks(client: PoolClient, leads: HotLead[], candidates: Candidate[]): Promise<void> {
-  const webhooksOf = new Map(candidates.map((c) => [c.site_id, parseWebhookUrls(c.webhooks)]));
+async function queueWebhooks(
+  client: PoolClient,
+  leads: HotLead[],
+  candidates: Candidate[],
+  webhookUrls: WebhookUrlSealer,
+): Promise<void> {
+  const webhooksOf = new Map(
+    candidates.map((c) => [c.site_id, parseWebhookUrls(c.webhooks, webhookUrls.open)]),
+  );
   const deliveries = leads.flatMap((lead) =>
     (webhooksOf.get(lead.site.id) ?? []).map((url) => ({ lead, url, payload: hotLeadWebhookPayload(lead) })),
   );
@@ -327,7 +338,7 @@ async function queueWebhooks(client: PoolClient, leads: HotLead[], candidates: C
     [
       deliveries.map((d) => d.lead.site.id),
       deliveries.map((d) => d.lead.company.id),
-      deliveries.map((d) => d.url),
+      deliveries.map((d) => webhookUrls.seal(d.url)),
       deliveries.map((d) => JSON.stringify(d.payload)),
       deliveries[0]!.lead.at,
     ],

@@ -8,25 +8,43 @@ import { hitRate, type Enrichment } from './index.ts';
 
 const Tier = Type.Object({ hits: Type.Integer(), misses: Type.Integer() });
 
-export const EnrichmentStatsResponse = Type.Object({
-  enabled: Type.Boolean(),
-  providers: Type.Array(Type.String()),
-  hitRate: Type.Number({ description: 'Share of lookups answered by the in-process or shared tier' }),
-  local: Tier,
-  shared: Tier,
-  provider: Type.Object({
-    batches: Type.Integer(),
-    addresses: Type.Integer(),
-    errors: Type.Integer(),
-    meanLatencyMs: Type.Number(),
-  }),
-  singleFlightJoins: Type.Integer(),
-  negativeHits: Type.Integer(),
-  fallbackAnswers: Type.Integer(),
-  pendingReturned: Type.Integer({
-    description: 'Events stored as pending because the lookup missed its budget',
-  }),
-});
+export const EnrichmentStatsResponse = Type.Object(
+  {
+    enabled: Type.Boolean(),
+    providers: Type.Array(Type.String()),
+    hitRate: Type.Number({ description: 'Share of lookups answered by the in-process or shared tier' }),
+    local: Tier,
+    shared: Tier,
+    provider: Type.Object({
+      batches: Type.Integer(),
+      addresses: Type.Integer(),
+      errors: Type.Integer(),
+      meanLatencyMs: Type.Number(),
+    }),
+    singleFlightJoins: Type.Integer(),
+    negativeHits: Type.Integer(),
+    fallbackAnswers: Type.Integer(),
+    pendingReturned: Type.Integer({
+      description: 'Events stored as pending because the lookup missed its budget',
+    }),
+  },
+  {
+    examples: [
+      {
+        enabled: true,
+        providers: ['ipinfo', 'mmdb: /var/lib/beacon/ipinfo_lite.mmdb'],
+        hitRate: 0.962,
+        local: { hits: 184_220, misses: 9_874 },
+        shared: { hits: 2_371, misses: 7_503 },
+        provider: { batches: 1_204, addresses: 7_503, errors: 3, meanLatencyMs: 41.7 },
+        singleFlightJoins: 612,
+        negativeHits: 18,
+        fallbackAnswers: 3,
+        pendingReturned: 27,
+      },
+    ],
+  },
+);
 
 export function registerEnrichmentRoutes(
   app: App,

@@ -9,6 +9,7 @@ import type { Registry } from 'prom-client';
 import type { Pool } from '../db/pool.ts';
 import type { Enrichment } from '../enrich/index.ts';
 import { registerCompanyRoutes } from '../companies/company-routes.ts';
+import type { WebhookUrlSealer } from '../companies/webhook-urls.ts';
 import { registerEnrichmentRoutes } from '../enrich/enrichment-routes.ts';
 import { registerEventRoutes } from '../ingest/event-routes.ts';
 import type { Ingestion } from '../ingest/index.ts';
@@ -52,6 +53,8 @@ export interface AppDeps {
   metrics?: Registry;
   /** IP enrichment, for its admin statistics route; absent when no provider is configured. */
   enrichment?: Enrichment;
+  /** Seals webhook URLs (and later other credentials) before they are stored. */
+  webhookUrls: WebhookUrlSealer;
   /** Sends invitations and password resets; default: the log transport on the app's logger. */
   mailer?: Mailer;
 }

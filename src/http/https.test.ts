@@ -6,6 +6,7 @@ import { request } from 'node:https';
 import { connect } from 'node:tls';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { createPool } from '../db/pool.ts';
+import { plainWebhookUrls } from '../companies/webhook-urls.ts';
 import { createIngestion } from '../ingest/index.ts';
 import { createMemoryState } from '../state/memory.ts';
 import { createAccessTokens } from '../tenancy/access-tokens.ts';
@@ -47,6 +48,7 @@ beforeAll(async () => {
     state: createMemoryState(),
     tokens: createAccessTokens({ key: Buffer.alloc(32, 3) }),
     ingestion,
+    webhookUrls: plainWebhookUrls,
     tls: {
       cert: fs.readFileSync(path.join(dir, 'cert.pem')),
       key: fs.readFileSync(path.join(dir, 'key.pem')),

@@ -115,20 +115,27 @@ function allowOrigin(request: FastifyRequest, reply: FastifyReply) {
   if (origin) reply.header('access-control-allow-origin', origin).header('vary', 'origin');
 }
 
-const EventAccepted = Type.Object({
-  id: Type.Union([Type.String(), Type.Null()], {
-    description: 'The stored event; for a duplicate, the first one',
-  }),
-  duplicate: Type.Optional(Type.Boolean()),
+const EventAccepted = Type.Object(
+  {
+    id: Type.Union([Type.String(), Type.Null()], {
+      description: 'The stored event; for a duplicate, the first one',
+    }),
+    duplicate: Type.Optional(Type.Boolean()),
+  },
+  { examples: [{ id: 'evt_06gzgjmnr2yh5jpf6sfgkk2zkc' }] },
+);
+/** The same shape as EventAccepted; only the example differs, for the docs. */
+const EventDuplicate = Type.Object(EventAccepted.properties, {
+  examples: [{ id: 'evt_06gzgjmnr2yh5jpf6sfgkk2zkc', duplicate: true }],
 });
-const EventDropped = Type.Object({
-  dropped: Type.String({ description: 'Why it was not stored, e.g. bot_known_bot' }),
-});
-const BatchAccepted = Type.Object({
-  accepted: Type.Integer(),
-  duplicates: Type.Integer(),
-  dropped: Type.Integer(),
-});
+const EventDropped = Type.Object(
+  { dropped: Type.String({ description: 'Why it was not stored, e.g. bot_known_bot' }) },
+  { examples: [{ dropped: 'bot_known_bot' }] },
+);
+const BatchAccepted = Type.Object(
+  { accepted: Type.Integer(), duplicates: Type.Integer(), dropped: Type.Integer() },
+  { examples: [{ accepted: 2, duplicates: 0, dropped: 0 }] },
+);
 
 /** Outcomes per event (accepted, duplicate, dropped_<reason>, rejected) and the writer's state. */
 function ingestMetrics(registry: Registry, ingestion: Ingestion) {
@@ -183,7 +190,7 @@ export function registerTrackRoutes(
           description: 'Body as application/json or text/plain (navigator.sendBeacon).',
           body: TrackEvent,
           response: {
-            200: EventAccepted,
+            200: EventDuplicate,
             201: EventAccepted,
             202: EventDropped,
             ...errorResponses(400, 403, 413, 503),

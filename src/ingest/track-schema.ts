@@ -8,6 +8,38 @@ const Size = Type.Object({
 /** Milliseconds since the epoch, between 2000 and 2100: anything else is a broken clock or garbage. */
 const EpochMs = Type.Integer({ minimum: 946_684_800_000, maximum: 4_102_444_800_000 });
 
+/** A page view as beacon.js sends it, and a purchase sent server-side: examples in the OpenAPI document. */
+const PAGEVIEW_EXAMPLE = {
+  site: 'pk_demk94393n4m5z4q',
+  type: 'pageview',
+  url: 'https://www.acme.example/pricing?utm_source=newsletter&utm_medium=email&utm_campaign=spring-launch',
+  referrer: 'https://mail.example.net/',
+  title: 'Pricing | Acme',
+  eventId: '3f6c2b1e-8d4a-4c7e-9b2f-5a1d0e7c6b84',
+  ts: 1795166995000,
+  screen: { w: 1920, h: 1080 },
+  viewport: { w: 1440, h: 900 },
+  lang: 'en-GB',
+  tz: 'Europe/London',
+  consent: { analytics: true, ads: false },
+  visitorId: 'b7e1c9d2-4f3a-4e8b-a6c5-0d9f2e1b3a77',
+};
+const PURCHASE_EXAMPLE = {
+  site: 'pk_demk94393n4m5z4q',
+  type: 'event',
+  name: 'purchase',
+  url: 'https://www.acme.example/checkout/thank-you',
+  eventId: 'order-2026-11-0042',
+  ts: 1795167012000,
+  props: { plan: 'team', seats: 12 },
+  value: 1188,
+  currency: 'EUR',
+  consent: { analytics: true, ads: true },
+  visitorId: 'b7e1c9d2-4f3a-4e8b-a6c5-0d9f2e1b3a77',
+  user: { email: 'buyer@client.example' },
+  fbp: 'fb.1.1795160000000.1234567890',
+};
+
 /**
  * One event as the tracker or a server-side caller sends it (DESIGN.md, "HTTP"). Unknown fields are
  * ignored rather than refused, so older Beacons accept newer trackers.
@@ -55,14 +87,32 @@ export const TrackEvent = Type.Object(
     fbc: Type.Optional(Type.String({ maxLength: 512 })),
     webdriver: Type.Optional(Type.Boolean()),
   },
-  { additionalProperties: true },
+  {
+    additionalProperties: true,
+    examples: [
+      PAGEVIEW_EXAMPLE,
+      PURCHASE_EXAMPLE,
+      {
+        site: 'pk_demk94393n4m5z4q',
+        type: 'identify',
+        url: 'https://www.acme.example/signup/done',
+        userId: 'crm-58213',
+        user: { email: 'jordan.lee@client.example' },
+        props: { company: 'Client Co', plan: 'trial' },
+        consent: { analytics: true, ads: false },
+      },
+    ],
+  },
 );
 export type TrackEvent = Static<typeof TrackEvent>;
 
 export const MAX_BATCH_EVENTS = 500;
 
-export const TrackBatch = Type.Object({
-  events: Type.Array(TrackEvent, { minItems: 1, maxItems: MAX_BATCH_EVENTS }),
-  sentAt: Type.Optional(EpochMs),
-});
+export const TrackBatch = Type.Object(
+  {
+    events: Type.Array(TrackEvent, { minItems: 1, maxItems: MAX_BATCH_EVENTS }),
+    sentAt: Type.Optional(EpochMs),
+  },
+  { examples: [{ events: [PAGEVIEW_EXAMPLE, PURCHASE_EXAMPLE], sentAt: 1795167013000 }] },
+);
 export type TrackBatch = Static<typeof TrackBatch>;

@@ -1,6 +1,7 @@
 import { hkdfSync, randomBytes } from 'node:crypto';
 import fs from 'node:fs/promises';
 import path from 'node:path';
+import { createSealer, type Sealer } from './sealed.ts';
 
 /**
  * BEACON_SECRET when set; otherwise a random secret generated on first start and kept in the data
@@ -24,4 +25,12 @@ export async function loadOrCreateSecret(configured: string | undefined, dataDir
 /** One key per purpose, so a key leaked from one use (say, token signing) does not open another. */
 export function deriveKey(secret: string, purpose: 'access-tokens' | 'credentials'): Buffer {
   return Buffer.from(hkdfSync('sha256', secret, 'beacon', purpose, 32));
+}
+
+/** Seals credentials at rest with the key of BEACON_SECRET; values sealed under the previous secret still open. */
+export function createCredentialSealer(secret: string, previousSecret: string | undefined): Sealer {
+  return createSealer({
+    current: deriveKey(secret, 'credentials'),
+    previous: previousSecret === undefined ? [] : [deriveKey(previousSecret, 'credentials')],
+  });
 }

@@ -7,21 +7,36 @@ export const API_KEY_PREFIX = 'bk_';
 export const API_KEY_SCOPES = ['read', 'write'] as const;
 export type ApiKeyScope = (typeof API_KEY_SCOPES)[number];
 
-export const ApiKey = Type.Object({
-  id: Type.String({ examples: ['key_01hv4x2m3k9q8r7s6t5v4w3x2y'] }),
-  name: Type.String({ examples: ['Reporting export'] }),
-  prefix: Type.String({
-    description: 'First characters of the key, to recognise it',
-    examples: ['bk_7f3k9q2m'],
-  }),
-  scopes: Type.Array(Type.Enum(API_KEY_SCOPES)),
-  createdBy: Type.Union([Type.String(), Type.Null()]),
-  createdAt: Type.String({ format: 'date-time' }),
-  lastUsedAt: Type.Union([Type.String({ format: 'date-time' }), Type.Null()], {
-    description: 'Updated at most once a minute',
-  }),
-  expiresAt: Type.Union([Type.String({ format: 'date-time' }), Type.Null()]),
-});
+/** A read-only key as the API lists it: examples in the OpenAPI document. */
+export const API_KEY_EXAMPLE = {
+  id: 'key_06gzgjmnr0hknbpmcb73487wm8',
+  name: 'Nightly reporting export',
+  prefix: 'bk_rb3mvf4s',
+  scopes: ['read'],
+  createdBy: 'user_06gzgjmnr2ghf9d87yhttqw4ym',
+  createdAt: '2026-11-20T09:30:00.000Z',
+  lastUsedAt: '2026-11-24T02:00:07.000Z',
+  expiresAt: null,
+};
+
+export const ApiKey = Type.Object(
+  {
+    id: Type.String({ examples: ['key_01hv4x2m3k9q8r7s6t5v4w3x2y'] }),
+    name: Type.String({ examples: ['Reporting export'] }),
+    prefix: Type.String({
+      description: 'First characters of the key, to recognise it',
+      examples: ['bk_7f3k9q2m'],
+    }),
+    scopes: Type.Array(Type.Enum(API_KEY_SCOPES)),
+    createdBy: Type.Union([Type.String(), Type.Null()]),
+    createdAt: Type.String({ format: 'date-time' }),
+    lastUsedAt: Type.Union([Type.String({ format: 'date-time' }), Type.Null()], {
+      description: 'Updated at most once a minute',
+    }),
+    expiresAt: Type.Union([Type.String({ format: 'date-time' }), Type.Null()]),
+  },
+  { examples: [API_KEY_EXAMPLE] },
+);
 export type ApiKey = Static<typeof ApiKey>;
 
 export interface ApiKeyRow {

@@ -3,7 +3,7 @@ import type { Pool } from '../db/pool.ts';
 import { actorOf, requireActor } from '../http/auth.ts';
 import { errorResponses, type App } from '../http/types.ts';
 import type { AccessTokens } from './access-tokens.ts';
-import { API_KEY_SCOPES, ApiKey } from './api-key-record.ts';
+import { API_KEY_EXAMPLE, API_KEY_SCOPES, ApiKey } from './api-key-record.ts';
 import { createApiKey } from './create-api-key.ts';
 import { listApiKeys } from './list-api-keys.ts';
 import { revokeApiKey } from './revoke-api-key.ts';
@@ -23,16 +23,27 @@ export const CreateApiKeyBody = Type.Object(
       Type.String({ format: 'date-time', description: 'Absent: the key does not expire' }),
     ),
   },
-  { additionalProperties: false },
+  {
+    additionalProperties: false,
+    examples: [
+      { name: 'Nightly reporting export', scopes: ['read'] },
+      { name: 'CRM sync (Q1 campaign)', scopes: ['read', 'write'], expiresAt: '2027-03-31T23:59:59.000Z' },
+    ],
+  },
 );
 
-const CreatedApiKey = Type.Object({
-  ...ApiKey.properties,
-  key: Type.String({
-    description: 'Send as `Authorization: Bearer <key>`. Shown only once.',
-    examples: ['bk_7f3k9q2mz0a1b2c3d4e5f6g7h8j9k0m1'],
-  }),
-});
+const CreatedApiKey = Type.Object(
+  {
+    ...ApiKey.properties,
+    key: Type.String({
+      description: 'Send as `Authorization: Bearer <key>`. Shown only once.',
+      examples: ['bk_7f3k9q2mz0a1b2c3d4e5f6g7h8j9k0m1'],
+    }),
+  },
+  {
+    examples: [{ ...API_KEY_EXAMPLE, lastUsedAt: null, key: 'bk_rb3mvf4sny5basycbg0zr40wyrhfr9xm' }],
+  },
+);
 
 export function registerApiKeyRoutes(app: App, deps: { db: Pool; tokens: AccessTokens }) {
   const security = [{ bearerAuth: [] }];
@@ -69,7 +80,10 @@ export function registerApiKeyRoutes(app: App, deps: { db: Pool; tokens: AccessT
         tags: ['api-keys'],
         summary: "The agency's API keys that are not revoked, without secrets (owner or admin)",
         security,
-        response: { 200: Type.Object({ apiKeys: Type.Array(ApiKey) }), ...errorResponses(401, 403) },
+        response: {
+          200: Type.Object({ apiKeys: Type.Array(ApiKey) }, { examples: [{ apiKeys: [API_KEY_EXAMPLE] }] }),
+          ...errorResponses(401, 403),
+        },
       },
     },
     async (request) => ({ apiKeys: await listApiKeys({ db: deps.db, actor: actorOf(request) }) }),

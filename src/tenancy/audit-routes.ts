@@ -6,6 +6,32 @@ import { errorResponses, type App } from '../http/types.ts';
 import type { AccessTokens } from './access-tokens.ts';
 import { canManageUsers } from './roles.ts';
 
+/** Two writes as the audit log shows them: examples in the OpenAPI document. */
+const AUDIT_ENTRY_EXAMPLES = [
+  {
+    id: 4182,
+    actorType: 'user',
+    actorId: 'user_06gzgjmnr2ghf9d87yhttqw4ym',
+    action: 'user.update',
+    targetType: 'user',
+    targetId: 'user_06gzgjmnr2dy6rzgwxs6k5h6z0',
+    ip: '203.0.113.24',
+    details: { role: { from: 'viewer', to: 'member' } },
+    createdAt: '2026-11-24T08:15:02.000Z',
+  },
+  {
+    id: 4181,
+    actorType: 'api_key',
+    actorId: 'key_06gzgjmnr0hknbpmcb73487wm8',
+    action: 'site.update',
+    targetType: 'site',
+    targetId: 'site_06gzgjmnr0jw6tbx12sers57qg',
+    ip: '198.51.100.7',
+    details: { changed: ['retention_days'] },
+    createdAt: '2026-11-24T02:00:07.000Z',
+  },
+];
+
 const AuditEntry = Type.Object({
   id: Type.Integer(),
   actorType: Type.String(),
@@ -33,7 +59,13 @@ export function registerAuditRoutes(app: App, deps: { db: Pool; tokens: AccessTo
             Type.Integer({ minimum: 1, description: 'Entries with a smaller id (older)' }),
           ),
         }),
-        response: { 200: Type.Object({ entries: Type.Array(AuditEntry) }), ...errorResponses(400, 401, 403) },
+        response: {
+          200: Type.Object(
+            { entries: Type.Array(AuditEntry) },
+            { examples: [{ entries: AUDIT_ENTRY_EXAMPLES }] },
+          ),
+          ...errorResponses(400, 401, 403),
+        },
       },
     },
     async (request) => {

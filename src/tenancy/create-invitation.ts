@@ -40,7 +40,9 @@ function invitationText(token: string, role: InvitableRole, expiresAt: Date): st
  * Invites someone into the actor's agency (owners and admins; admins may not invite owners, which
  * the role list already excludes). Earlier pending invitations for the same email in this agency are
  * revoked, so only the newest link works. The message is sent inside the transaction: when the
- * mailer fails, no invitation is left behind that nobody received.
+ * mailer fails, the transaction rolls back (no invitation, no audit entry, the earlier invitation
+ * still valid) and the caller gets 503 service_unavailable, which a retry may cure. The SMTP
+ * transport bounds its timeouts because the transaction stays open while it talks.
  */
 export async function createInvitation({
   db,
@@ -89,11 +91,17 @@ export async function createInvitation({
       ip,
       details: { email, role: input.role, siteIds },
     });
-    await mailer.send({
-      to: email,
-      subject: 'Your invitation to Beacon',
-      text: invitationText(token, input.role, expiresAt),
-    });
+    try {
+      await mailer.send({
+        to: email,
+        subject: 'Your invitation to Beacon',
+        text: invitationText(token, input.role, expiresAt),
+      });
+    } catch (error) {
+      throw new AppError('service_unavailable', 'The invitation could not be mailed; try again later', {
+        cause: error,
+      });
+    }
     return invitation;
   });
 }

@@ -6,15 +6,29 @@ export type InvitableRole = (typeof INVITABLE_ROLES)[number];
 /** Invitations are valid for seven days and can be accepted once. */
 export const INVITATION_TTL_MS = 7 * 24 * 60 * 60 * 1000;
 
-export const Invitation = Type.Object({
-  id: Type.String({ examples: ['inv_01hv4x2m3k9q8r7s6t5v4w3x2y'] }),
-  email: Type.String({ format: 'email' }),
-  role: Type.Enum(INVITABLE_ROLES),
-  siteIds: Type.Array(Type.String()),
-  createdBy: Type.Union([Type.String(), Type.Null()]),
-  createdAt: Type.String({ format: 'date-time' }),
-  expiresAt: Type.String({ format: 'date-time' }),
-});
+/** A pending invitation as the API shows it: examples in the OpenAPI document. */
+export const INVITATION_EXAMPLE = {
+  id: 'inv_06gzgjmnr3tnfxxcptw7nr98wc',
+  email: 'new.colleague@agency.example',
+  role: 'member',
+  siteIds: ['site_06gzgjmnr0jw6tbx12sers57qg'],
+  createdBy: 'user_06gzgjmnr2ghf9d87yhttqw4ym',
+  createdAt: '2026-11-20T09:30:00.000Z',
+  expiresAt: '2026-11-27T09:30:00.000Z',
+};
+
+export const Invitation = Type.Object(
+  {
+    id: Type.String({ examples: ['inv_01hv4x2m3k9q8r7s6t5v4w3x2y'] }),
+    email: Type.String({ format: 'email' }),
+    role: Type.Enum(INVITABLE_ROLES),
+    siteIds: Type.Array(Type.String()),
+    createdBy: Type.Union([Type.String(), Type.Null()]),
+    createdAt: Type.String({ format: 'date-time' }),
+    expiresAt: Type.String({ format: 'date-time' }),
+  },
+  { examples: [INVITATION_EXAMPLE] },
+);
 export type Invitation = Static<typeof Invitation>;
 
 export interface InvitationRow {

@@ -1,6 +1,8 @@
-import { describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startFakeSmtp, type FakeSmtp } from '../../test/fakes/smtp-server.ts';
 import { addUser, createTenant, uniqueEmail, useTestApp, type TestTenant } from '../../test/helpers.ts';
 import { sha256Hex } from '../lib/ids.ts';
+import { createSmtpMailer, type Mailer } from './mailer.ts';
 
 const context = useTestApp();
 type Auth = { authorization: string };
@@ -336,5 +338,66 @@ describe('POST /api/invitations/accept', () => {
     const response = await accept(payload);
     expect(response.statusCode, response.body).toBe(400);
     expect(response.json().error).toMatchObject({ code: 'validation_failed', field });
+  });
+});
+
+describe('POST /api/invitations when the mail server cannot be reached', () => {
+  let smtp: FakeSmtp;
+  const mailer = { current: undefined as Mailer | undefined };
+  // The app is built before the server's port is known: its mailer delegates to the one made then.
+  const viaSmtp = useTestApp({ mailer: { send: (message) => mailer.current!.send(message) } });
+  beforeAll(async () => {
+    smtp = await startFakeSmtp({ users: { beacon: 'hunter22' } });
+    mailer.current = createSmtpMailer({
+      url: smtp.url({ user: 'beacon', pass: 'hunter22' }),
+      from: 'Beacon <beacon@agency.example>',
+      ignoreTls: true,
+    });
+  });
+  afterAll(() => smtp.close());
+
+  it('answers 503 service_unavailable, keeps nothing of the attempt, and the earlier invitation still works', async () => {
+    const owner = await createTenant(viaSmtp);
+    const email = uniqueEmail('invitee');
+    const first = await viaSmtp.app.inject({
+      method: 'POST',
+      url: '/api/invitations',
+      headers: owner.auth,
+      payload: { email, role: 'member' },
+    });
+    expect(first.statusCode, first.body).toBe(201);
+    const token = smtp.received.at(-1)?.body.match(/^[A-Za-z0-9_-]{43}$/m)?.[0];
+    expect(token, JSON.stringify(smtp.received.at(-1))).toBeDefined();
+
+    await smtp.close();
+    const second = await viaSmtp.app.inject({
+      method: 'POST',
+      url: '/api/invitations',
+      headers: owner.auth,
+      payload: { email, role: 'viewer' },
+    });
+    expect(second.statusCode, second.body).toBe(503);
+    expect(second.json().error).toMatchObject({
+      code: 'service_unavailable',
+      message: 'The invitation could not be mailed; try again later',
+    });
+    expect(second.body).not.toMatch(/127\.0\.0\.1|hunter22|ECONNREFUSED/);
+    const { rows } = await viaSmtp.db.query(
+      'SELECT id, revoked_at FROM invitations WHERE agency_id = $1 AND email = $2',
+      [owner.agencyId, email],
+    );
+    expect(rows).toEqual([{ id: first.json().id, revoked_at: null }]);
+    const audit = await viaSmtp.db.query(
+      "SELECT target_id FROM audit_log WHERE agency_id = $1 AND action = 'user.invite'",
+      [owner.agencyId],
+    );
+    expect(audit.rows).toEqual([{ target_id: first.json().id }]);
+    const session = await viaSmtp.app.inject({
+      method: 'POST',
+      url: '/api/invitations/accept',
+      payload: { token, password: PASSWORD },
+    });
+    expect(session.statusCode, session.body).toBe(200);
+    expect(session.json().user.role).toBe('member');
   });
 });

@@ -6,7 +6,7 @@ import { acceptInvitation } from './accept-invitation.ts';
 import type { AccessTokens } from './access-tokens.ts';
 import { LOGIN_RATE_LIMIT, metaOf, SessionResponse } from './auth-routes.ts';
 import { createInvitation } from './create-invitation.ts';
-import { INVITABLE_ROLES, Invitation } from './invitation-record.ts';
+import { INVITABLE_ROLES, Invitation, INVITATION_EXAMPLE } from './invitation-record.ts';
 import { listInvitations } from './list-invitations.ts';
 import type { Mailer } from './mailer.ts';
 import { revokeInvitation } from './revoke-invitation.ts';
@@ -20,7 +20,17 @@ export const CreateInvitationBody = Type.Object(
     }),
     siteIds: Type.Optional(SiteIds),
   },
-  { additionalProperties: false },
+  {
+    additionalProperties: false,
+    examples: [
+      { email: 'new.colleague@agency.example', role: 'member', siteIds: ['site_06gzgjmnr0jw6tbx12sers57qg'] },
+      {
+        email: 'marketing.lead@client.example',
+        role: 'viewer',
+        siteIds: ['site_06gzgjmnr0jw6tbx12sers57qg'],
+      },
+    ],
+  },
 );
 
 export const AcceptInvitationBody = Type.Object(
@@ -33,7 +43,16 @@ export const AcceptInvitationBody = Type.Object(
     password: Type.String({ minLength: 10, maxLength: 1024 }),
     name: Type.Optional(Type.String({ maxLength: 200 })),
   },
-  { additionalProperties: false },
+  {
+    additionalProperties: false,
+    examples: [
+      {
+        token: 'xGu5toZNNthtJ9g3qB0VIOhrIReTBqhJmn_GY841yzs',
+        password: 'correct horse battery staple',
+        name: 'Sam Okafor',
+      },
+    ],
+  },
 );
 
 const InvitationParams = Type.Object({ invitationId: Type.String({ minLength: 1, maxLength: 64 }) });
@@ -52,7 +71,7 @@ export function registerInvitationRoutes(app: App, deps: { db: Pool; tokens: Acc
           'Invite someone into the agency; they receive a one-time token valid for 7 days (owner or admin)',
         security,
         body: CreateInvitationBody,
-        response: { 201: Invitation, ...errorResponses(400, 401, 403, 409) },
+        response: { 201: Invitation, ...errorResponses(400, 401, 403, 409, 503) },
       },
     },
     async (request, reply) => {
@@ -75,7 +94,13 @@ export function registerInvitationRoutes(app: App, deps: { db: Pool; tokens: Acc
         tags: ['invitations'],
         summary: "The agency's pending invitations (owner or admin)",
         security,
-        response: { 200: Type.Object({ invitations: Type.Array(Invitation) }), ...errorResponses(401, 403) },
+        response: {
+          200: Type.Object(
+            { invitations: Type.Array(Invitation) },
+            { examples: [{ invitations: [INVITATION_EXAMPLE] }] },
+          ),
+          ...errorResponses(401, 403),
+        },
       },
     },
     async (request) => ({ invitations: await listInvitations({ db: deps.db, actor: actorOf(request) }) }),

@@ -3,14 +3,31 @@ import type { Queryable } from '../db/pool.ts';
 import { AppError } from '../http/errors.ts';
 import type { Actor } from './access-tokens.ts';
 
-export const SessionInfo = Type.Object({
-  id: Type.String({ description: 'The refresh-token family', examples: ['fam_01hv4x2m3k9q8r7s6t5v4w3x2y'] }),
-  createdAt: Type.String({ format: 'date-time', description: 'When the session was signed in' }),
-  lastUsedAt: Type.String({ format: 'date-time', description: 'When its refresh token was last rotated' }),
-  ip: Type.Union([Type.String(), Type.Null()]),
-  userAgent: Type.Union([Type.String(), Type.Null()]),
-  current: Type.Boolean({ description: 'The session the calling access token belongs to' }),
-});
+/** A signed-in browser session: examples in the OpenAPI document. */
+export const SESSION_INFO_EXAMPLE = {
+  id: 'fam_06gzgjmnr2bm98t9zrncs3mweg',
+  createdAt: '2026-11-20T09:30:00.000Z',
+  lastUsedAt: '2026-11-24T08:12:41.000Z',
+  ip: '203.0.113.24',
+  userAgent:
+    'Mozilla/5.0 (Macintosh; Intel Mac OS X 14_6) AppleWebKit/605.1.15 (KHTML, like Gecko) Version/18.1 Safari/605.1.15',
+  current: true,
+};
+
+export const SessionInfo = Type.Object(
+  {
+    id: Type.String({
+      description: 'The refresh-token family',
+      examples: ['fam_01hv4x2m3k9q8r7s6t5v4w3x2y'],
+    }),
+    createdAt: Type.String({ format: 'date-time', description: 'When the session was signed in' }),
+    lastUsedAt: Type.String({ format: 'date-time', description: 'When its refresh token was last rotated' }),
+    ip: Type.Union([Type.String(), Type.Null()]),
+    userAgent: Type.Union([Type.String(), Type.Null()]),
+    current: Type.Boolean({ description: 'The session the calling access token belongs to' }),
+  },
+  { examples: [SESSION_INFO_EXAMPLE] },
+);
 export type SessionInfo = Static<typeof SessionInfo>;
 
 /** Sessions are a person's; an API key has none and may not read its creator's. */

@@ -1,5 +1,6 @@
-import { describe, expect, it } from 'vitest';
-import { createLogMailer } from './mailer.ts';
+import { afterEach, describe, expect, it } from 'vitest';
+import { closedPort, startFakeSmtp, type FakeSmtp } from '../../test/fakes/smtp-server.ts';
+import { createLogMailer, createSmtpMailer, MailDeliveryError, smtpServerOf } from './mailer.ts';
 
 describe('log mailer', () => {
   it('writes each message to the log at info and keeps it for tests', async () => {
@@ -31,5 +32,107 @@ describe('log mailer', () => {
     await mailer.send(message);
     message.text = 'changed';
     expect(sent[0]!.text).toBe('original');
+  });
+});
+
+describe('SMTP mailer', () => {
+  const FROM = 'Beacon <beacon@agency.example>';
+  const message = {
+    to: 'new.colleague@client.example',
+    subject: 'Your invitation to Beacon',
+    // Non-ASCII and a line longer than 76 characters: sent quoted-printable, received as written.
+    text:
+      'You have been invited to an agency on Beacon as member: send {"token": "…", "password": "…"} to accept.\n\n' +
+      'Zx4pgC8w2F5FbiE75oK6zNcXUxobxeDxM5vA5YWueHU\n\nIf you did not expect this invitation, ignore this message.',
+  };
+  let smtp: FakeSmtp | undefined;
+  afterEach(async () => {
+    await smtp?.close();
+    smtp = undefined;
+  });
+
+  /** The rejection of a send, so its fields can be checked one by one. */
+  async function failure(promise: Promise<void>): Promise<MailDeliveryError> {
+    const error: unknown = await promise.then(
+      () => undefined,
+      (reason: unknown) => reason,
+    );
+    expect(error).toBeInstanceOf(MailDeliveryError);
+    return error as MailDeliveryError;
+  }
+
+  it('delivers the message to the server with the configured From and the right To, Subject and text', async () => {
+    smtp = await startFakeSmtp();
+    await createSmtpMailer({ url: smtp.url(), from: FROM, ignoreTls: true }).send(message);
+    expect(smtp.received).toHaveLength(1);
+    const mail = smtp.received[0]!;
+    expect(mail).toMatchObject({
+      mailFrom: 'beacon@agency.example',
+      rcptTo: ['new.colleague@client.example'],
+      user: undefined,
+    });
+    expect(mail.headers).toMatchObject({
+      from: 'Beacon <beacon@agency.example>',
+      to: 'new.colleague@client.example',
+      subject: 'Your invitation to Beacon',
+    });
+    expect(mail.body.trimEnd()).toBe(message.text);
+  });
+
+  it('logs in with the percent-decoded user and password of the URL', async () => {
+    const credentials = { user: 'beacon@agency.example', pass: 'p@ss:w/rd?#%' };
+    smtp = await startFakeSmtp({ users: { [credentials.user]: credentials.pass } });
+    await createSmtpMailer({ url: smtp.url(credentials), from: FROM, ignoreTls: true }).send(message);
+    expect(smtp.logins).toEqual([credentials]);
+    expect(smtp.received[0]).toMatchObject({ user: credentials.user, rcptTo: [message.to] });
+  });
+
+  it('refuses to send credentials over smtp: when the server offers no STARTTLS', async () => {
+    smtp = await startFakeSmtp({ users: { beacon: 'secret password' } });
+    const mailer = createSmtpMailer({
+      url: smtp.url({ user: 'beacon', pass: 'secret password' }),
+      from: FROM,
+    });
+    const error = await failure(mailer.send(message));
+    expect(error).toMatchObject({ code: 'ETLS', message: expect.stringMatching(/STARTTLS/) });
+    expect(smtp.logins).toEqual([]);
+    expect(smtp.received).toEqual([]);
+  });
+
+  it('rejects with a MailDeliveryError naming the server when the connection is refused', async () => {
+    const port = await closedPort();
+    const mailer = createSmtpMailer({
+      url: `smtp://beacon:hunter22@127.0.0.1:${port}`,
+      from: FROM,
+      ignoreTls: true,
+    });
+    const error = await failure(mailer.send(message));
+    expect(error.message).toContain(`mail via 127.0.0.1:${port} failed`);
+    expect(error.code).toBe('ESOCKET');
+    expect(JSON.stringify({ ...error, message: error.message, stack: error.stack })).not.toContain(
+      'hunter22',
+    );
+  });
+
+  it('rejects with the SMTP reply code when the server refuses the recipient', async () => {
+    smtp = await startFakeSmtp({ rejectRecipient: message.to });
+    const error = await failure(
+      createSmtpMailer({ url: smtp.url(), from: FROM, ignoreTls: true }).send(message),
+    );
+    expect(error.responseCode).toBe(550);
+    expect(smtp.received).toEqual([]);
+  });
+
+  it.each([
+    ['smtp://user:secret@mail.example.com:587', 'mail.example.com:587'],
+    ['smtp://mail.example.com', 'mail.example.com:587'],
+    ['smtps://user:secret@mail.example.com', 'mail.example.com:465'],
+    ['smtp://[::1]:25', '[::1]:25'],
+  ])('names %s as %s, without credentials', (url, server) => {
+    expect(smtpServerOf(url)).toBe(server);
+  });
+
+  it('refuses a URL that is not smtp: or smtps:', () => {
+    expect(() => createSmtpMailer({ url: 'http://mail.example.com', from: FROM })).toThrow(/smtp: or smtps:/);
   });
 });

@@ -1,3 +1,5 @@
+import nodemailer from 'nodemailer';
+
 /** One plain-text message: invitations and password resets need nothing richer. */
 export interface MailMessage {
   to: string;
@@ -25,8 +27,7 @@ const KEPT_MESSAGES = 100;
  * The default transport: writes each message to the log at info, so Beacon works without a mail
  * server (an operator copies the invitation or reset token from the log; logs therefore hold
  * one-time secrets until they expire). Keeps the last messages in `sent`, oldest first.
- * There is no SMTP transport yet: one without a new dependency would mean speaking SMTP and
- * STARTTLS over node:net and node:tls by hand.
+ * `createSmtpMailer` is the transport when SMTP_URL is set.
  */
 export function createLogMailer(log: MailLog): { mailer: Mailer; sent: MailMessage[] } {
   const sent: MailMessage[] = [];
@@ -39,4 +40,99 @@ export function createLogMailer(log: MailLog): { mailer: Mailer; sent: MailMessa
     },
   };
   return { mailer, sent };
+}
+
+/** Bounds on one delivery: invitations are mailed inside their database transaction. */
+const SMTP_CONNECTION_TIMEOUT_MS = 10_000;
+const SMTP_GREETING_TIMEOUT_MS = 10_000;
+const SMTP_SOCKET_TIMEOUT_MS = 30_000;
+
+/**
+ * A message the transport could not hand over. It carries what helps an operator (server, code,
+ * SMTP reply) and never the credentials: it is built from scratch rather than wrapping the
+ * transport's error, so nothing the transport attached can reach the log.
+ */
+export class MailDeliveryError extends Error {
+  /** nodemailer's code: ECONNECTION, ESOCKET, ETIMEDOUT, EDNS, ETLS, EAUTH, EENVELOPE, EMESSAGE… */
+  readonly code: string | undefined;
+  /** The SMTP reply code when the server answered (5xx: retrying the same message will not help). */
+  readonly responseCode: number | undefined;
+
+  constructor(server: string, error: unknown) {
+    const details = (error ?? {}) as { message?: unknown; code?: unknown; responseCode?: unknown };
+    super(
+      `mail via ${server} failed: ${typeof details.message === 'string' ? details.message : 'unknown error'}`,
+    );
+    this.name = 'MailDeliveryError';
+    this.code = typeof details.code === 'string' ? details.code : undefined;
+    this.responseCode = typeof details.responseCode === 'number' ? details.responseCode : undefined;
+  }
+}
+
+export interface SmtpMailerOptions {
+  /** `smtp://user:pass@host:587` (STARTTLS) or `smtps://user:pass@host:465` (TLS from the start). */
+  url: string;
+  /** The From header and envelope sender, e.g. `Beacon <beacon@agency.example>`. */
+  from: string;
+  /**
+   * Tests only: talk plain SMTP to a local server that offers no STARTTLS, credentials included.
+   * Not reachable from configuration.
+   */
+  ignoreTls?: boolean;
+}
+
+/** `host:port` of an SMTP URL, for messages and logs: never the user or password. */
+export function smtpServerOf(url: string): string {
+  const parsed = new URL(url);
+  return `${parsed.hostname}:${parsed.port || (parsed.protocol === 'smtps:' ? '465' : '587')}`;
+}
+
+/**
+ * The SMTP transport: one connection per message (invitations and resets are rare), through
+ * nodemailer. `smtps:` speaks TLS from the first byte (port 465 by default); `smtp:` upgrades with
+ * STARTTLS, and requires it when the URL carries credentials or uses port 587, so a server (or a
+ * man in the middle) that hides STARTTLS cannot make Beacon send the password in clear. Without
+ * credentials on another port (a local relay on 25) STARTTLS is used when offered.
+ * User and password in the URL are percent-decoded; nodemailer's own logging stays off.
+ */
+export function createSmtpMailer(options: SmtpMailerOptions): Mailer {
+  const url = new URL(options.url);
+  if (url.protocol !== 'smtp:' && url.protocol !== 'smtps:') {
+    throw new Error(`SMTP URL must use smtp: or smtps:, got "${url.protocol}"`);
+  }
+  const secure = url.protocol === 'smtps:';
+  const port = url.port === '' ? (secure ? 465 : 587) : Number(url.port);
+  const auth =
+    url.username === '' && url.password === ''
+      ? undefined
+      : { user: decodeURIComponent(url.username), pass: decodeURIComponent(url.password) };
+  const requireTls = !secure && !options.ignoreTls && (auth !== undefined || port === 587);
+  const server = smtpServerOf(options.url);
+  const transport = nodemailer.createTransport({
+    host: url.hostname.replace(/^\[(.*)\]$/, '$1'),
+    port,
+    secure,
+    requireTLS: requireTls,
+    ignoreTLS: options.ignoreTls === true,
+    auth,
+    connectionTimeout: SMTP_CONNECTION_TIMEOUT_MS,
+    greetingTimeout: SMTP_GREETING_TIMEOUT_MS,
+    socketTimeout: SMTP_SOCKET_TIMEOUT_MS,
+    logger: false,
+    debug: false,
+  });
+  return {
+    async send(message) {
+      try {
+        await transport.sendMail({
+          from: options.from,
+          to: message.to,
+          subject: message.subject,
+          text: message.text,
+        });
+      } catch (error) {
+        throw new MailDeliveryError(server, error);
+      }
+    },
+  };
 }

@@ -6,9 +6,10 @@ import { confirmPasswordReset } from './confirm-password-reset.ts';
 import type { Mailer } from './mailer.ts';
 import { requestPasswordReset } from './request-password-reset.ts';
 
-export const PasswordResetBody = Type.Object({
-  email: Type.String({ format: 'email', maxLength: 254, examples: ['owner@agency.example'] }),
-});
+export const PasswordResetBody = Type.Object(
+  { email: Type.String({ format: 'email', maxLength: 254, examples: ['owner@agency.example'] }) },
+  { examples: [{ email: 'owner@agency.example' }] },
+);
 
 export const ConfirmPasswordResetBody = Type.Object(
   {
@@ -19,10 +20,14 @@ export const ConfirmPasswordResetBody = Type.Object(
     }),
     password: Type.String({ minLength: 10, maxLength: 1024 }),
   },
-  { additionalProperties: false },
+  {
+    additionalProperties: false,
+    examples: [{ token: 'xGu5toZNNthtJ9g3qB0VIOhrIReTBqhJmn_GY841yzs', password: 'a new long passphrase' }],
+  },
 );
 
 const RESET_ACCEPTED = 'If an account has this email, a password reset token is on its way';
+const ResetAccepted = Type.Object({ message: Type.String() }, { examples: [{ message: RESET_ACCEPTED }] });
 
 export function registerPasswordResetRoutes(app: App, deps: { db: Pool; mailer: Mailer }) {
   // Resets run after the reply so that its timing says nothing about whether the account exists;
@@ -41,7 +46,7 @@ export function registerPasswordResetRoutes(app: App, deps: { db: Pool; mailer: 
         summary: 'Mail a one-time password reset token (valid 1 hour) if an account has this email',
         description: 'Always 202, whether or not the account exists.',
         body: PasswordResetBody,
-        response: { 202: Type.Object({ message: Type.String() }), ...errorResponses(400, 429) },
+        response: { 202: ResetAccepted, ...errorResponses(400, 429) },
       },
     },
     async (request, reply) => {

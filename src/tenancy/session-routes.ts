@@ -3,7 +3,7 @@ import type { Pool } from '../db/pool.ts';
 import { actorOf, requireActor } from '../http/auth.ts';
 import { errorResponses, type App } from '../http/types.ts';
 import type { AccessTokens } from './access-tokens.ts';
-import { listSessions, SessionInfo } from './list-sessions.ts';
+import { listSessions, SESSION_INFO_EXAMPLE, SessionInfo } from './list-sessions.ts';
 import { revokeSession } from './revoke-session.ts';
 
 export function registerSessionRoutes(app: App, deps: { db: Pool; tokens: AccessTokens }) {
@@ -18,7 +18,13 @@ export function registerSessionRoutes(app: App, deps: { db: Pool; tokens: Access
         tags: ['auth'],
         summary: "The caller's active sessions (signed-in devices), most recently used first",
         security,
-        response: { 200: Type.Object({ sessions: Type.Array(SessionInfo) }), ...errorResponses(401, 403) },
+        response: {
+          200: Type.Object(
+            { sessions: Type.Array(SessionInfo) },
+            { examples: [{ sessions: [SESSION_INFO_EXAMPLE] }] },
+          ),
+          ...errorResponses(401, 403),
+        },
       },
     },
     async (request) => ({ sessions: await listSessions({ db: deps.db, actor: actorOf(request) }) }),

@@ -13,6 +13,9 @@ export const Site = Type.Object({
   cookieless: Type.Boolean(),
   respectDnt: Type.Boolean(),
   trackerAlias: Type.Union([Type.String(), Type.Null()]),
+  webhookHosts: Type.Array(Type.String(), {
+    description: 'Hosts of the hot-lead webhooks; the URLs are secrets, sealed at rest and never shown',
+  }),
   createdAt: Type.String({ format: 'date-time' }),
 });
 export type Site = Static<typeof Site>;
@@ -31,11 +34,12 @@ export interface SiteRow {
   cookieless: boolean;
   respect_dnt: boolean;
   tracker_alias: string | null;
+  webhooks: unknown;
   created_at: Date;
 }
 
 export const SITE_COLUMNS = `id, agency_id, name, domain, site_key, write_key_prefix, allowed_domains, timezone,
-  bot_policy, retention_days, cookieless, respect_dnt, tracker_alias, created_at`;
+  bot_policy, retention_days, cookieless, respect_dnt, tracker_alias, webhooks, created_at`;
 
 export function toSite(row: SiteRow): Site {
   return {
@@ -51,6 +55,15 @@ export function toSite(row: SiteRow): Site {
     cookieless: row.cookieless,
     respectDnt: row.respect_dnt,
     trackerAlias: row.tracker_alias,
+    webhookHosts: webhookHosts(row.webhooks),
     createdAt: row.created_at.toISOString(),
   };
+}
+
+function webhookHosts(webhooks: unknown): string[] {
+  if (!Array.isArray(webhooks)) return [];
+  return webhooks.flatMap((entry) => {
+    const host = entry !== null && typeof entry === 'object' ? (entry as { host?: unknown }).host : undefined;
+    return typeof host === 'string' ? [host] : [];
+  });
 }

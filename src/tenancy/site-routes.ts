@@ -8,6 +8,7 @@ import { getSite, listSites } from './get-site.ts';
 import { Site } from './site-record.ts';
 import { deleteSite, updateSite } from './update-site.ts';
 import type { PubSub } from '../state/interface.ts';
+import type { WebhookUrlSealer } from '../companies/webhook-urls.ts';
 
 /** Instances drop their cached copy of a site when this channel names its public key. */
 export const SITE_CHANGED_CHANNEL = 'site-changed';
@@ -30,19 +31,45 @@ export const UpdateSiteBody = Type.Object(
       Type.Boolean({ description: 'Never keep client visitor ids, even with consent' }),
     ),
     respectDnt: Type.Optional(Type.Boolean({ description: 'Drop events from browsers that send DNT: 1' })),
+    webhooks: Type.Optional(
+      Type.Array(
+        Type.Object({ url: Type.String({ minLength: 1, maxLength: 2048 }) }, { additionalProperties: false }),
+        {
+          maxItems: 10,
+          description:
+            'Slack-compatible incoming webhooks called when a company turns hot (https; sealed at rest)',
+          examples: [[{ url: 'https://hooks.slack.com/services/T000/B000/XXXX' }]],
+        },
+      ),
+    ),
     trackerAlias: Type.Optional(
       Type.Union([Type.String({ pattern: '^[a-z0-9][a-z0-9/_.-]{0,99}\\.js$' }), Type.Null()], {
         description: 'Another path serving the tracker, e.g. js/app.js',
       }),
     ),
   },
-  { additionalProperties: false },
+  {
+    additionalProperties: false,
+    examples: [
+      {
+        allowedDomains: ['shop.acme.example', '*.acme-cdn.example'],
+        timezone: 'Europe/Berlin',
+        botPolicy: 'drop',
+        retentionDays: 395,
+        trackerAlias: 'js/app.js',
+        webhooks: [{ url: 'https://hooks.slack.com/services/T000/B000/XXXX' }],
+      },
+    ],
+  },
 );
 
-export const CreateSiteBody = Type.Object({
-  name: Type.String({ minLength: 1, maxLength: 200, examples: ['Acme Corp website'] }),
-  domain: Type.String({ minLength: 1, maxLength: 253, examples: ['www.acme.example'] }),
-});
+export const CreateSiteBody = Type.Object(
+  {
+    name: Type.String({ minLength: 1, maxLength: 200, examples: ['Acme Corp website'] }),
+    domain: Type.String({ minLength: 1, maxLength: 253, examples: ['www.acme.example'] }),
+  },
+  { examples: [{ name: 'Acme Corp website', domain: 'www.acme.example' }] },
+);
 
 const CreatedSite = Type.Intersect([
   Site,
@@ -55,7 +82,7 @@ const SiteParams = Type.Object({ siteId: Type.String({ minLength: 1, maxLength: 
 
 export function registerSiteRoutes(
   app: App,
-  deps: { db: Pool; tokens: AccessTokens; state: { pubsub: PubSub } },
+  deps: { db: Pool; tokens: AccessTokens; state: { pubsub: PubSub }; webhookUrls: WebhookUrlSealer },
 ) {
   const security = [{ bearerAuth: [] }];
   const onRequest = requireActor(deps);
@@ -132,6 +159,7 @@ export function registerSiteRoutes(
         siteId: request.params.siteId,
         input: request.body,
         ip: request.ip,
+        webhookUrls: deps.webhookUrls,
       });
       await deps.state.pubsub.publish(SITE_CHANGED_CHANNEL, site.siteKey);
       return site;

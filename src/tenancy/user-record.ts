@@ -4,18 +4,33 @@ import { AppError } from '../http/errors.ts';
 import { ROLES, type Role } from './roles.ts';
 
 /** A user as owners and admins see them in the user list. */
-export const ManagedUser = Type.Object({
-  id: Type.String({ examples: ['user_01hv4x2m3k9q8r7s6t5v4w3x2y'] }),
-  email: Type.String({ format: 'email' }),
-  name: Type.Union([Type.String(), Type.Null()]),
-  role: Type.Enum(ROLES),
-  isInstanceAdmin: Type.Boolean(),
-  siteIds: Type.Array(Type.String(), {
-    description: 'Sites assigned to the user; members and viewers see only these',
-  }),
-  createdAt: Type.String({ format: 'date-time' }),
-  lastLoginAt: Type.Union([Type.String({ format: 'date-time' }), Type.Null()]),
-});
+/** A member as owners and admins see them: examples in the OpenAPI document. */
+export const MANAGED_USER_EXAMPLE = {
+  id: 'user_06gzgjmnr2dy6rzgwxs6k5h6z0',
+  email: 'analyst@agency.example',
+  name: 'Sam Okafor',
+  role: 'member',
+  isInstanceAdmin: false,
+  siteIds: ['site_06gzgjmnr0jw6tbx12sers57qg'],
+  createdAt: '2026-11-20T09:30:00.000Z',
+  lastLoginAt: '2026-11-24T08:12:41.000Z',
+};
+
+export const ManagedUser = Type.Object(
+  {
+    id: Type.String({ examples: ['user_01hv4x2m3k9q8r7s6t5v4w3x2y'] }),
+    email: Type.String({ format: 'email' }),
+    name: Type.Union([Type.String(), Type.Null()]),
+    role: Type.Enum(ROLES),
+    isInstanceAdmin: Type.Boolean(),
+    siteIds: Type.Array(Type.String(), {
+      description: 'Sites assigned to the user; members and viewers see only these',
+    }),
+    createdAt: Type.String({ format: 'date-time' }),
+    lastLoginAt: Type.Union([Type.String({ format: 'date-time' }), Type.Null()]),
+  },
+  { examples: [MANAGED_USER_EXAMPLE] },
+);
 export type ManagedUser = Static<typeof ManagedUser>;
 
 interface ManagedUserRow {

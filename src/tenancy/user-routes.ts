@@ -8,14 +8,20 @@ import { listUsers } from './list-users.ts';
 import { ROLES } from './roles.ts';
 import { SiteIds } from './site-ids.ts';
 import { updateUser } from './update-user.ts';
-import { ManagedUser } from './user-record.ts';
+import { MANAGED_USER_EXAMPLE, ManagedUser } from './user-record.ts';
 
 export const UpdateUserBody = Type.Object(
   {
     role: Type.Optional(Type.Enum(ROLES, { description: 'Only owners may give or take the owner role' })),
     siteIds: Type.Optional(SiteIds),
   },
-  { additionalProperties: false },
+  {
+    additionalProperties: false,
+    examples: [
+      { role: 'admin' },
+      { siteIds: ['site_06gzgjmnr0jw6tbx12sers57qg', 'site_06gzgjmnr4v2xk7q9a3m1c8e5d'] },
+    ],
+  },
 );
 
 const UserParams = Type.Object({ userId: Type.String({ minLength: 1, maxLength: 64 }) });
@@ -32,7 +38,13 @@ export function registerUserRoutes(app: App, deps: { db: Pool; tokens: AccessTok
         tags: ['users'],
         summary: "The agency's users with their roles and assigned sites (owner or admin)",
         security,
-        response: { 200: Type.Object({ users: Type.Array(ManagedUser) }), ...errorResponses(401, 403) },
+        response: {
+          200: Type.Object(
+            { users: Type.Array(ManagedUser) },
+            { examples: [{ users: [MANAGED_USER_EXAMPLE] }] },
+          ),
+          ...errorResponses(401, 403),
+        },
       },
     },
     async (request) => ({ users: await listUsers({ db: deps.db, actor: actorOf(request) }) }),
