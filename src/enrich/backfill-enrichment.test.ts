@@ -39,6 +39,7 @@ function context(siteId: string, ip: string, receivedAt = new Date()): RequestCo
   return {
     site: {
       id: siteId,
+      siteKey: siteId,
       agencyId: 'agency_x',
       domain: 'acme.example',
       allowedDomains: [],

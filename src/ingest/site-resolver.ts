@@ -1,9 +1,11 @@
 import { LRUCache } from 'lru-cache';
 import type { Queryable } from '../db/pool.ts';
+import { sha256Hex } from '../lib/ids.ts';
 
 /** What ingestion needs to know about a site, looked up by its public key on every event. */
 export interface ResolvedSite {
   id: string;
+  siteKey: string;
   agencyId: string;
   domain: string;
   allowedDomains: string[];
@@ -14,6 +16,8 @@ export interface ResolvedSite {
 
 export interface SiteResolver {
   findBySiteKey(siteKey: string): Promise<ResolvedSite | undefined>;
+  /** Server-side ingestion: the site whose secret write key this is. */
+  findByWriteKey(writeKey: string): Promise<ResolvedSite | undefined>;
   /** Forget a site after its settings changed, so the next event reads them fresh. */
   invalidate(siteKey: string): void;
 }
@@ -33,9 +37,13 @@ export function createSiteResolver(options: {
   const cache = new LRUCache<string, { site: ResolvedSite | undefined }>({ max: 50_000 });
   const inFlight = new Map<string, Promise<ResolvedSite | undefined>>();
 
-  async function load(siteKey: string): Promise<ResolvedSite | undefined> {
+  async function load(
+    column: 'site_key' | 'write_key_hash',
+    value: string,
+  ): Promise<ResolvedSite | undefined> {
     const { rows } = await options.db.query<{
       id: string;
+      site_key: string;
       agency_id: string;
       domain: string;
       allowed_domains: string[];
@@ -43,15 +51,16 @@ export function createSiteResolver(options: {
       cookieless: boolean;
       respect_dnt: boolean;
     }>(
-      `SELECT id, agency_id, domain, allowed_domains, bot_policy, cookieless, respect_dnt
-       FROM sites WHERE site_key = $1 AND deleted_at IS NULL`,
-      [siteKey],
+      `SELECT id, site_key, agency_id, domain, allowed_domains, bot_policy, cookieless, respect_dnt
+       FROM sites WHERE ${column} = $1 AND deleted_at IS NULL`,
+      [value],
     );
     const row = rows[0];
     return row === undefined
       ? undefined
       : {
           id: row.id,
+          siteKey: row.site_key,
           agencyId: row.agency_id,
           domain: row.domain,
           allowedDomains: row.allowed_domains,
@@ -61,22 +70,30 @@ export function createSiteResolver(options: {
         };
   }
 
+  async function find(cacheKey: string, column: 'site_key' | 'write_key_hash', value: string) {
+    const cached = cache.get(cacheKey);
+    if (cached) return cached.site;
+    let loading = inFlight.get(cacheKey);
+    if (loading === undefined) {
+      loading = load(column, value).finally(() => inFlight.delete(cacheKey));
+      inFlight.set(cacheKey, loading);
+      const site = await loading;
+      cache.set(cacheKey, { site }, { ttl: site ? ttl : unknownTtl });
+      return site;
+    }
+    return loading;
+  }
+
   return {
-    async findBySiteKey(siteKey) {
-      const cached = cache.get(siteKey);
-      if (cached) return cached.site;
-      let loading = inFlight.get(siteKey);
-      if (loading === undefined) {
-        loading = load(siteKey).finally(() => inFlight.delete(siteKey));
-        inFlight.set(siteKey, loading);
-        const site = await loading;
-        cache.set(siteKey, { site }, { ttl: site ? ttl : unknownTtl });
-        return site;
-      }
-      return loading;
+    findBySiteKey: (siteKey) => find(siteKey, 'site_key', siteKey),
+    // Only the key's hash is stored, and only the hash is used as a cache key.
+    findByWriteKey: (writeKey) => {
+      const hash = sha256Hex(writeKey);
+      return find(`wk:${hash}`, 'write_key_hash', hash);
     },
     invalidate(siteKey) {
       cache.delete(siteKey);
+      for (const [key, entry] of cache.entries()) if (entry.site?.siteKey === siteKey) cache.delete(key);
     },
   };
 }

@@ -170,6 +170,53 @@ describe('POST /api/track/event', () => {
     expect(response.statusCode, response.body).toBe(201);
   });
 
+  describe('server-side ingestion with the secret write key', () => {
+    async function siteWithWriteKey() {
+      const tenant = await createTenant(context);
+      const response = await context.app.inject({
+        method: 'POST',
+        url: '/api/sites',
+        headers: tenant.auth,
+        payload: { name: 'Shop', domain: 'shop.example' },
+      });
+      return response.json() as { id: string; siteKey: string; writeKey: string };
+    }
+
+    it('accepts events from a server, without an allowed origin, when the write key matches the site', async () => {
+      const site = await siteWithWriteKey();
+      const response = await context.app.inject({
+        method: 'POST',
+        url: '/api/track/event',
+        headers: { authorization: `Bearer ${site.writeKey}`, 'user-agent': CHROME },
+        payload: {
+          site: site.siteKey,
+          type: 'event',
+          name: 'order_completed',
+          url: 'https://checkout.other.example/done',
+          value: 99,
+        },
+      });
+      expect(response.statusCode, response.body).toBe(201);
+      expect((await storedEvent(response.json().id)).site_id).toBe(site.id);
+    });
+
+    it('answers 401 for an unknown write key and 403 for another site’s key', async () => {
+      const mine = await siteWithWriteKey();
+      const theirs = await siteWithWriteKey();
+      const send = (authorization: string) =>
+        context.app.inject({
+          method: 'POST',
+          url: '/api/track/event',
+          headers: { authorization },
+          payload: { site: mine.siteKey, type: 'pageview', url: 'https://shop.example/' },
+        });
+      expect((await send('Bearer wk_notakey')).statusCode).toBe(401);
+      const foreign = await send(`Bearer ${theirs.writeKey}`);
+      expect(foreign.statusCode).toBe(403);
+      expect(foreign.json().error.field).toBe('site');
+    });
+  });
+
   it('answers CORS preflights', async () => {
     const response = await context.app.inject({
       method: 'OPTIONS',

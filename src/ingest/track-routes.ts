@@ -58,7 +58,7 @@ function answerPreflight(request: FastifyRequest, reply: FastifyReply) {
     reply
       .header('access-control-allow-origin', origin)
       .header('access-control-allow-methods', 'POST, OPTIONS')
-      .header('access-control-allow-headers', 'content-type')
+      .header('access-control-allow-headers', 'content-type, authorization')
       .header('access-control-max-age', '86400')
       .header('vary', 'origin');
   }
@@ -70,12 +70,26 @@ function header(request: FastifyRequest, name: string): string | undefined {
   return Array.isArray(value) ? value[0] : value;
 }
 
+/**
+ * The site an event is for. Browsers name it by its public key and must send from one of the
+ * site's hosts (Origin, Referer or the event URL). Server-side callers authenticate with the site's
+ * secret write key (`Authorization: Bearer wk_…`) instead and may send from anywhere.
+ */
 async function resolveAllowedSite(
   sites: SiteResolver,
   request: FastifyRequest,
   event: TrackEvent,
   field: string,
 ): Promise<ResolvedSite> {
+  const writeKey = /^Bearer\s+(wk_\S+)$/i.exec(header(request, 'authorization') ?? '')?.[1];
+  if (writeKey !== undefined) {
+    const site = await sites.findByWriteKey(writeKey);
+    if (site === undefined) throw new AppError('unauthorized', 'The write key is not valid');
+    if (site.siteKey !== event.site) {
+      throw new AppError('forbidden', `${field} does not belong to the site of this write key`, { field });
+    }
+    return site;
+  }
   const site = await sites.findBySiteKey(event.site);
   if (site === undefined)
     throw new AppError('validation_failed', `${field} is not a known site key`, { field });
