@@ -334,28 +334,11 @@ describe('members', () => {
     ]);
     const list = await context.app.inject({ method: 'GET', url: '/api/sites', headers: member.auth });
     expect(list.json().sites.map((site: { id: string }) => site.id)).toEqual([assigned.id]);
-    expect(
-      (await context.app.inject({ method: 'GET', url: `/api/sites/${other.id}`, headers: member.auth }))
-        .statusCode,
-    ).toBe(404);
-    expect(
-      (
-        await context.app.inject({
-          method: 'GET',
-          url: `/api/sites/${other.id}/events`,
-          headers: member.auth,
-        })
-      ).statusCode,
-    ).toBe(404);
-    expect(
-      (
-        await context.app.inject({
-          method: 'GET',
-          url: `/api/sites/${assigned.id}/events`,
-          headers: member.auth,
-        })
-      ).statusCode,
-    ).toBe(200);
+    const statusOf = async (url: string) =>
+      (await context.app.inject({ method: 'GET', url, headers: member.auth })).statusCode;
+    expect(await statusOf(`/api/sites/${other.id}`)).toBe(404);
+    expect(await statusOf(`/api/sites/${other.id}/events`)).toBe(404);
+    expect(await statusOf(`/api/sites/${assigned.id}/events`)).toBe(200);
   });
 
   it('may not read the audit log', async () => {

@@ -30,39 +30,42 @@ const SLOW_MS = 2000;
 
 const noPrivacy = { vpn: false, proxy: false, tor: false, relay: false, hosting: false, service: '' };
 
+/** The official IPinfo SDK's fixture for 8.8.8.8: the whole legacy response, every object present. */
+export const GOOGLE_DNS_ANSWER = {
+  ip: '8.8.8.8',
+  hostname: 'dns.google',
+  anycast: true,
+  city: 'Mountain View',
+  region: 'California',
+  country: 'US',
+  loc: '37.4056,-122.0775',
+  org: 'AS15169 Google LLC',
+  postal: '94043',
+  timezone: 'America/Los_Angeles',
+  asn: { asn: 'AS15169', name: 'Google LLC', domain: 'google.com', route: '8.8.8.0/24', type: 'hosting' },
+  company: { name: 'Google LLC', domain: 'google.com', type: 'hosting' },
+  privacy: { ...noPrivacy, hosting: true },
+  abuse: {
+    address: 'US, CA, Mountain View, 1600 Amphitheatre Parkway, 94043',
+    country: 'US',
+    email: 'network-abuse@google.com',
+    name: 'Abuse',
+    network: '8.8.8.0/24',
+    phone: '+1-650-253-0000',
+  },
+  domains: {
+    ip: '8.8.8.8',
+    total: 12095,
+    domains: ['hdchina.org', 'musicool.cn', 'allnet.cn', 'aonode.com', 'didifilm.com'],
+  },
+};
+
 /**
  * Known addresses, in the legacy full response shape (external-apis.md, "4. IPinfo"). 8.8.8.8 is the
  * official SDK's fixture; the others are made up in the same shape, one per visitor class.
  */
 const KNOWN: Readonly<Record<string, Record<string, unknown>>> = {
-  '8.8.8.8': {
-    ip: '8.8.8.8',
-    hostname: 'dns.google',
-    anycast: true,
-    city: 'Mountain View',
-    region: 'California',
-    country: 'US',
-    loc: '37.4056,-122.0775',
-    org: 'AS15169 Google LLC',
-    postal: '94043',
-    timezone: 'America/Los_Angeles',
-    asn: { asn: 'AS15169', name: 'Google LLC', domain: 'google.com', route: '8.8.8.0/24', type: 'hosting' },
-    company: { name: 'Google LLC', domain: 'google.com', type: 'hosting' },
-    privacy: { ...noPrivacy, hosting: true },
-    abuse: {
-      address: 'US, CA, Mountain View, 1600 Amphitheatre Parkway, 94043',
-      country: 'US',
-      email: 'network-abuse@google.com',
-      name: 'Abuse',
-      network: '8.8.8.0/24',
-      phone: '+1-650-253-0000',
-    },
-    domains: {
-      ip: '8.8.8.8',
-      total: 12095,
-      domains: ['hdchina.org', 'musicool.cn', 'allnet.cn', 'aonode.com', 'didifilm.com'],
-    },
-  },
+  '8.8.8.8': GOOGLE_DNS_ANSWER,
   '17.0.0.1': {
     ip: '17.0.0.1',
     city: 'Cupertino',

@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
 import {
   FAKE_IPINFO_TOKEN,
+  GOOGLE_DNS_ANSWER,
   startFakeIpinfo,
   type FakeIpinfo,
   type FakeIpinfoMode,
@@ -520,21 +521,7 @@ describe('createIpinfoProvider', () => {
   });
 });
 
-const FULL_ANSWER = {
-  ip: '8.8.8.8',
-  hostname: 'dns.google',
-  anycast: true,
-  city: 'Mountain View',
-  region: 'California',
-  country: 'US',
-  loc: '37.4056,-122.0775',
-  org: 'AS15169 Google LLC',
-  postal: '94043',
-  timezone: 'America/Los_Angeles',
-  asn: { asn: 'AS15169', name: 'Google LLC', domain: 'google.com', route: '8.8.8.0/24', type: 'hosting' },
-  company: { name: 'Google LLC', domain: 'google.com', type: 'hosting' },
-  privacy: { vpn: false, proxy: false, tor: false, relay: false, hosting: true, service: '' },
-};
+const FULL_ANSWER = GOOGLE_DNS_ANSWER;
 // What a plan without the asn, company and privacy objects answers.
 const BASIC_ANSWER = Object.fromEntries(
   Object.entries(FULL_ANSWER).filter(([key]) => !['asn', 'company', 'privacy'].includes(key)),
