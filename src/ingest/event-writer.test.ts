@@ -58,6 +58,19 @@ describe('event writer (group commit)', () => {
     await writer.close();
   });
 
+  it('stores text with tabs, newlines, backslashes and non-Latin characters exactly', async () => {
+    const writer = createEventWriter({ db });
+    const siteId = newId('site');
+    const title = 'Tab\there, line\nbreak, return\r, back\\slash, \\N, \\., ünïcödé 日本 🚀';
+    const props = { 'key\twith tab': 'value\nwith newline \\ and "quotes"', nested: { emoji: '🚀' } };
+    const [outcome] = await writer.write([row(siteId, { title, props })]);
+    const { rows } = await db.query('SELECT title, props FROM events WHERE id = $1', [
+      (outcome as { id: string }).id,
+    ]);
+    expect(rows[0]).toEqual({ title, props });
+    await writer.close();
+  });
+
   it('answers 503 with Retry-After when the database cannot be reached, and stores nothing half', async () => {
     const unreachable = createPool({ connectionString: 'postgres://nobody:x@127.0.0.1:1/none', max: 1 });
     const writer = createEventWriter({ db: unreachable });
@@ -86,6 +99,18 @@ describe('event writer (group commit)', () => {
     const siteId = newId('site');
     const good = writer.write([row(siteId)]);
     const bad = writer.write([row(siteId, { currency: 'x'.repeat(10), value: 1e20 })]);
+    const [goodResult, badResult] = await Promise.allSettled([good, bad]);
+    expect(goodResult.status).toBe('fulfilled');
+    expect(badResult).toMatchObject({ status: 'rejected', reason: { code: 'bad_request' } });
+    expect(await count(siteId)).toBe(1);
+    await writer.close();
+  });
+
+  it('refuses a NUL character, which PostgreSQL text cannot hold, as bad data of that request alone', async () => {
+    const writer = createEventWriter({ db, lanes: 1 });
+    const siteId = newId('site');
+    const good = writer.write([row(siteId)]);
+    const bad = writer.write([row(siteId, { title: 'a\u0000b' })]);
     const [goodResult, badResult] = await Promise.allSettled([good, bad]);
     expect(goodResult.status).toBe('fulfilled');
     expect(badResult).toMatchObject({ status: 'rejected', reason: { code: 'bad_request' } });

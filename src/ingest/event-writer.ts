@@ -1,10 +1,11 @@
 import { companyCredits, type SessionBefore, type SessionTotals } from '../companies/company-credits.ts';
 import { upsertCompanies } from '../companies/upsert-companies.ts';
+import { copyRows } from '../db/copy.ts';
 import type { Pool, PoolClient } from '../db/pool.ts';
 import { ensureEventPartitions } from '../db/partitions.ts';
 import { AppError } from '../http/errors.ts';
 import { newId } from '../lib/ids.ts';
-import { EVENT_COLUMN_TYPES, EVENT_COLUMNS, type EventRow } from './event-row.ts';
+import { EVENT_COLUMNS, type EventRow } from './event-row.ts';
 import { assignSessions, sessionKey, type SessionDelta, type SessionState } from './sessions.ts';
 
 export type WriteOutcome = { status: 'accepted'; id: string } | { status: 'duplicate'; id: string | null };
@@ -82,18 +83,12 @@ const SESSION_COLUMNS = [
 ] as const satisfies ReadonlyArray<readonly [keyof SessionDelta, string]>;
 
 /**
- * One statement, one round trip: the batch's events and its session totals each arrive as a single
- * JSON parameter (json_to_recordset), which costs far less to encode than pg's per-column arrays,
- * and the events insert rides along as a data-modifying CTE. Prepared once per connection (name).
+ * A batch's session totals as one JSON parameter (json_to_recordset): far cheaper to encode than
+ * pg's per-column arrays. Prepared once per connection (name).
  */
-const INSERT_EVENTS_UPSERT_SESSIONS = `WITH inserted_events AS (
-    INSERT INTO events (${EVENT_COLUMNS.join(', ')})
-    SELECT ${EVENT_COLUMNS.join(', ')}
-    FROM json_to_recordset($1::json) AS r(${EVENT_COLUMNS.map((column) => `${column} ${EVENT_COLUMN_TYPES[column]}`).join(', ')})
-  )
-  INSERT INTO sessions (${SESSION_COLUMNS.map(([name]) => name).join(', ')}, duration_s, is_bounce)
+const UPSERT_SESSIONS = `INSERT INTO sessions (${SESSION_COLUMNS.map(([name]) => name).join(', ')}, duration_s, is_bounce)
   SELECT s.*, GREATEST(0, EXTRACT(EPOCH FROM s.last_seen_at - s.started_at))::integer, s.pageviews + s.events <= 1
-  FROM json_to_recordset($2::json) AS s(${SESSION_COLUMNS.map(([name, type]) => `${name} ${type}`).join(', ')})
+  FROM json_to_recordset($1::json) AS s(${SESSION_COLUMNS.map(([name, type]) => `${name} ${type}`).join(', ')})
   ON CONFLICT (site_id, id) DO UPDATE SET
     last_seen_at = GREATEST(sessions.last_seen_at, EXCLUDED.last_seen_at),
     entry_path = COALESCE(sessions.entry_path, EXCLUDED.entry_path),
@@ -227,11 +222,17 @@ export function createEventWriter(options: EventWriterOptions): EventWriter {
     if (toInsert.length === 0) return results;
 
     const rows = toInsert.map((entry) => entry.row);
-    const withVisitor = rows.filter((row) => row.visitor_id !== null);
+    const visitors = [
+      ...new Map(
+        rows
+          .filter((row) => row.visitor_id !== null)
+          .map((row) => [sessionKey(row.site_id, row.visitor_id!), row]),
+      ).values(),
+    ];
     const previous = new Map<string, SessionState>();
     /** Each continued session as it was before this batch, for the companies' counters. */
     const before = new Map<string, SessionBefore>();
-    if (withVisitor.length > 0) {
+    if (visitors.length > 0) {
       const latest = await client.query<
         {
           site_id: string;
@@ -242,14 +243,20 @@ export function createEventWriter(options: EventWriterOptions): EventWriter {
         } & SessionBefore
       >({
         name: 'beacon-latest-sessions',
-        text: `SELECT DISTINCT ON (s.site_id, s.visitor_id) s.site_id, s.visitor_id, s.id, s.last_seen_at,
-           s.campaign_key AS campaign, s.company_domain, s.pageviews, s.duration_s
-         FROM sessions s
-         JOIN unnest($1::text[], $2::text[]) AS v(site_id, visitor_id)
-           ON s.site_id = v.site_id AND s.visitor_id = v.visitor_id
-         WHERE s.last_seen_at > now() - interval '1 day'
-         ORDER BY s.site_id, s.visitor_id, s.last_seen_at DESC`,
-        values: [withVisitor.map((row) => row.site_id), withVisitor.map((row) => row.visitor_id)],
+        // LATERAL … LIMIT 1 keeps one index probe per visitor whatever plan is cached: a join on the
+        // unnest let the generic plan of this prepared statement scan and sort all of sessions
+        // (measured 3.6 ms a batch of 13 events at 5,000 sessions, growing with the table).
+        text: `SELECT v.site_id, v.visitor_id, s.id, s.last_seen_at, s.campaign_key AS campaign,
+           s.company_domain, s.pageviews, s.duration_s
+         FROM unnest($1::text[], $2::text[]) AS v(site_id, visitor_id)
+         CROSS JOIN LATERAL (
+           SELECT id, last_seen_at, campaign_key, company_domain, pageviews, duration_s
+           FROM sessions
+           WHERE site_id = v.site_id AND visitor_id = v.visitor_id AND last_seen_at > now() - interval '1 day'
+           ORDER BY last_seen_at DESC
+           LIMIT 1
+         ) AS s`,
+        values: [visitors.map((row) => row.site_id), visitors.map((row) => row.visitor_id)],
       });
       for (const row of latest.rows) {
         previous.set(sessionKey(row.site_id, row.visitor_id), {
@@ -261,12 +268,15 @@ export function createEventWriter(options: EventWriterOptions): EventWriter {
       }
     }
     const sessions = assignSessions(rows, previous, () => newId('ses'));
-    const upserted = await client.query<SessionTotals>({
-      name: 'beacon-insert-events',
-      text: INSERT_EVENTS_UPSERT_SESSIONS,
-      values: [JSON.stringify(rows), JSON.stringify(sessions)],
-    });
+    // The events go in by COPY: PostgreSQL parses its text format about four times faster per row
+    // than json_to_recordset (measured: ~23 against ~85 µs of database CPU per 65-column row).
+    await copyRows(client, 'events', EVENT_COLUMNS, rows);
     if (sessions.length > 0) {
+      const upserted = await client.query<SessionTotals>({
+        name: 'beacon-upsert-sessions',
+        text: UPSERT_SESSIONS,
+        values: [JSON.stringify(sessions)],
+      });
       // Identification happens where events become durable: the companies' counters commit with them.
       const credits = companyCredits(
         upserted.rows.map((after) => ({ before: before.get(sessionKey(after.site_id, after.id)), after })),
