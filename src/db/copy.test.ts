@@ -1,5 +1,6 @@
-import { describe, expect, it } from 'vitest';
-import { copyTextField, copyTextLines } from './copy.ts';
+import { afterAll, describe, expect, inject, it } from 'vitest';
+import { createPool } from './pool.ts';
+import { copyRows, copyTextField, copyTextLines } from './copy.ts';
 
 describe('copyTextField', () => {
   it.each([
@@ -39,5 +40,40 @@ describe('copyTextLines', () => {
 
   it('writes nothing for no rows', () => {
     expect(copyTextLines([], ['a'])).toBe('');
+  });
+});
+
+describe('copyRows', () => {
+  const db = createPool({ connectionString: inject('databaseUrl'), max: 2 });
+  afterAll(() => db.end());
+
+  it('inserts every row and leaves the connection usable after a failed COPY', async () => {
+    const client = await db.connect();
+    try {
+      await client.query('CREATE TEMP TABLE copy_target (name text, n integer, at timestamptz)');
+      const at = new Date('2026-11-26T10:00:00Z');
+      await copyRows(
+        client,
+        'copy_target',
+        ['name', 'n', 'at'],
+        [
+          { name: 'a\tb', n: 1, at },
+          { name: null, n: 2, at },
+        ],
+      );
+      await expect(
+        copyRows(client, 'copy_target', ['name', 'n', 'at'], [{ name: 'x', n: 'not a number', at }]),
+      ).rejects.toMatchObject({ code: '22P02' });
+      await expect(copyRows(client, 'no_such_table', ['name'], [{ name: 'x' }])).rejects.toMatchObject({
+        code: '42P01',
+      });
+      const { rows } = await client.query('SELECT name, n, at FROM copy_target ORDER BY n');
+      expect(rows).toEqual([
+        { name: 'a\tb', n: 1, at },
+        { name: null, n: 2, at },
+      ]);
+    } finally {
+      client.release();
+    }
   });
 });

@@ -64,7 +64,11 @@ describe('POST /api/track/event', () => {
       }),
     );
     expect(response.statusCode, response.body).toBe(201);
-    expect(response.headers['access-control-allow-origin']).toBe('https://shop.example');
+    expect(response.headers).toMatchObject({
+      'access-control-allow-origin': 'https://shop.example',
+      'cross-origin-resource-policy': 'cross-origin',
+      'x-content-type-options': 'nosniff',
+    });
     const row = await storedEvent(response.json().id);
     expect(row).toMatchObject({
       site_id: site.id,

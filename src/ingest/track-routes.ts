@@ -123,8 +123,12 @@ function contextOf(
   };
 }
 
+/**
+ * Tracking routes skip helmet (its dozen headers cost ~25 µs a request and mean nothing to a
+ * beacon's JSON answer); the two that do matter here are set by hand.
+ */
 function allowOrigin(request: FastifyRequest, reply: FastifyReply) {
-  reply.header('cross-origin-resource-policy', 'cross-origin');
+  reply.header('cross-origin-resource-policy', 'cross-origin').header('x-content-type-options', 'nosniff');
   const origin = request.headers.origin;
   if (origin) reply.header('access-control-allow-origin', origin).header('vary', 'origin');
 }
@@ -189,14 +193,15 @@ export function registerTrackRoutes(
       }
     });
 
-    scope.options('/api/track/event', { schema: { hide: true } }, answerPreflight);
-    scope.options('/api/track/batch', { schema: { hide: true } }, answerPreflight);
+    scope.options('/api/track/event', { helmet: false, schema: { hide: true } }, answerPreflight);
+    scope.options('/api/track/batch', { helmet: false, schema: { hide: true } }, answerPreflight);
 
     scope.post(
       '/api/track/event',
       {
         bodyLimit: EVENT_BODY_LIMIT,
         logLevel: 'warn',
+        helmet: false,
         config: perIp,
         schema: {
           tags: ['tracking'],
@@ -243,6 +248,7 @@ export function registerTrackRoutes(
       {
         bodyLimit: BATCH_BODY_LIMIT,
         logLevel: 'warn',
+        helmet: false,
         config: perIp,
         schema: {
           tags: ['tracking'],
