@@ -1,5 +1,5 @@
 import { companyDomainOfEmail } from '../companies/free-mail-domains.ts';
-import { detectBot, type BotReason } from '../enrich/bots.ts';
+import { createBotDetector, type BotReason, type BotVerdict, type DetectBotInput } from '../enrich/bots.ts';
 import type { IpEnricher } from '../enrich/ip-enricher.ts';
 import { createUserAgentParser, type UserAgentInfo } from '../enrich/user-agent.ts';
 import { newId } from '../lib/ids.ts';
@@ -76,12 +76,14 @@ const parseAgent =
     row.device_model = agent.deviceModel;
   };
 
-const detectBots: Step = ({ row, event, context }) => {
-  const verdict = detectBot({ userAgent: context.userAgent, webdriver: event.webdriver });
-  row.is_bot = verdict.isBot;
-  if (verdict.isBot && context.site.botPolicy === 'drop')
-    return { kind: 'dropped', reason: `bot_${verdict.reason}` };
-};
+const detectBots =
+  (detect: (input: DetectBotInput) => BotVerdict): Step =>
+  ({ row, event, context }) => {
+    const verdict = detect({ userAgent: context.userAgent, webdriver: event.webdriver });
+    row.is_bot = verdict.isBot;
+    if (verdict.isBot && context.site.botPolicy === 'drop')
+      return { kind: 'dropped', reason: `bot_${verdict.reason}` };
+  };
 
 const parseUrls: Step = ({ row, event, context }) => {
   // A page URL past the length limit still counts: without its query string, rather than not at all.
@@ -234,7 +236,7 @@ export function createPipeline(deps: { visitorIds: CookielessVisitorIds; ipEnric
     checkEventFields,
     honourDoNotTrack,
     parseAgent(createUserAgentParser()),
-    detectBots,
+    detectBots(createBotDetector()),
     parseUrls,
     correctTime,
     applyConsent(deps.visitorIds),
