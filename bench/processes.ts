@@ -83,7 +83,20 @@ export interface BeaconOptions {
   env?: Record<string, string>;
 }
 
-export async function startBeacon(options: BeaconOptions): Promise<Server> {
+/**
+ * Beacon's port and its embedded PostgreSQL's both come from the ephemeral range, and the database
+ * binds first: it can take the port picked for Beacon. Then Beacon exits at once and we try again.
+ */
+export async function startBeacon(options: BeaconOptions, attempts = 3): Promise<Server> {
+  try {
+    return await startBeaconOnce(options);
+  } catch (error) {
+    if (attempts <= 1 || !String((error as Error).message).includes('EADDRINUSE')) throw error;
+    return startBeacon(options, attempts - 1);
+  }
+}
+
+async function startBeaconOnce(options: BeaconOptions): Promise<Server> {
   const port = await freePort();
   const nodeArgs = options.cpuProfileDir
     ? ['--cpu-prof', `--cpu-prof-dir=${options.cpuProfileDir}`, '--cpu-prof-interval=500']
