@@ -1,6 +1,6 @@
 import { afterAll, describe, expect, inject, it } from 'vitest';
 import { createPool } from './pool.ts';
-import { copyRows, copyTextField, copyTextLines } from './copy.ts';
+import { copyTextField, copyTextLines, runScriptWithCopies } from './copy.ts';
 
 describe('copyTextField', () => {
   it.each([
@@ -43,35 +43,60 @@ describe('copyTextLines', () => {
   });
 });
 
-describe('copyRows', () => {
+describe('runScriptWithCopies', () => {
   const db = createPool({ connectionString: inject('databaseUrl'), max: 2 });
   afterAll(() => db.end());
+  const columns = ['name', 'n', 'at'] as const;
+  const at = new Date('2026-11-26T10:00:00Z');
 
-  it('inserts every row and leaves the connection usable after a failed COPY', async () => {
+  it('runs statements and COPYs in order in one transaction and returns the rows they select', async () => {
     const client = await db.connect();
     try {
       await client.query('CREATE TEMP TABLE copy_target (name text, n integer, at timestamptz)');
-      const at = new Date('2026-11-26T10:00:00Z');
-      await copyRows(
+      const values = await runScriptWithCopies(
         client,
-        'copy_target',
-        ['name', 'n', 'at'],
+        `BEGIN;
+         COPY copy_target (name, n, at) FROM STDIN;
+         COPY copy_target (name, n, at) FROM STDIN;
+         SELECT json_agg(t ORDER BY n)::text FROM copy_target t;
+         COMMIT`,
         [
-          { name: 'a\tb', n: 1, at },
-          { name: null, n: 2, at },
+          copyTextLines([{ name: 'a\tb', n: 1, at }], columns),
+          copyTextLines([{ name: null, n: 2, at }], columns),
         ],
       );
-      await expect(
-        copyRows(client, 'copy_target', ['name', 'n', 'at'], [{ name: 'x', n: 'not a number', at }]),
-      ).rejects.toMatchObject({ code: '22P02' });
-      await expect(copyRows(client, 'no_such_table', ['name'], [{ name: 'x' }])).rejects.toMatchObject({
-        code: '42P01',
-      });
-      const { rows } = await client.query('SELECT name, n, at FROM copy_target ORDER BY n');
-      expect(rows).toEqual([
+      expect(values).toHaveLength(1);
+      const stored = (JSON.parse(values[0]!) as Array<{ name: string | null; n: number; at: string }>).map(
+        (row) => ({ ...row, at: new Date(row.at) }),
+      );
+      expect(stored).toEqual([
         { name: 'a\tb', n: 1, at },
         { name: null, n: 2, at },
       ]);
+    } finally {
+      client.release();
+    }
+  });
+
+  it('fails on the first bad statement or row, keeps nothing of the transaction, and leaves the connection usable', async () => {
+    const client = await db.connect();
+    try {
+      await client.query('CREATE TEMP TABLE copy_target2 (name text, n integer, at timestamptz)');
+      const script = `BEGIN;
+        COPY copy_target2 (name, n, at) FROM STDIN;
+        COPY copy_target2 (name, n, at) FROM STDIN;
+        COMMIT`;
+      const good = copyTextLines([{ name: 'kept?', n: 1, at }], columns);
+      const bad = copyTextLines([{ name: 'x', n: 'not a number', at }], columns);
+      await expect(runScriptWithCopies(client, script, [good, bad])).rejects.toMatchObject({ code: '22P02' });
+      await client.query('ROLLBACK');
+      await expect(
+        runScriptWithCopies(client, 'BEGIN; COPY no_such_table (name) FROM STDIN; COMMIT', ['x\n']),
+      ).rejects.toMatchObject({ code: '42P01' });
+      await client.query('ROLLBACK');
+      await runScriptWithCopies(client, script, [good, good]);
+      const { rows } = await client.query('SELECT count(*)::int AS n FROM copy_target2');
+      expect(rows[0].n).toBe(2);
     } finally {
       client.release();
     }

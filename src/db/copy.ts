@@ -51,55 +51,66 @@ interface Connection {
 }
 
 /**
- * COPY … FROM STDIN as a pg custom query. The statement, all its data and CopyDone leave in one
- * write, without waiting for the server's CopyInResponse: the protocol allows it (a server that
- * fails the statement first drops the CopyData that follows), and it saves a round trip and three
- * writes a batch against streaming the data once the server asks for it.
+ * A simple-protocol query whose statements may include `COPY … FROM STDIN`, as a pg custom query.
+ * The statements, every COPY's data and CopyDone leave in one write, without waiting for the
+ * server's CopyInResponse: the protocol allows it (when a statement fails, the server skips the rest
+ * of the query and drops the CopyData that follows). Collects the first column of every row.
  */
-class CopyIn {
+class ScriptWithCopies {
+  private readonly values: string[] = [];
+
   constructor(
-    private readonly text: string,
-    private readonly data: Buffer,
-    private readonly settle: (error?: Error) => void,
+    private readonly script: string,
+    private readonly copies: readonly Buffer[],
+    private readonly settle: (error: Error | undefined, values: string[]) => void,
   ) {}
 
   submit(connection: Connection) {
     connection.stream.cork();
-    connection.query(this.text);
-    connection.sendCopyFromChunk(this.data);
-    connection.endCopyFrom();
+    connection.query(this.script);
+    for (const data of this.copies) {
+      connection.sendCopyFromChunk(data);
+      connection.endCopyFrom();
+    }
     connection.stream.uncork();
   }
 
   handleCopyInResponse() {}
+  handleRowDescription() {}
+  handleDataRow(message: { fields: Array<string | null> }) {
+    const value = message.fields[0];
+    if (typeof value === 'string') this.values.push(value);
+  }
   handleCommandComplete() {}
+  handleEmptyQuery() {}
   handleError(error: Error) {
-    this.settle(error);
+    this.settle(error, this.values);
   }
   handleReadyForQuery() {
-    this.settle();
+    this.settle(undefined, this.values);
   }
   /** pg wraps this when a query timeout is configured. */
   callback() {}
 }
 
 /**
- * Bulk insert with COPY FROM STDIN on a client the caller holds (inside its transaction): PostgreSQL
- * parses COPY text several times faster per row than json_to_recordset or unnest of arrays.
- * Resolves once the server has completed the COPY.
+ * Runs `script` (statements separated by semicolons, taking no parameters) in one round trip; its
+ * n-th `COPY … FROM STDIN` reads `copies[n]` (COPY text, see copyTextLines). PostgreSQL parses COPY
+ * text several times faster per row than json_to_recordset or unnest of arrays. Resolves with the
+ * first column of every row the statements returned, as text. After a failure inside a transaction
+ * the caller must roll back.
  */
-export function copyRows<Row>(
+export function runScriptWithCopies(
   client: PoolClient,
-  table: string,
-  columns: ReadonlyArray<keyof Row & string>,
-  rows: readonly Row[],
-): Promise<void> {
-  if (rows.length === 0) return Promise.resolve();
+  script: string,
+  copies: readonly string[],
+): Promise<string[]> {
   return new Promise((resolve, reject) => {
-    const data = Buffer.from(copyTextLines(rows, columns), 'utf8');
-    const copy = new CopyIn(`COPY ${table} (${columns.join(', ')}) FROM STDIN`, data, (error) =>
-      error ? reject(error) : resolve(),
+    const query = new ScriptWithCopies(
+      script,
+      copies.map((text) => Buffer.from(text, 'utf8')),
+      (error, values) => (error ? reject(error) : resolve(values)),
     );
-    (client as unknown as { query(submittable: CopyIn): void }).query(copy);
+    (client as unknown as { query(submittable: ScriptWithCopies): void }).query(query);
   });
 }

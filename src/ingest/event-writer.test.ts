@@ -118,6 +118,30 @@ describe('event writer (group commit)', () => {
     await writer.close();
   });
 
+  it('stores one event for an eventId that two instances write at the same moment', async () => {
+    const instances = [createEventWriter({ db }), createEventWriter({ db })];
+    const siteId = newId('site');
+    for (let attempt = 0; attempt < 20; attempt++) {
+      const eventId = `race-${attempt}`;
+      // Different visitor ids (consent changed between retries), so nothing orders the two writes.
+      const outcomes = (
+        await Promise.all(
+          instances.map((writer, index) =>
+            writer.write([row(siteId, { event_id: eventId, visitor_id: `visitor-${attempt}-${index}` })]),
+          ),
+        )
+      ).flat();
+      const accepted = outcomes.filter((outcome) => outcome.status === 'accepted');
+      expect(accepted).toHaveLength(1);
+      expect(outcomes.find((outcome) => outcome.status === 'duplicate')).toEqual({
+        status: 'duplicate',
+        id: accepted[0]!.id,
+      });
+    }
+    expect(await count(siteId)).toBe(20);
+    await Promise.all(instances.map((writer) => writer.close()));
+  });
+
   it('flushes what it holds on close and then refuses new writes', async () => {
     const writer = createEventWriter({ db });
     const siteId = newId('site');
