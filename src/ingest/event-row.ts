@@ -1,5 +1,5 @@
 /**
- * One stored event: the 65 columns of `events` (docs/events.md), in table order. The writer inserts
+ * One stored event: the 65 columns of `events` (docs/events.md), in table order. The writer COPYs
  * these column by column, so this list and the table must stay equal (src/db/schema.test.ts).
  */
 export interface EventRow {
@@ -70,7 +70,7 @@ export interface EventRow {
   user_hashes: Record<string, string> | null;
 }
 
-/** PostgreSQL type of each column, for the `unnest($n::type[])` bulk insert. */
+/** PostgreSQL type of each column (the events listing derives its response schema from it). */
 export const EVENT_COLUMN_TYPES: { [K in keyof EventRow]: string } = {
   id: 'text',
   site_id: 'text',
