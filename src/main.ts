@@ -53,7 +53,12 @@ async function start(config: Config) {
     metrics,
     log: { info: (msg) => log.info(msg), warn: (msg) => log.warn(msg) },
   });
-  const ingestion = createIngestion({ db: database.pool, log, ipEnricher: enrichment.enricher });
+  const ingestion = createIngestion({
+    db: database.pool,
+    writerDb: database.writerPool,
+    log,
+    ipEnricher: enrichment.enricher,
+  });
   const stopBackfill = enrichment.startBackfill({ db: database.pool, log });
   const webhookUrls = sealedWebhookUrls(createCredentialSealer(secret, config.previousSecret));
   const stopCompanyJobs = startCompanyJobs({

@@ -7,10 +7,18 @@ export type PoolClient = pg.PoolClient;
 pg.types.setTypeParser(pg.types.builtins.INT8, (value) => Number(value));
 pg.types.setTypeParser(pg.types.builtins.NUMERIC, (value) => Number(value));
 
-export function createPool(options: { connectionString: string; max: number }): Pool {
+export function createPool(options: {
+  connectionString: string;
+  max: number;
+  /** Server settings for every connection of this pool (`-c name=value` at connect). */
+  settings?: Record<string, string>;
+}): Pool {
   const pool = new pg.Pool({
     connectionString: options.connectionString,
     max: options.max,
+    options: Object.entries(options.settings ?? {})
+      .map(([name, value]) => `-c ${name}=${value}`)
+      .join(' '),
     idleTimeoutMillis: 30_000,
     connectionTimeoutMillis: 5_000,
     application_name: 'beacon',

@@ -11,6 +11,8 @@ export type { Ingestion } from './track-routes.ts';
 /** Wires the ingestion path: site cache → pipeline steps → group-commit writer. */
 export function createIngestion(deps: {
   db: Pool;
+  /** Connections for the group-commit writer; the main pool when not given. */
+  writerDb?: Pool;
   ipEnricher?: IpEnricher;
   log?: { error(object: object, message: string): void };
   maxBufferedRows?: number;
@@ -19,7 +21,11 @@ export function createIngestion(deps: {
   return {
     sites: createSiteResolver({ db: deps.db }),
     pipeline: createPipeline({ visitorIds, ipEnricher: deps.ipEnricher ?? noIpEnrichment }),
-    writer: createEventWriter({ db: deps.db, log: deps.log, maxBufferedRows: deps.maxBufferedRows }),
+    writer: createEventWriter({
+      db: deps.writerDb ?? deps.db,
+      log: deps.log,
+      maxBufferedRows: deps.maxBufferedRows,
+    }),
     visitorIds,
   };
 }
