@@ -42,7 +42,7 @@ describe('sealer (AES-256-GCM)', () => {
         'altered ciphertext',
         [version, id, iv, tag, `${body![0] === 'A' ? 'B' : 'A'}${body!.slice(1)}`].join('.'),
       ],
-      ['altered tag', [version, id, iv, `A${tag!.slice(1)}`, body].join('.')],
+      ['altered tag', [version, id, iv, `${tag![0] === 'A' ? 'B' : 'A'}${tag!.slice(1)}`, body].join('.')],
       ['extra part', `${sealed}.x`],
       ['other version', sealed.replace(/^v1/, 'v2')],
     ])('refuses %s', (_label, value) => {
