@@ -1,6 +1,6 @@
 import { afterAll, describe, expect, inject, it } from 'vitest';
 import { createPool } from './pool.ts';
-import { copyTextField, copyTextLines, runScriptWithCopies } from './copy.ts';
+import { copyInto, copyTextField, copyTextLines, runScript, type ScriptStatement } from './copy.ts';
 
 describe('copyTextField', () => {
   it.each([
@@ -43,7 +43,7 @@ describe('copyTextLines', () => {
   });
 });
 
-describe('runScriptWithCopies', () => {
+describe('runScript', () => {
   const db = createPool({ connectionString: inject('databaseUrl'), max: 2 });
   afterAll(() => db.end());
   const columns = ['name', 'n', 'at'] as const;
@@ -53,18 +53,13 @@ describe('runScriptWithCopies', () => {
     const client = await db.connect();
     try {
       await client.query('CREATE TEMP TABLE copy_target (name text, n integer, at timestamptz)');
-      const values = await runScriptWithCopies(
-        client,
-        `BEGIN;
-         COPY copy_target (name, n, at) FROM STDIN;
-         COPY copy_target (name, n, at) FROM STDIN;
-         SELECT json_agg(t ORDER BY n)::text FROM copy_target t;
-         COMMIT`,
-        [
-          copyTextLines([{ name: 'a\tb', n: 1, at }], columns),
-          copyTextLines([{ name: null, n: 2, at }], columns),
-        ],
-      );
+      const values = await runScript(client, [
+        { sql: 'BEGIN' },
+        copyInto('copy_target', columns, [{ name: 'a\tb', n: 1, at }]),
+        copyInto('copy_target', columns, [{ name: null, n: 2, at }]),
+        { sql: 'SELECT json_agg(t ORDER BY n)::text FROM copy_target t' },
+        { sql: 'COMMIT' },
+      ]);
       expect(values).toHaveLength(1);
       const stored = (JSON.parse(values[0]!) as Array<{ name: string | null; n: number; at: string }>).map(
         (row) => ({ ...row, at: new Date(row.at) }),
@@ -82,19 +77,25 @@ describe('runScriptWithCopies', () => {
     const client = await db.connect();
     try {
       await client.query('CREATE TEMP TABLE copy_target2 (name text, n integer, at timestamptz)');
-      const script = `BEGIN;
-        COPY copy_target2 (name, n, at) FROM STDIN;
-        COPY copy_target2 (name, n, at) FROM STDIN;
-        COMMIT`;
-      const good = copyTextLines([{ name: 'kept?', n: 1, at }], columns);
-      const bad = copyTextLines([{ name: 'x', n: 'not a number', at }], columns);
-      await expect(runScriptWithCopies(client, script, [good, bad])).rejects.toMatchObject({ code: '22P02' });
+      const good = copyInto('copy_target2', columns, [{ name: 'kept?', n: 1, at }]);
+      const bad = copyInto('copy_target2', columns, [{ name: 'x', n: 'not a number', at }]);
+      const script = (first: ScriptStatement, second: ScriptStatement) => [
+        { sql: 'BEGIN' },
+        first,
+        second,
+        { sql: 'COMMIT' },
+      ];
+      await expect(runScript(client, script(good, bad))).rejects.toMatchObject({ code: '22P02' });
       await client.query('ROLLBACK');
       await expect(
-        runScriptWithCopies(client, 'BEGIN; COPY no_such_table (name) FROM STDIN; COMMIT', ['x\n']),
+        runScript(client, [
+          { sql: 'BEGIN' },
+          copyInto('no_such_table', ['name'], [{ name: 'x' }]),
+          { sql: 'COMMIT' },
+        ]),
       ).rejects.toMatchObject({ code: '42P01' });
       await client.query('ROLLBACK');
-      await runScriptWithCopies(client, script, [good, good]);
+      await runScript(client, script(good, good));
       const { rows } = await client.query('SELECT count(*)::int AS n FROM copy_target2');
       expect(rows[0].n).toBe(2);
     } finally {

@@ -93,22 +93,34 @@ class ScriptWithCopies {
   callback() {}
 }
 
+/** One statement of a script; a `COPY … FROM STDIN` carries its rows as COPY text. */
+export interface ScriptStatement {
+  sql: string;
+  copyText?: string;
+}
+
+/** `COPY table (columns) FROM STDIN` with its rows, for runScript. */
+export function copyInto<Row>(
+  table: string,
+  columns: ReadonlyArray<keyof Row & string>,
+  rows: readonly Row[],
+): ScriptStatement {
+  return { sql: `COPY ${table} (${columns.join(', ')}) FROM STDIN`, copyText: copyTextLines(rows, columns) };
+}
+
 /**
- * Runs `script` (statements separated by semicolons, taking no parameters) in one round trip; its
- * n-th `COPY … FROM STDIN` reads `copies[n]` (COPY text, see copyTextLines). PostgreSQL parses COPY
- * text several times faster per row than json_to_recordset or unnest of arrays. Resolves with the
- * first column of every row the statements returned, as text. After a failure inside a transaction
- * the caller must roll back.
+ * Runs statements that take no parameters in one round trip (one simple-protocol query), COPY data
+ * included. PostgreSQL parses COPY text several times faster per row than json_to_recordset or
+ * unnest of arrays. Resolves with the first column of every row the statements returned, as text.
+ * After a failure inside a transaction the caller must roll back.
  */
-export function runScriptWithCopies(
-  client: PoolClient,
-  script: string,
-  copies: readonly string[],
-): Promise<string[]> {
+export function runScript(client: PoolClient, statements: readonly ScriptStatement[]): Promise<string[]> {
   return new Promise((resolve, reject) => {
     const query = new ScriptWithCopies(
-      script,
-      copies.map((text) => Buffer.from(text, 'utf8')),
+      statements.map((statement) => statement.sql).join(';\n'),
+      statements.flatMap((statement) =>
+        statement.copyText === undefined ? [] : [Buffer.from(statement.copyText, 'utf8')],
+      ),
       (error, values) => (error ? reject(error) : resolve(values)),
     );
     (client as unknown as { query(submittable: ScriptWithCopies): void }).query(query);

@@ -1,6 +1,6 @@
 import { companyCredits, type SessionBefore, type SessionTotals } from '../companies/company-credits.ts';
 import { upsertCompanies } from '../companies/upsert-companies.ts';
-import { copyTextLines, runScriptWithCopies } from '../db/copy.ts';
+import { copyInto, runScript, type ScriptStatement } from '../db/copy.ts';
 import type { Pool, PoolClient } from '../db/pool.ts';
 import { ensureEventPartitions } from '../db/partitions.ts';
 import { AppError } from '../http/errors.ts';
@@ -108,27 +108,6 @@ const UPSERT_SESSIONS = `WITH upserted AS (
   SELECT coalesce(json_agg(upserted), '[]')::text FROM upserted`;
 
 const EVENT_ID_COLUMNS = ['site_id', 'event_id', 'received_at', 'row_id'] as const;
-
-/**
- * The write transaction as one script, so one round trip: eventIds, events and session totals by
- * COPY, the sessions upsert, and COMMIT unless companies must be credited from its result first.
- * A plain COPY into event_ids turns an eventId stored since the lookup into a unique violation that
- * aborts the whole transaction (see isEventIdRace): nothing half-written.
- */
-function writeScript(parts: { eventIds: boolean; sessions: boolean; commit: boolean }) {
-  return [
-    'BEGIN',
-    // Every time rather than once per connection: a pooler (PgBouncer) may hand us another one.
-    parts.sessions ? CREATE_SESSION_DELTAS : undefined,
-    parts.eventIds ? `COPY event_ids (${EVENT_ID_COLUMNS.join(', ')}) FROM STDIN` : undefined,
-    `COPY events (${EVENT_COLUMNS.join(', ')}) FROM STDIN`,
-    parts.sessions ? `COPY beacon_session_deltas FROM STDIN` : undefined,
-    parts.sessions ? UPSERT_SESSIONS : undefined,
-    parts.commit ? 'COMMIT' : undefined,
-  ]
-    .filter((statement) => statement !== undefined)
-    .join(';\n');
-}
 
 /** A visitor's latest session, as the lookup returns it (JSON, so the time is a string). */
 type LatestSession = {
@@ -303,30 +282,36 @@ export function createEventWriter(options: EventWriterOptions): EventWriter {
         session.company_domain !== null ||
         (before.get(sessionKey(session.site_id, session.id))?.company_domain ?? null) !== null,
     );
+    // The write transaction as one script, so one round trip. A plain COPY into event_ids turns an
+    // eventId stored since the lookup into a unique violation that aborts the whole transaction
+    // (see isEventIdRace): nothing half-written. COMMIT waits when companies must be credited first.
     const fresh = rows.filter((row) => row.event_id !== null);
-    const copies = [
-      ...(fresh.length > 0
-        ? [
-            copyTextLines(
-              fresh.map(({ site_id, event_id, received_at, id }) => ({
-                site_id,
-                event_id,
-                received_at,
-                row_id: id,
-              })),
-              EVENT_ID_COLUMNS,
-            ),
-          ]
-        : []),
-      copyTextLines(rows, EVENT_COLUMNS),
-      ...(sessions.length > 0 ? [copyTextLines(sessions, SESSION_COLUMN_NAMES)] : []),
-    ];
-    const script = writeScript({
-      eventIds: fresh.length > 0,
-      sessions: sessions.length > 0,
-      commit: !mayCreditCompanies,
-    });
-    const [upsertedJson] = await runScriptWithCopies(client, script, copies);
+    const statements: ScriptStatement[] = [{ sql: 'BEGIN' }];
+    if (fresh.length > 0) {
+      statements.push(
+        copyInto(
+          'event_ids',
+          EVENT_ID_COLUMNS,
+          fresh.map(({ site_id, event_id, received_at, id }) => ({
+            site_id,
+            event_id,
+            received_at,
+            row_id: id,
+          })),
+        ),
+      );
+    }
+    statements.push(copyInto('events', EVENT_COLUMNS, rows));
+    if (sessions.length > 0) {
+      statements.push(
+        // Every time rather than once per connection: a pooler (PgBouncer) may hand us another one.
+        { sql: CREATE_SESSION_DELTAS },
+        copyInto('beacon_session_deltas', SESSION_COLUMN_NAMES, sessions),
+        { sql: UPSERT_SESSIONS },
+      );
+    }
+    if (!mayCreditCompanies) statements.push({ sql: 'COMMIT' });
+    const [upsertedJson] = await runScript(client, statements);
     const upserted = (JSON.parse(upsertedJson ?? '[]') as SessionTotals[]).map((session) => ({
       ...session,
       started_at: new Date(session.started_at),
