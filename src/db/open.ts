@@ -18,10 +18,9 @@ const WRITER_CONNECTIONS = 3;
 /**
  * The writer's statements are index lookups prepared once per connection. Their generic plans are
  * made from the tables' sizes at that moment, and on a new, near-empty database a sequential scan
- * is cheapest: that plan then stayed as the tables grew (database CPU per event went from ~0.2 to
- * 60 ms in some benchmark runs, until Beacon restarted). With sequential scans off, the planner takes
- * an index whenever one serves; the temporary table the writer upserts from has none and is scanned
- * regardless.
+ * is cheapest; the plan would keep it as the tables grow, costing more with every row stored. With
+ * sequential scans off, the planner takes an index whenever one serves; the temporary table the
+ * writer upserts from has none and is scanned regardless.
  */
 const WRITER_SETTINGS = { enable_seqscan: 'off' };
 
