@@ -18,4 +18,27 @@ describe('openDatabase', () => {
       await database.close();
     }
   });
+
+  it('never JIT-compiles the writer statements that scan its temporary table', async () => {
+    const database = await openDatabase({
+      databaseUrl: inject('databaseUrl'),
+      poolSize: 1,
+      dataDir: '/nonexistent',
+      log: { info: () => undefined, warn: () => undefined },
+    });
+    const client = await database.writerPool.connect();
+    try {
+      // Up to PostgreSQL 17, a disabled sequential scan costs 1e10: far above jit_above_cost, so
+      // every such statement was compiled by LLVM first (~0.5 s per write transaction).
+      await client.query('CREATE TEMP TABLE jit_probe (count integer)');
+      const { rows } = await client.query<{ 'QUERY PLAN': Array<Record<string, unknown>> }>(
+        'EXPLAIN (FORMAT JSON) SELECT count + 1 FROM jit_probe WHERE count > 0',
+      );
+      expect(rows[0]!['QUERY PLAN'][0]!.Plan).toBeDefined();
+      expect(rows[0]!['QUERY PLAN'][0]!.JIT).toBeUndefined();
+    } finally {
+      client.release();
+      await database.close();
+    }
+  });
 });

@@ -21,8 +21,12 @@ const WRITER_CONNECTIONS = 3;
  * is cheapest; the plan would keep it as the tables grow, costing more with every row stored. With
  * sequential scans off, the planner takes an index whenever one serves; the temporary table the
  * writer upserts from has none and is scanned regardless.
+ *
+ * JIT goes off with it: up to PostgreSQL 17 a disabled scan is costed at 1e10, far above
+ * jit_above_cost, so LLVM compiled the session upsert in every write transaction (~0.5 s each on
+ * PostgreSQL 15; 18 counts disabled nodes apart from cost). Short statements never gain from JIT.
  */
-const WRITER_SETTINGS = { enable_seqscan: 'off' };
+const WRITER_SETTINGS = { enable_seqscan: 'off', jit: 'off' };
 
 /**
  * Connects to DATABASE_URL, or starts the embedded PostgreSQL under the data directory; then
