@@ -121,21 +121,23 @@ type LatestSession = {
 /**
  * One read before the batch's rows are built, outside the write transaction: which eventIds are
  * stored already (with the stored event's id), and each visitor's latest session of the last day.
- * `= ANY` on both columns of each index leaves the planner one sensible plan, an index scan, at
- * any table size and in the generic plan of this prepared statement (it may match pairs from the
- * cross product of sites and keys; the caller looks up only its own). Earlier shapes degraded as
- * the tables grew: a join on unnest scanned all of sessions or event_ids (3.6 ms a batch of 13 at
- * 5,000 sessions); LATERAL … LIMIT 1 let a cached plan walk a whole index for each key (seconds).
+ * `= ANY` on both columns of each index, the near-unique one leading (migration 007), leaves the
+ * planner one sensible plan, a probe per key, at any table size, in the generic plan of this
+ * prepared statement and on PostgreSQL before 17, which may use only the leading column's `= ANY`
+ * (it may match pairs from the cross product of sites and keys; the caller looks up only its own).
+ * Earlier shapes degraded as the tables grew: a join on unnest scanned all of sessions or event_ids
+ * (3.6 ms a batch of 13 at 5,000 sessions); LATERAL … LIMIT 1 let a cached plan walk a whole index
+ * for each key (seconds); site_id leading read all of a site's entries on PostgreSQL 15.
  */
-const FIND_KNOWN_IDS_AND_SESSIONS = `SELECT
+export const FIND_KNOWN_IDS_AND_SESSIONS = `SELECT
     (SELECT coalesce(json_agg(json_build_array(site_id, event_id, row_id)), '[]')
      FROM event_ids
-     WHERE site_id = ANY($1::text[]) AND event_id = ANY($2::text[])) AS known,
+     WHERE event_id = ANY($2::text[]) AND site_id = ANY($1::text[])) AS known,
     (SELECT coalesce(json_agg(latest), '[]') FROM (
        SELECT DISTINCT ON (site_id, visitor_id) site_id, visitor_id, id, last_seen_at,
               campaign_key AS campaign, company_domain, pageviews, duration_s
        FROM sessions
-       WHERE site_id = ANY($3::text[]) AND visitor_id = ANY($4::text[])
+       WHERE visitor_id = ANY($4::text[]) AND site_id = ANY($3::text[])
          AND last_seen_at > now() - interval '1 day'
        ORDER BY site_id, visitor_id, last_seen_at DESC
      ) AS latest) AS latest`;
