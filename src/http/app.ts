@@ -27,6 +27,7 @@ import { registerPasswordResetRoutes } from '../tenancy/password-reset-routes.ts
 import { registerSessionRoutes } from '../tenancy/session-routes.ts';
 import { registerSiteRoutes, SITE_CHANGED_CHANNEL } from '../tenancy/site-routes.ts';
 import { registerUserRoutes } from '../tenancy/user-routes.ts';
+import { rateLimitKey } from './client-ip.ts';
 import { AppError, errorBody, renderError } from './errors.ts';
 import { registerHealthRoutes } from './health-routes.ts';
 import { createMetricsRegistry, instrumentRequests } from './metrics.ts';
@@ -77,6 +78,7 @@ export async function buildApp(deps: AppDeps): Promise<App> {
 
   app.setValidatorCompiler(createValidatorCompiler());
   app.decorateRequest('actor', undefined);
+  app.decorateRequest('normalizedIp', undefined);
   app.setErrorHandler(renderError);
   app.setNotFoundHandler((request, reply) =>
     reply
@@ -105,6 +107,7 @@ export async function buildApp(deps: AppDeps): Promise<App> {
   await app.register(rateLimit, {
     global: false,
     store: rateLimitStoreFor(deps.state.rateLimits),
+    keyGenerator: rateLimitKey,
     errorResponseBuilder: (_request, context) => {
       const error = new AppError(
         'rate_limited',

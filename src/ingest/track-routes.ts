@@ -2,7 +2,7 @@ import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { Counter, Gauge, type Registry } from 'prom-client';
 import { Type } from 'typebox';
-import { normalizeIp } from '../enrich/ip-address.ts';
+import { clientIp } from '../http/client-ip.ts';
 import { AppError } from '../http/errors.ts';
 import { errorResponses, type App } from '../http/types.ts';
 import type { EventRow } from './event-row.ts';
@@ -115,7 +115,7 @@ function contextOf(
   return {
     site,
     receivedAt,
-    ip: normalizeIp(request.ip),
+    ip: clientIp(request),
     userAgent: header(request, 'user-agent'),
     gpc: header(request, 'sec-gpc') === '1',
     dnt: header(request, 'dnt') === '1',
