@@ -1,6 +1,14 @@
 import { afterAll, describe, expect, inject, it } from 'vitest';
 import { createPool } from './pool.ts';
-import { copyInto, copyTextField, copyTextLines, runScript, type ScriptStatement } from './copy.ts';
+import {
+  copyInto,
+  copyTextField,
+  copyTextLines,
+  runScript,
+  sqlLiteral,
+  sqlValues,
+  type ScriptStatement,
+} from './copy.ts';
 
 describe('copyTextField', () => {
   it.each([
@@ -26,6 +34,34 @@ describe('copyTextField', () => {
     ],
   ])('%s', (_name, value, expected) => {
     expect(copyTextField(value)).toBe(expected);
+  });
+});
+
+describe('sqlLiteral', () => {
+  it.each([
+    ['null', null, 'text', 'NULL::text'],
+    ['undefined', undefined, 'integer', 'NULL::integer'],
+    ['plain text', 'Pricing – Acme', 'text', "E'Pricing – Acme'::text"],
+    ['empty string is not null', '', 'text', "E''::text"],
+    ['quote doubled', "it's", 'text', "E'it''s'::text"],
+    ['backslash doubled', 'C:\\temp', 'text', "E'C:\\\\temp'::text"],
+    [
+      'an attempt to close the literal stays inside it',
+      "x'); DROP TABLE sessions; --",
+      'text',
+      "E'x''); DROP TABLE sessions; --'::text",
+    ],
+    ['newline kept as is', 'a\nb', 'text', "E'a\nb'::text"],
+    ['NUL as an escape PostgreSQL refuses', 'a\u0000b', 'text', "E'a\\000b'::text"],
+    ['integer', 42, 'integer', '42::integer'],
+    ['negative', -3, 'integer', '-3::integer'],
+    ['NaN is null', Number.NaN, 'integer', 'NULL::integer'],
+    ['true', true, 'boolean', 'true::boolean'],
+    ['date', new Date('2026-11-26T10:00:00.123Z'), 'timestamptz', "'2026-11-26T10:00:00.123Z'::timestamptz"],
+    ['invalid date is null', new Date(Number.NaN), 'timestamptz', 'NULL::timestamptz'],
+    ['object as JSON', { a: "b'c" }, 'jsonb', `E'{"a":"b''c"}'::jsonb`],
+  ])('%s', (_name, value, type, expected) => {
+    expect(sqlLiteral(value, type)).toBe(expected);
   });
 });
 
@@ -98,6 +134,36 @@ describe('runScript', () => {
       await runScript(client, script(good, good));
       const { rows } = await client.query('SELECT count(*)::int AS n FROM copy_target2');
       expect(rows[0].n).toBe(2);
+    } finally {
+      client.release();
+    }
+  });
+
+  it('reads VALUES literals back exactly as they were, and refuses a NUL as a data error', async () => {
+    const rows = [
+      { name: "it's C:\\temp\n\t{json} '); --", n: -7, at, flag: true },
+      { name: null, n: null, at: null, flag: false },
+    ];
+    const valueColumns = [
+      ['name', 'text'],
+      ['n', 'integer'],
+      ['at', 'timestamptz'],
+      ['flag', 'boolean'],
+    ] as const;
+    const select = (values: string) => ({
+      sql: `SELECT json_agg(v)::text FROM (${values}) AS v (name, n, at, flag)`,
+    });
+    const client = await db.connect();
+    try {
+      const [json] = await runScript(client, [select(sqlValues(rows, valueColumns))]);
+      const stored = (JSON.parse(json!) as Array<Record<string, unknown>>).map((row) => ({
+        ...row,
+        at: row.at === null ? null : new Date(row.at as string),
+      }));
+      expect(stored).toEqual(rows);
+      await expect(
+        runScript(client, [select(sqlValues([{ ...rows[0]!, name: 'a\u0000b' }], valueColumns))]),
+      ).rejects.toMatchObject({ code: '22021' });
     } finally {
       client.release();
     }

@@ -42,6 +42,42 @@ export function copyTextLines<Row>(rows: readonly Row[], columns: ReadonlyArray<
   return text;
 }
 
+/**
+ * One value as an SQL literal of `type`, for statements of a script, which take no parameters.
+ * Strings are E'' literals, so the result is the same whatever standard_conforming_strings says;
+ * a NUL character becomes an escape that PostgreSQL refuses as a data error (22021) instead of a
+ * byte that would end the query message early.
+ */
+export function sqlLiteral(value: unknown, type: string): string {
+  if (value === null || value === undefined) return `NULL::${type}`;
+  switch (typeof value) {
+    case 'string':
+      return `E'${value.replace(/[\\'\0]/g, (char) => (char === '\0' ? '\\000' : char === "'" ? "''" : '\\\\'))}'::${type}`;
+    case 'number':
+      return Number.isFinite(value) ? `${value}::${type}` : `NULL::${type}`;
+    case 'boolean':
+      return `${value}::${type}`;
+    case 'bigint':
+      return `${value}::${type}`;
+    default:
+      if (value instanceof Date) {
+        return Number.isNaN(value.getTime()) ? `NULL::${type}` : `'${value.toISOString()}'::${type}`;
+      }
+      return sqlLiteral(JSON.stringify(value), type);
+  }
+}
+
+/** `VALUES (…), (…)` of rows, each value a literal of its column's type (see sqlLiteral). */
+export function sqlValues<Row>(
+  rows: readonly Row[],
+  columns: ReadonlyArray<readonly [keyof Row & string, string]>,
+): string {
+  const tuples = rows.map(
+    (row) => `(${columns.map(([name, type]) => sqlLiteral(row[name], type)).join(', ')})`,
+  );
+  return `VALUES ${tuples.join(',\n')}`;
+}
+
 /** The part of pg's connection a custom query writes to (pg calls `submit` with it). */
 interface Connection {
   stream: { cork(): void; uncork(): void };

@@ -19,7 +19,7 @@ describe('openDatabase', () => {
     }
   });
 
-  it('never JIT-compiles the writer statements that scan its temporary table', async () => {
+  it('never JIT-compiles a writer statement that has to scan a table without an index', async () => {
     const database = await openDatabase({
       databaseUrl: inject('databaseUrl'),
       poolSize: 1,

@@ -19,12 +19,13 @@ const WRITER_CONNECTIONS = 3;
  * The writer's statements are index lookups prepared once per connection. Their generic plans are
  * made from the tables' sizes at that moment, and on a new, near-empty database a sequential scan
  * is cheapest; the plan would keep it as the tables grow, costing more with every row stored. With
- * sequential scans off, the planner takes an index whenever one serves; the temporary table the
- * writer upserts from has none and is scanned regardless.
+ * sequential scans off, the planner takes an index whenever one serves; a table with none is
+ * scanned regardless.
  *
  * JIT goes off with it: up to PostgreSQL 17 a disabled scan is costed at 1e10, far above
- * jit_above_cost, so LLVM compiled the session upsert in every write transaction (~0.5 s each on
- * PostgreSQL 15; 18 counts disabled nodes apart from cost). Short statements never gain from JIT.
+ * jit_above_cost, so LLVM compiled any statement with such a scan first (the session upsert, when
+ * it read a temporary table: ~0.5 s a transaction on PostgreSQL 15; 18 counts disabled nodes apart
+ * from cost). Short statements never gain from JIT.
  */
 const WRITER_SETTINGS = { enable_seqscan: 'off', jit: 'off' };
 

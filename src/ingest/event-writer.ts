@@ -1,6 +1,6 @@
 import { companyCredits, type SessionBefore, type SessionTotals } from '../companies/company-credits.ts';
 import { upsertCompanies } from '../companies/upsert-companies.ts';
-import { copyInto, runScript, type ScriptStatement } from '../db/copy.ts';
+import { copyInto, runScript, sqlValues, type ScriptStatement } from '../db/copy.ts';
 import type { Pool, PoolClient } from '../db/pool.ts';
 import { ensureEventPartitions } from '../db/partitions.ts';
 import { AppError } from '../http/errors.ts';
@@ -83,16 +83,15 @@ const SESSION_COLUMNS = [
 ] as const satisfies ReadonlyArray<readonly [keyof SessionDelta, string]>;
 const SESSION_COLUMN_NAMES = SESSION_COLUMNS.map(([name]) => name);
 
-/** Each batch's session totals arrive here by COPY, to be upserted; emptied at every commit. */
-const CREATE_SESSION_DELTAS = `CREATE TEMP TABLE IF NOT EXISTS beacon_session_deltas (
-    ${SESSION_COLUMNS.map(([name, type]) => `${name} ${type}`).join(', ')}
-  ) ON COMMIT DELETE ROWS`;
-
-/** Returns the upserted sessions as one JSON text value. */
-const UPSERT_SESSIONS = `WITH upserted AS (
-    INSERT INTO sessions (${SESSION_COLUMNS.map(([name]) => name).join(', ')}, duration_s, is_bounce)
+/**
+ * Upserts a batch's session totals, given inline as VALUES: a temporary table to COPY them into
+ * cost ~1.2 ms a transaction, mostly truncating its file at every commit. Returns the upserted
+ * sessions as one JSON text value.
+ */
+const upsertSessions = (sessions: readonly SessionDelta[]) => `WITH upserted AS (
+    INSERT INTO sessions (${SESSION_COLUMN_NAMES.join(', ')}, duration_s, is_bounce)
     SELECT s.*, GREATEST(0, EXTRACT(EPOCH FROM s.last_seen_at - s.started_at))::integer, s.pageviews + s.events <= 1
-    FROM beacon_session_deltas AS s
+    FROM (${sqlValues(sessions, SESSION_COLUMNS)}) AS s (${SESSION_COLUMN_NAMES.join(', ')})
     ON CONFLICT (site_id, id) DO UPDATE SET
       last_seen_at = GREATEST(sessions.last_seen_at, EXCLUDED.last_seen_at),
       entry_path = COALESCE(sessions.entry_path, EXCLUDED.entry_path),
@@ -305,12 +304,7 @@ export function createEventWriter(options: EventWriterOptions): EventWriter {
     }
     statements.push(copyInto('events', EVENT_COLUMNS, rows));
     if (sessions.length > 0) {
-      statements.push(
-        // Every time rather than once per connection: a pooler (PgBouncer) may hand us another one.
-        { sql: CREATE_SESSION_DELTAS },
-        copyInto('beacon_session_deltas', SESSION_COLUMN_NAMES, sessions),
-        { sql: UPSERT_SESSIONS },
-      );
+      statements.push({ sql: upsertSessions(sessions) });
     }
     if (!mayCreditCompanies) statements.push({ sql: 'COMMIT' });
     const [upsertedJson] = await runScript(client, statements);
