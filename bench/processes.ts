@@ -140,6 +140,39 @@ async function startBeaconOnce(options: BeaconOptions): Promise<Server> {
   return { name: 'Beacon', child, pid, base, output };
 }
 
+/**
+ * The floor server (bench/floor-server.ts) on the database Beacon uses: DATABASE_URL, or the
+ * embedded PostgreSQL of `dataDir`, found by the password and pid files Beacon keeps there.
+ */
+export async function startFloor(dataDir: string, siteId: string): Promise<Server> {
+  const databaseUrl = process.env.DATABASE_URL ?? embeddedDatabaseUrl(dataDir);
+  const { child, pid, output } = launch(
+    'floor server',
+    ['--import', 'tsx', 'bench/floor-server.ts', databaseUrl, siteId],
+    { PATH: process.env.PATH ?? '' },
+  );
+  const base = await waitFor(
+    'the floor server',
+    async () => {
+      if (child.exitCode !== null) throw new Error(`the floor server exited:\n${output()}`);
+      return /listening (http:\/\/\S+)/.exec(output())?.[1];
+    },
+    30_000,
+  );
+  return { name: 'floor', child, pid, base, output };
+}
+
+function embeddedDatabaseUrl(dataDir: string): string {
+  const dir = path.join(dataDir, 'postgres');
+  const password = fs.readFileSync(path.join(dir, 'password'), 'utf8').trim();
+  // postmaster.pid: pid, data directory, start time, port, …
+  const port = fs
+    .readFileSync(path.join(dir, 'cluster', 'postmaster.pid'), 'utf8')
+    .split('\n')[3]!
+    .trim();
+  return `postgres://beacon:${encodeURIComponent(password)}@127.0.0.1:${port}/beacon`;
+}
+
 /** Stops every server this process started and that still runs, e.g. one whose sibling failed to start. */
 export async function stopAllStarted(graceMs = 15_000) {
   await Promise.all([...started].map((child) => stopChild(child, graceMs)));

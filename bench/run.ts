@@ -14,6 +14,7 @@ import {
   startBare,
   stopAllStarted,
   startBeacon,
+  startFloor,
   signalOrphanedPostgresSync,
   stopOrphanedPostgres,
   stopServer,
@@ -74,6 +75,7 @@ interface Phase {
 interface Measured {
   bare: Phase;
   single: Phase;
+  floor: Phase;
   paced: Phase;
   autocannonRate: Phase;
   batch: Phase;
@@ -240,7 +242,7 @@ function printCpu(phases: Phase[]) {
       countStatus(phase.load, (status) => status >= 200 && status < 300) * phase.eventsPerRequest;
     const perEvent = (cores: number | undefined) =>
       cores === undefined || events === 0 ? Number.NaN : (cores * cpu.seconds * 1e6) / events;
-    const isBeacon = phase.server.name !== 'bare';
+    const isBeacon = phase.server.name === 'Beacon';
     row([
       [phase.title, 34, true],
       [fmt(cpu.server ?? Number.NaN, 2), 7],
@@ -254,9 +256,12 @@ function printCpu(phases: Phase[]) {
     ]);
   }
   const external = phases.some(
-    (phase) => phase.server.name !== 'bare' && (phase.cpu.descendants ?? 0) < 0.01,
+    (phase) => phase.server.name === 'Beacon' && (phase.cpu.descendants ?? 0) < 0.01,
   );
   if (external) console.log('  (postgres ≈ 0: the database is not a child of Beacon, e.g. DATABASE_URL)');
+  if (phases.some((phase) => phase.server.name === 'floor')) {
+    console.log("  (the floor server writes to Beacon's database: its PostgreSQL time shows under other)");
+  }
 }
 
 function printWriter(phases: Phase[]) {
@@ -273,9 +278,10 @@ function printWriter(phases: Phase[]) {
   }
 }
 
-function printTargets({ bare, single, paced: rated, batch }: Measured) {
+function printTargets({ bare, single, floor, paced: rated, batch }: Measured) {
   const bareRps = okPerSecond(bare);
   const singleRps = okPerSecond(single);
+  const floorRps = okPerSecond(floor);
   const ratedRps = okPerSecond(rated);
   const batchEvents = okPerSecond(batch, (status) => status === 201) * BATCH_SIZE;
   const ratio = singleRps / bareRps;
@@ -295,6 +301,10 @@ function printTargets({ bare, single, paced: rated, batch }: Measured) {
   console.log(
     `  ${mark(batchEvents >= TARGETS.batchEventsPerSecond)}  batches = ${fmt(batchEvents)} events/s ` +
       `(${fmt(batchEvents / bareRps, 2)}× the bare req/s)   (target ≥ ${fmt(TARGETS.batchEventsPerSecond)} events/s)`,
+  );
+  console.log(
+    `  durable floor / bare = ${fmt((floorRps / bareRps) * 100, 1)} %, Beacon / floor = ` +
+      `${fmt((singleRps / floorRps) * 100, 1)} %   (what durability costs, and what Beacon adds to it)`,
   );
 }
 
@@ -330,6 +340,16 @@ function printProfile(phase: Phase, profile: WindowProfile) {
     profile.totalBySourceFunction,
     events,
   );
+}
+
+/** Runs the floor server (bench/floor-server.ts) only for its own phase, so it takes no CPU otherwise. */
+async function measureFloor(dataDir: string, siteId: string, run: (floor: Server) => Promise<Phase>) {
+  const floor = await startFloor(dataDir, siteId);
+  try {
+    return await run(floor);
+  } finally {
+    await stopServer(floor);
+  }
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -426,6 +446,9 @@ async function main() {
     const measured: Measured = {
       bare: await measure('1 bare Fastify POST → 201', bare, maxLoad(bare), 1),
       single: await measure('2 Beacon /api/track/event', beacon, maxLoad(beacon), 1),
+      floor: await measureFloor(dataDir, site.id as string, (floor) =>
+        measure('2f durable floor (bare + COPY)', floor, maxLoad(floor), 1),
+      ),
       // Visitors do not wait for each other: the open loop may open as many sockets as the backlog
       // needs, else a cap of 50 would turn it back into a closed loop that hides queueing.
       paced: await measure(
