@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import Fastify from 'fastify';
+import { parseTextPlainAsJson } from './text-plain-json.ts';
 
 /**
  * The baseline: the least a Fastify server must do for a tracking request (parse the JSON body and
@@ -8,15 +9,7 @@ import Fastify from 'fastify';
  */
 const app = Fastify({ logger: false });
 
-// sendBeacon bodies arrive as text/plain, as they do at Beacon; both parsers must count.
-app.removeContentTypeParser('text/plain');
-app.addContentTypeParser('text/plain', { parseAs: 'string' }, (_request, body, done) => {
-  try {
-    done(null, JSON.parse(body as string));
-  } catch (error) {
-    done(error as Error, undefined);
-  }
-});
+parseTextPlainAsJson(app);
 
 app.post('/api/track/event', async (request, reply) => {
   if (typeof request.body !== 'object' || request.body === null) return reply.status(400).send({});

@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import Fastify from 'fastify';
+import { parseTextPlainAsJson } from './text-plain-json.ts';
 import { copyInto, runScript } from '../src/db/copy.ts';
 import { createPool } from '../src/db/pool.ts';
 import { EVENT_COLUMNS, type EventRow } from '../src/ingest/event-row.ts';
@@ -72,14 +73,7 @@ function schedule() {
 }
 
 const app = Fastify({ logger: false });
-app.removeContentTypeParser('text/plain');
-app.addContentTypeParser('text/plain', { parseAs: 'string' }, (_request, body, done) => {
-  try {
-    done(null, JSON.parse(body as string));
-  } catch (error) {
-    done(error as Error, undefined);
-  }
-});
+parseTextPlainAsJson(app);
 
 let next = 0;
 app.post('/api/track/event', async (request, reply) => {

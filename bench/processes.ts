@@ -59,19 +59,24 @@ async function waitFor<T>(what: string, probe: () => Promise<T | undefined>, tim
   throw new Error(`${what} did not come up within ${timeoutMs / 1000} s`);
 }
 
-export async function startBare(): Promise<Server> {
-  const { child, pid, output } = launch('bare server', ['--import', 'tsx', 'bench/bare-server.ts'], {
+/** A server script that prints `listening <url>` once it listens (bare-server.ts, floor-server.ts). */
+async function startListening(name: string, args: string[]): Promise<Server> {
+  const { child, pid, output } = launch(`${name} server`, ['--import', 'tsx', ...args], {
     PATH: process.env.PATH ?? '',
   });
   const base = await waitFor(
-    'the bare server',
+    `the ${name} server`,
     async () => {
-      if (child.exitCode !== null) throw new Error(`the bare server exited:\n${output()}`);
+      if (child.exitCode !== null) throw new Error(`the ${name} server exited:\n${output()}`);
       return /listening (http:\/\/\S+)/.exec(output())?.[1];
     },
     30_000,
   );
-  return { name: 'bare', child, pid, base, output };
+  return { name, child, pid, base, output };
+}
+
+export function startBare(): Promise<Server> {
+  return startListening('bare', ['bench/bare-server.ts']);
 }
 
 export interface BeaconOptions {
@@ -144,22 +149,9 @@ async function startBeaconOnce(options: BeaconOptions): Promise<Server> {
  * The floor server (bench/floor-server.ts) on the database Beacon uses: DATABASE_URL, or the
  * embedded PostgreSQL of `dataDir`, found by the password and pid files Beacon keeps there.
  */
-export async function startFloor(dataDir: string, siteId: string): Promise<Server> {
+export function startFloor(dataDir: string, siteId: string): Promise<Server> {
   const databaseUrl = process.env.DATABASE_URL ?? embeddedDatabaseUrl(dataDir);
-  const { child, pid, output } = launch(
-    'floor server',
-    ['--import', 'tsx', 'bench/floor-server.ts', databaseUrl, siteId],
-    { PATH: process.env.PATH ?? '' },
-  );
-  const base = await waitFor(
-    'the floor server',
-    async () => {
-      if (child.exitCode !== null) throw new Error(`the floor server exited:\n${output()}`);
-      return /listening (http:\/\/\S+)/.exec(output())?.[1];
-    },
-    30_000,
-  );
-  return { name: 'floor', child, pid, base, output };
+  return startListening('floor', ['bench/floor-server.ts', databaseUrl, siteId]);
 }
 
 function embeddedDatabaseUrl(dataDir: string): string {

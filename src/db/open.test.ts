@@ -1,14 +1,18 @@
 import { describe, expect, inject, it } from 'vitest';
 import { openDatabase } from './open.ts';
 
+/** The test database, as Beacon opens its own (migrations applied, writer pool set up). */
+const openTestDatabase = () =>
+  openDatabase({
+    databaseUrl: inject('databaseUrl'),
+    poolSize: 1,
+    dataDir: '/nonexistent',
+    log: { info: () => undefined, warn: () => undefined },
+  });
+
 describe('openDatabase', () => {
   it('gives the ingestion writer connections with sequential scans off and leaves the main pool alone', async () => {
-    const database = await openDatabase({
-      databaseUrl: inject('databaseUrl'),
-      poolSize: 2,
-      dataDir: '/nonexistent',
-      log: { info: () => undefined, warn: () => undefined },
-    });
+    const database = await openTestDatabase();
     try {
       const setting = async (pool: typeof database.pool) =>
         (await pool.query<{ enable_seqscan: string }>('SHOW enable_seqscan')).rows[0]!.enable_seqscan;
@@ -20,12 +24,7 @@ describe('openDatabase', () => {
   });
 
   it('never JIT-compiles a writer statement that has to scan a table without an index', async () => {
-    const database = await openDatabase({
-      databaseUrl: inject('databaseUrl'),
-      poolSize: 1,
-      dataDir: '/nonexistent',
-      log: { info: () => undefined, warn: () => undefined },
-    });
+    const database = await openTestDatabase();
     const client = await database.writerPool.connect();
     try {
       // Up to PostgreSQL 17, a disabled sequential scan costs 1e10: far above jit_above_cost, so
