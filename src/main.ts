@@ -9,6 +9,7 @@ import { createEnrichment, loadGeoProviders } from './enrich/index.ts';
 import { buildApp } from './http/app.ts';
 import { createMetricsRegistry } from './http/metrics.ts';
 import { createIngestion } from './ingest/index.ts';
+import { EVENT_ID_DEDUP_DAYS, pruneEventIds } from './ingest/prune-event-ids.ts';
 import { createCredentialSealer, deriveKey, loadOrCreateSecret } from './lib/secret.ts';
 import { createSharedState } from './state/index.ts';
 import { createAccessTokens } from './tenancy/access-tokens.ts';
@@ -18,6 +19,7 @@ import { createSmtpMailer, smtpServerOf } from './tenancy/mailer.ts';
 /** SIGTERM to exit: in-flight requests finish, buffers flush, pools close, all within this bound. */
 const SHUTDOWN_DEADLINE_MS = 10_000;
 const PARTITION_CHECK_INTERVAL_MS = 60 * 60 * 1000;
+const DAY_MS = 24 * 60 * 60 * 1000;
 
 async function start(config: Config) {
   const startedAt = performance.now();
@@ -75,6 +77,9 @@ async function start(config: Config) {
     ingestion.visitorIds
       .pruneSalts()
       .catch((error: unknown) => log.error({ err: error }, 'could not prune salts'));
+    pruneEventIds(database.pool, new Date(Date.now() - EVENT_ID_DEDUP_DAYS * DAY_MS)).catch(
+      (error: unknown) => log.error({ err: error }, 'could not prune remembered eventIds'),
+    );
   }, PARTITION_CHECK_INTERVAL_MS);
   partitionTimer.unref();
 
