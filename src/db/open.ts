@@ -30,7 +30,7 @@ const WRITER_CONNECTIONS = 3;
  * And the prepared lookup keeps its generic plan: left to choose, PostgreSQL planned it afresh for
  * every batch (~0.6 ms, twice its execution), as the custom plan never looked costlier.
  */
-const WRITER_SETTINGS = { enable_seqscan: 'off', jit: 'off', plan_cache_mode: 'force_generic_plan' };
+export const WRITER_SETTINGS = { enable_seqscan: 'off', jit: 'off', plan_cache_mode: 'force_generic_plan' };
 
 /**
  * Connects to DATABASE_URL, or starts the embedded PostgreSQL under the data directory; then
