@@ -4,6 +4,7 @@ import fs from 'node:fs';
 import { createServer } from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
+import { embeddedConnectionString } from '../src/db/embedded.ts';
 
 export const repoRoot = path.resolve(import.meta.dirname, '..');
 
@@ -89,8 +90,8 @@ export interface BeaconOptions {
 }
 
 /**
- * Beacon's port and its embedded PostgreSQL's both come from the ephemeral range, and the database
- * binds first: it can take the port picked for Beacon. Then Beacon exits at once and we try again.
+ * Beacon's port is free when picked, but another process may bind it before Beacon does (so may
+ * its embedded PostgreSQL, where that falls back to TCP). Then Beacon exits at once; try again.
  */
 export async function startBeacon(options: BeaconOptions, attempts = 3): Promise<Server> {
   try {
@@ -149,20 +150,10 @@ async function startBeaconOnce(options: BeaconOptions): Promise<Server> {
  * The floor server (bench/floor-server.ts) on the database Beacon uses: DATABASE_URL, or the
  * embedded PostgreSQL of `dataDir`, found by the password and pid files Beacon keeps there.
  */
-export function startFloor(dataDir: string, siteId: string): Promise<Server> {
-  const databaseUrl = process.env.DATABASE_URL ?? embeddedDatabaseUrl(dataDir);
+export async function startFloor(dataDir: string, siteId: string): Promise<Server> {
+  const databaseUrl =
+    process.env.DATABASE_URL ?? (await embeddedConnectionString(path.join(dataDir, 'postgres')));
   return startListening('floor', ['bench/floor-server.ts', databaseUrl, siteId]);
-}
-
-function embeddedDatabaseUrl(dataDir: string): string {
-  const dir = path.join(dataDir, 'postgres');
-  const password = fs.readFileSync(path.join(dir, 'password'), 'utf8').trim();
-  // postmaster.pid: pid, data directory, start time, port, …
-  const port = fs
-    .readFileSync(path.join(dir, 'cluster', 'postmaster.pid'), 'utf8')
-    .split('\n')[3]!
-    .trim();
-  return `postgres://beacon:${encodeURIComponent(password)}@127.0.0.1:${port}/beacon`;
 }
 
 /** Stops every server this process started and that still runs, e.g. one whose sibling failed to start. */

