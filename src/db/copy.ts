@@ -8,24 +8,31 @@ function escapeText(text: string): string {
 }
 
 /**
- * One value in PostgreSQL's COPY text format. What JSON would turn into null (an invalid date, a
- * non-finite number) is NULL here too, so a NOT NULL column refuses it as a data error.
+ * A value as PostgreSQL's text input for it, or null for SQL NULL. What JSON would turn into null
+ * (an invalid date, a non-finite number) is NULL here too, so a NOT NULL column refuses it as a
+ * data error.
  */
-export function copyTextField(value: unknown): string {
-  if (value === null || value === undefined) return '\\N';
+function pgText(value: unknown): string | null {
+  if (value === null || value === undefined) return null;
   switch (typeof value) {
     case 'string':
-      return escapeText(value);
+      return value;
     case 'number':
-      return Number.isFinite(value) ? String(value) : '\\N';
+      return Number.isFinite(value) ? String(value) : null;
     case 'boolean':
       return value ? 't' : 'f';
     case 'bigint':
       return String(value);
     default:
-      if (value instanceof Date) return Number.isNaN(value.getTime()) ? '\\N' : value.toISOString();
-      return escapeText(JSON.stringify(value));
+      if (value instanceof Date) return Number.isNaN(value.getTime()) ? null : value.toISOString();
+      return JSON.stringify(value);
   }
+}
+
+/** One value in PostgreSQL's COPY text format. */
+export function copyTextField(value: unknown): string {
+  const text = pgText(value);
+  return text === null ? '\\N' : escapeText(text);
 }
 
 /** Rows as COPY text: tab-separated fields in `columns` order, one line each. */
@@ -44,27 +51,17 @@ export function copyTextLines<Row>(rows: readonly Row[], columns: ReadonlyArray<
 
 /**
  * One value as an SQL literal of `type`, for statements of a script, which take no parameters.
- * Strings are E'' literals, so the result is the same whatever standard_conforming_strings says;
+ * Every value is an E'' literal, so the result is the same whatever standard_conforming_strings says;
  * a NUL character becomes an escape that PostgreSQL refuses as a data error (22021) instead of a
  * byte that would end the query message early.
  */
 export function sqlLiteral(value: unknown, type: string): string {
-  if (value === null || value === undefined) return `NULL::${type}`;
-  switch (typeof value) {
-    case 'string':
-      return `E'${value.replace(/[\\'\0]/g, (char) => (char === '\0' ? '\\000' : char === "'" ? "''" : '\\\\'))}'::${type}`;
-    case 'number':
-      return Number.isFinite(value) ? `${value}::${type}` : `NULL::${type}`;
-    case 'boolean':
-      return `${value}::${type}`;
-    case 'bigint':
-      return `${value}::${type}`;
-    default:
-      if (value instanceof Date) {
-        return Number.isNaN(value.getTime()) ? `NULL::${type}` : `'${value.toISOString()}'::${type}`;
-      }
-      return sqlLiteral(JSON.stringify(value), type);
-  }
+  const text = pgText(value);
+  if (text === null) return `NULL::${type}`;
+  const escaped = text.replace(/[\\'\0]/g, (char) =>
+    char === '\0' ? '\\000' : char === "'" ? "''" : '\\\\',
+  );
+  return `E'${escaped}'::${type}`;
 }
 
 /** `VALUES (…), (…)` of rows, each value a literal of its column's type (see sqlLiteral). */
