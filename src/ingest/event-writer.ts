@@ -141,6 +141,9 @@ export const FIND_KNOWN_IDS_AND_SESSIONS = `SELECT
        ORDER BY site_id, visitor_id, last_seen_at DESC
      ) AS latest) AS latest`;
 
+/** eventIds are unique per site: the key of one in the writer's maps. */
+const eventIdKey = (siteId: string, eventId: string | null) => `${siteId}\u0000${eventId}`;
+
 function laneOf(row: EventRow, lanes: number): number {
   const key = row.visitor_id === null ? row.id : sessionKey(row.site_id, row.visitor_id);
   let hash = 0;
@@ -217,7 +220,7 @@ export function createEventWriter(options: EventWriterOptions): EventWriter {
         candidates.push(entry);
         continue;
       }
-      const key = `${siteId}\u0000${eventId}`;
+      const key = eventIdKey(siteId, eventId);
       const first = firstByKey.get(key);
       if (first) sameBatchDuplicates.push([entry, first]);
       else {
@@ -248,17 +251,17 @@ export function createEventWriter(options: EventWriterOptions): EventWriter {
       ],
     });
     const known = new Map(
-      found!.known.map(([siteId, eventId, rowId]) => [`${siteId}\u0000${eventId}`, rowId]),
+      found!.known.map(([siteId, eventId, rowId]) => [eventIdKey(siteId, eventId), rowId]),
     );
 
     const toInsert: Entry[] = [];
     for (const entry of candidates) {
-      const key = `${entry.row.site_id}\u0000${entry.row.event_id}`;
+      const key = eventIdKey(entry.row.site_id, entry.row.event_id);
       if (entry.row.event_id === null || !known.has(key)) toInsert.push(entry);
       else results.push([entry, { status: 'duplicate', id: known.get(key) ?? null }]);
     }
     for (const [entry, first] of sameBatchDuplicates) {
-      const key = `${first.row.site_id}\u0000${first.row.event_id}`;
+      const key = eventIdKey(first.row.site_id, first.row.event_id);
       const id = known.has(key) ? (known.get(key) ?? null) : first.row.id;
       results.push([entry, { status: 'duplicate', id }]);
     }
