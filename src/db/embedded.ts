@@ -223,6 +223,8 @@ interface Launched {
   child: ChildProcess;
   listen: Listener;
   hasExited(): boolean;
+  /** Settles when the server process has exited. */
+  exit: Promise<void>;
 }
 
 /** Starts the server on `listen`; undefined when it exits or does not answer within a minute. */
@@ -256,7 +258,7 @@ async function launchServer(options: {
   });
   const adminUrl = connectionString(listen, options.password, 'postgres');
   const ready = await waitUntil(async () => exited || (await canConnect(adminUrl)), 60_000);
-  if (ready && !exited) return { child, listen, hasExited: () => exited };
+  if (ready && !exited) return { child, listen, hasExited: () => exited, exit };
   child.kill('SIGKILL');
   await exit;
   return undefined;
@@ -294,7 +296,7 @@ export async function startEmbeddedPostgres(options: EmbeddedPostgresOptions): P
   }
   server ??= await launch(await tcpListener());
   if (server === undefined) throw new Error(`embedded PostgreSQL did not start; see ${logPath}`);
-  const { child, listen, hasExited } = server;
+  const { child, listen, hasExited, exit } = server;
   const adminUrl = connectionString(listen, password, 'postgres');
 
   const admin = new pg.Client({ connectionString: adminUrl });
@@ -311,7 +313,6 @@ export async function startEmbeddedPostgres(options: EmbeddedPostgresOptions): P
     async stop() {
       await fs.rm(path.join(options.dir, 'beacon.pid'), { force: true });
       if (hasExited()) return;
-      const exit = once(child, 'exit');
       // SIGINT is PostgreSQL's "fast" shutdown: roll back open transactions, checkpoint, exit.
       child.kill('SIGINT');
       const timer = setTimeout(() => child.kill('SIGQUIT'), 15_000);
