@@ -16,6 +16,26 @@ export default tseslint.config(
     },
   },
   {
+    // Domain code knows nothing of HTTP: it throws AppError (src/errors.ts) and http/ maps codes to
+    // status. Only route files, which are the HTTP edge of each capability, and the composition root
+    // may import from http/.
+    files: ['src/**/*.ts'],
+    ignores: ['src/http/**', 'src/**/*-routes.ts', 'src/**/*.test.ts', 'src/main.ts'],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        {
+          patterns: [
+            {
+              group: ['**/http/*', '**/http/**'],
+              message: 'Domain code must not depend on HTTP: throw AppError from src/errors.ts.',
+            },
+          ],
+        },
+      ],
+    },
+  },
+  {
     files: ['src/config.ts', 'test/**', 'bench/**', 'vitest.config.ts', '**/*.test.ts'],
     rules: { 'no-restricted-properties': 'off' },
   },

@@ -1,7 +1,7 @@
 import { parseArgs } from 'node:util';
 import { ConfigError, loadConfig } from './config.ts';
 import { openDatabase } from './db/open.ts';
-import { AppError } from './http/errors.ts';
+import { AppError } from './errors.ts';
 import { resealWebhookUrls } from './companies/reseal-webhook-urls.ts';
 import { createCredentialSealer, loadOrCreateSecret } from './lib/secret.ts';
 import { createAgency } from './tenancy/create-agency.ts';

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { AppError } from '../http/errors.ts';
+import { AppError } from '../errors.ts';
 import { companyConditions, companyOrder, decodeCursor, encodeCursor } from './list-companies.ts';
 
 const base = { includeHidden: false, sort: 'score', order: 'desc' } as const;

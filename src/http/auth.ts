@@ -3,7 +3,7 @@ import type { Queryable } from '../db/pool.ts';
 import type { AccessTokens, Actor } from '../tenancy/access-tokens.ts';
 import { API_KEY_PREFIX } from '../tenancy/api-key-record.ts';
 import { authenticateApiKey } from '../tenancy/authenticate-api-key.ts';
-import { AppError } from './errors.ts';
+import { AppError } from '../errors.ts';
 
 declare module 'fastify' {
   interface FastifyRequest {

@@ -1,6 +1,7 @@
 import type { FastifyError } from 'fastify';
 import { describe, expect, it } from 'vitest';
-import { AppError, toAppError } from './errors.ts';
+import { AppError } from '../errors.ts';
+import { statusOf, toAppError } from './errors.ts';
 
 function fastifyError(props: Partial<FastifyError>): FastifyError {
   return Object.assign(new Error(props.message ?? 'x'), props) as FastifyError;
@@ -19,7 +20,7 @@ describe('toAppError', () => {
   ])('maps %j to %s', (props, code, status) => {
     const error = toAppError(fastifyError(props));
     expect(error.code).toBe(code);
-    expect(error.statusCode).toBe(status);
+    expect(statusOf(error)).toBe(status);
   });
 
   it('names the missing field of a validation error', () => {

@@ -1,7 +1,8 @@
 import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
+import { AppError, type ErrorCode } from '../errors.ts';
 
-/** The closed set of error codes a client can see. Stable: clients and dashboards match on them. */
-export const ERROR_STATUS = {
+/** The HTTP status of each error code. */
+export const ERROR_STATUS: Readonly<Record<ErrorCode, number>> = {
   bad_request: 400,
   invalid_json: 400,
   validation_failed: 400,
@@ -14,26 +15,10 @@ export const ERROR_STATUS = {
   rate_limited: 429,
   internal_error: 500,
   service_unavailable: 503,
-} as const;
+};
 
-export type ErrorCode = keyof typeof ERROR_STATUS;
-
-export class AppError extends Error {
-  readonly statusCode: number;
-  readonly field: string | undefined;
-  readonly retryAfterSeconds: number | undefined;
-
-  constructor(
-    readonly code: ErrorCode,
-    message: string,
-    options: { field?: string; retryAfterSeconds?: number; cause?: unknown } = {},
-  ) {
-    super(message, { cause: options.cause });
-    this.name = 'AppError';
-    this.statusCode = ERROR_STATUS[code];
-    this.field = options.field;
-    this.retryAfterSeconds = options.retryAfterSeconds;
-  }
+export function statusOf(error: AppError): number {
+  return ERROR_STATUS[error.code];
 }
 
 export interface ErrorBody {
@@ -114,11 +99,12 @@ export function errorBody(error: AppError, requestId: string): ErrorBody {
 
 export function renderError(error: FastifyError | Error, request: FastifyRequest, reply: FastifyReply) {
   const appError = toAppError(error);
-  if (appError.statusCode >= 500) {
+  const status = statusOf(appError);
+  if (status >= 500) {
     request.log.error({ err: error }, 'request failed');
   }
   if (appError.retryAfterSeconds !== undefined) {
     reply.header('retry-after', String(appError.retryAfterSeconds));
   }
-  return reply.status(appError.statusCode).send(errorBody(appError, request.id));
+  return reply.status(status).send(errorBody(appError, request.id));
 }

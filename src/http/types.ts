@@ -7,7 +7,7 @@ import type {
   RawServerDefault,
 } from 'fastify';
 import { Type } from 'typebox';
-import { ERROR_STATUS, type ErrorCode } from './errors.ts';
+import { ERROR_CODES } from '../errors.ts';
 
 export type App = FastifyInstance<
   RawServerDefault,
@@ -20,7 +20,7 @@ export type App = FastifyInstance<
 export const ErrorResponse = Type.Object(
   {
     error: Type.Object({
-      code: Type.Enum(Object.keys(ERROR_STATUS) as ErrorCode[]),
+      code: Type.Enum(ERROR_CODES),
       message: Type.String(),
       field: Type.Optional(Type.String()),
       requestId: Type.String(),

@@ -1,5 +1,5 @@
 import { afterAll, describe, expect, inject, it } from 'vitest';
-import { AppError } from '../http/errors.ts';
+import { AppError } from '../errors.ts';
 import { WRITER_SETTINGS } from '../db/open.ts';
 import { createPool } from '../db/pool.ts';
 import { newId } from '../lib/ids.ts';

@@ -3,7 +3,7 @@ import { upsertCompanies } from '../companies/upsert-companies.ts';
 import { copyInto, runScript, sqlValues, type ScriptStatement } from '../db/copy.ts';
 import type { Pool, PoolClient } from '../db/pool.ts';
 import { ensureEventPartitions } from '../db/partitions.ts';
-import { AppError } from '../http/errors.ts';
+import { AppError } from '../errors.ts';
 import { newId } from '../lib/ids.ts';
 import { EVENT_COLUMNS, type EventRow } from './event-row.ts';
 import { assignSessions, sessionKey, type SessionDelta, type SessionState } from './sessions.ts';

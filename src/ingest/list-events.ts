@@ -1,6 +1,6 @@
 import { Type, type TSchema } from 'typebox';
 import type { Queryable } from '../db/pool.ts';
-import { AppError } from '../http/errors.ts';
+import { AppError } from '../errors.ts';
 import type { Actor } from '../tenancy/access-tokens.ts';
 import { getSite } from '../tenancy/get-site.ts';
 import { EVENT_COLUMN_TYPES, EVENT_COLUMNS, type EventRow } from './event-row.ts';

@@ -3,7 +3,7 @@ import type { FastifyReply, FastifyRequest } from 'fastify';
 import { Counter, Gauge, type Registry } from 'prom-client';
 import { Type } from 'typebox';
 import { clientIp } from '../http/client-ip.ts';
-import { AppError } from '../http/errors.ts';
+import { AppError } from '../errors.ts';
 import { errorResponses, type App } from '../http/types.ts';
 import type { EventRow } from './event-row.ts';
 import type { EventWriter } from './event-writer.ts';

@@ -4,7 +4,7 @@ import { LRUCache } from 'lru-cache';
 import { gzipSync } from 'node:zlib';
 import { buildTracker } from '../../tracker/build.ts';
 import type { Queryable } from '../db/pool.ts';
-import { AppError } from '../http/errors.ts';
+import { AppError } from '../errors.ts';
 import type { App } from '../http/types.ts';
 
 /** Browsers revalidate hourly (ETag makes that a 304), so a new tracker reaches every site within an hour. */

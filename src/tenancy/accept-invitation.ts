@@ -1,5 +1,5 @@
 import { withTransaction, type Pool } from '../db/pool.ts';
-import { AppError } from '../http/errors.ts';
+import { AppError } from '../errors.ts';
 import { newId, sha256Hex } from '../lib/ids.ts';
 import type { AccessTokens } from './access-tokens.ts';
 import type { UserRow } from './agency-record.ts';

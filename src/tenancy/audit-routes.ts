@@ -1,6 +1,6 @@
 import { Type } from 'typebox';
 import type { Pool } from '../db/pool.ts';
-import { AppError } from '../http/errors.ts';
+import { AppError } from '../errors.ts';
 import { actorOf, requireActor } from '../http/auth.ts';
 import { errorResponses, type App } from '../http/types.ts';
 import type { AccessTokens } from './access-tokens.ts';

@@ -1,5 +1,5 @@
 import type { Queryable } from '../db/pool.ts';
-import { AppError } from '../http/errors.ts';
+import { AppError } from '../errors.ts';
 import { canManageRole, type Role } from './roles.ts';
 import { countOtherOwners, type ManagedUser } from './user-record.ts';
 

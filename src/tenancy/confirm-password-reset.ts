@@ -1,5 +1,5 @@
 import { withTransaction, type Pool } from '../db/pool.ts';
-import { AppError } from '../http/errors.ts';
+import { AppError } from '../errors.ts';
 import { sha256Hex } from '../lib/ids.ts';
 import { recordAudit } from './audit.ts';
 import { hashPassword } from './passwords.ts';

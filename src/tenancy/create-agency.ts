@@ -1,6 +1,6 @@
 import type { Pool } from '../db/pool.ts';
 import { withTransaction } from '../db/pool.ts';
-import { AppError } from '../http/errors.ts';
+import { AppError } from '../errors.ts';
 import { newId } from '../lib/ids.ts';
 import { toUser, type Agency, type User, type UserRow } from './agency-record.ts';
 import { hashPassword } from './passwords.ts';

@@ -1,5 +1,5 @@
 import { withTransaction, type Pool } from '../db/pool.ts';
-import { AppError } from '../http/errors.ts';
+import { AppError } from '../errors.ts';
 import { newId, newSecret, sha256Hex } from '../lib/ids.ts';
 import type { Actor } from './access-tokens.ts';
 import {

@@ -1,5 +1,5 @@
 import type { Queryable } from '../db/pool.ts';
-import { AppError } from '../http/errors.ts';
+import { AppError } from '../errors.ts';
 import type { Actor } from './access-tokens.ts';
 import { allows, seesAllSites, type SiteAccess } from './roles.ts';
 import { SITE_COLUMNS, toSite, type Site, type SiteRow } from './site-record.ts';

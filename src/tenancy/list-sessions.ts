@@ -1,6 +1,6 @@
 import { Type, type Static } from 'typebox';
 import type { Queryable } from '../db/pool.ts';
-import { AppError } from '../http/errors.ts';
+import { AppError } from '../errors.ts';
 import type { Actor } from './access-tokens.ts';
 
 /** A signed-in browser session: examples in the OpenAPI document. */

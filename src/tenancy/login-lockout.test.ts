@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { createTenant, TEST_PASSWORD, useTestApp } from '../../test/helpers.ts';
-import { AppError } from '../http/errors.ts';
+import { AppError } from '../errors.ts';
 import { LOCKOUT_THRESHOLD, lockoutMs, login } from './login.ts';
 
 const context = useTestApp();

@@ -1,5 +1,5 @@
 import type { Pool, Queryable } from '../db/pool.ts';
-import { AppError } from '../http/errors.ts';
+import { AppError } from '../errors.ts';
 import { newId } from '../lib/ids.ts';
 import type { AccessTokens, Actor } from './access-tokens.ts';
 import { toUser, type User, type UserRow } from './agency-record.ts';

@@ -1,5 +1,5 @@
 import { withTransaction, type Pool } from '../db/pool.ts';
-import { AppError } from '../http/errors.ts';
+import { AppError } from '../errors.ts';
 import type { Actor } from './access-tokens.ts';
 import { recordAudit } from './audit.ts';
 import { requireManager } from './require-manager.ts';

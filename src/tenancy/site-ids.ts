@@ -1,6 +1,6 @@
 import { Type } from 'typebox';
 import type { Queryable } from '../db/pool.ts';
-import { AppError } from '../http/errors.ts';
+import { AppError } from '../errors.ts';
 
 export const SiteIds = Type.Array(Type.String({ minLength: 1, maxLength: 64 }), {
   maxItems: 1000,

@@ -1,6 +1,6 @@
 import type { Pool } from '../db/pool.ts';
 import { withTransaction } from '../db/pool.ts';
-import { AppError } from '../http/errors.ts';
+import { AppError } from '../errors.ts';
 import type { Actor } from './access-tokens.ts';
 import { webhookUrlProblem, type WebhookUrlSealer } from '../companies/webhook-urls.ts';
 import { recordAudit } from './audit.ts';

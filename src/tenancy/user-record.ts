@@ -1,6 +1,6 @@
 import { Type, type Static } from 'typebox';
 import type { Queryable } from '../db/pool.ts';
-import { AppError } from '../http/errors.ts';
+import { AppError } from '../errors.ts';
 import { ROLES, type Role } from './roles.ts';
 
 /** A user as owners and admins see them in the user list. */
