@@ -4,7 +4,7 @@ import { openDatabase } from './db/open.ts';
 import { AppError } from './errors.ts';
 import { resealWebhookUrls } from './companies/reseal-webhook-urls.ts';
 import { createCredentialSealer, loadOrCreateSecret } from './lib/secret.ts';
-import { createAgency } from './tenancy/create-agency.ts';
+import { createAgency } from './tenancy/users/create-agency.ts';
 
 const USAGE = `Usage:
   npm run beacon -- admin create --email <email> --password <password> [--agency <name>]

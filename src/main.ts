@@ -12,8 +12,8 @@ import { createIngestion } from './ingest/index.ts';
 import { EVENT_ID_DEDUP_DAYS, pruneEventIds } from './ingest/prune-event-ids.ts';
 import { createCredentialSealer, deriveKey, loadOrCreateSecret } from './lib/secret.ts';
 import { createSharedState } from './state/index.ts';
-import { createAccessTokens } from './tenancy/access-tokens.ts';
-import { ensureBootstrapAdmin, hasAnyUser } from './tenancy/bootstrap-admin.ts';
+import { createAccessTokens } from './tenancy/auth/access-tokens.ts';
+import { ensureBootstrapAdmin, hasAnyUser } from './tenancy/users/bootstrap-admin.ts';
 import { createSmtpMailer, smtpServerOf } from './tenancy/mailer.ts';
 
 /** SIGTERM to exit: in-flight requests finish, buffers flush, pools close, all within this bound. */

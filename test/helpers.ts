@@ -14,10 +14,10 @@ import { newId } from '../src/lib/ids.ts';
 import type { SharedState } from '../src/state/interface.ts';
 import { createMemoryState } from '../src/state/memory.ts';
 import { createRedisState } from '../src/state/redis.ts';
-import { createAccessTokens, type AccessTokens } from '../src/tenancy/access-tokens.ts';
+import { createAccessTokens, type AccessTokens } from '../src/tenancy/auth/access-tokens.ts';
 import { createLogMailer, type Mailer, type MailMessage } from '../src/tenancy/mailer.ts';
-import { hashPassword } from '../src/tenancy/passwords.ts';
-import type { Role } from '../src/tenancy/roles.ts';
+import { hashPassword } from '../src/tenancy/auth/passwords.ts';
+import type { Role } from '../src/tenancy/users/roles.ts';
 
 export const TEST_PASSWORD = 'correct horse battery staple';
 

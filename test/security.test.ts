@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createAccessTokens } from '../src/tenancy/access-tokens.ts';
+import { createAccessTokens } from '../src/tenancy/auth/access-tokens.ts';
 import { addUser, createTenant, loginAs, useTestApp, type TestTenant } from './helpers.ts';
 
 /**

@@ -1,6 +1,6 @@
 import type { Queryable } from '../db/pool.ts';
-import type { Actor } from '../tenancy/access-tokens.ts';
-import { getSite } from '../tenancy/get-site.ts';
+import type { Actor } from '../tenancy/auth/access-tokens.ts';
+import { getSite } from '../tenancy/sites/get-site.ts';
 import { COMPANY_COLUMNS, toCompanySummary, type CompanyRow, type CompanySummary } from './company-record.ts';
 import { toCsv } from './csv.ts';
 import { companyConditions, companyOrder, type CompanyFilters } from './list-companies.ts';

@@ -1,5 +1,5 @@
 import { normalizeEmail } from '../ingest/user-hashes.ts';
-import { normalizeDomain } from '../tenancy/domains.ts';
+import { normalizeDomain } from '../tenancy/sites/domains.ts';
 
 /**
  * Mail providers anyone can sign up with: an address there says nothing about an employer, so it

@@ -1,8 +1,8 @@
 import { Type, type Static } from 'typebox';
 import type { Queryable } from '../db/pool.ts';
 import { AppError } from '../errors.ts';
-import type { Actor } from '../tenancy/access-tokens.ts';
-import { getSite } from '../tenancy/get-site.ts';
+import type { Actor } from '../tenancy/auth/access-tokens.ts';
+import { getSite } from '../tenancy/sites/get-site.ts';
 import { HistorySession, listCompanyHistory } from './company-history.ts';
 import {
   COMPANY_COLUMNS,

@@ -1,8 +1,8 @@
 import { withTransaction, type Pool } from '../db/pool.ts';
 import { AppError } from '../errors.ts';
-import type { Actor } from '../tenancy/access-tokens.ts';
-import { recordAudit } from '../tenancy/audit.ts';
-import { getSite } from '../tenancy/get-site.ts';
+import type { Actor } from '../tenancy/auth/access-tokens.ts';
+import { recordAudit } from '../tenancy/audit/record-audit.ts';
+import { getSite } from '../tenancy/sites/get-site.ts';
 import { COMPANY_COLUMNS, toCompanySummary, type CompanyRow, type CompanySummary } from './company-record.ts';
 
 /**

@@ -3,7 +3,7 @@ import type { Queryable } from '../db/pool.ts';
 import { AppError } from '../errors.ts';
 import { actorOf, requireActor } from '../http/auth.ts';
 import { errorResponses, type App } from '../http/types.ts';
-import type { AccessTokens } from '../tenancy/access-tokens.ts';
+import type { AccessTokens } from '../tenancy/auth/access-tokens.ts';
 import { hitRate, type Enrichment } from './index.ts';
 
 const Tier = Type.Object({ hits: Type.Integer(), misses: Type.Integer() });

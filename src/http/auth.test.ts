@@ -1,6 +1,6 @@
 import Fastify from 'fastify';
 import { describe, expect, it } from 'vitest';
-import { createAccessTokens } from '../tenancy/access-tokens.ts';
+import { createAccessTokens } from '../tenancy/auth/access-tokens.ts';
 import { actorOf, requireActor } from './auth.ts';
 import { renderError } from './errors.ts';
 

@@ -1,8 +1,8 @@
 import type { FastifyRequest, onRequestHookHandler } from 'fastify';
 import type { Queryable } from '../db/pool.ts';
-import type { AccessTokens, Actor } from '../tenancy/access-tokens.ts';
-import { API_KEY_PREFIX } from '../tenancy/api-key-record.ts';
-import { authenticateApiKey } from '../tenancy/authenticate-api-key.ts';
+import type { AccessTokens, Actor } from '../tenancy/auth/access-tokens.ts';
+import { API_KEY_PREFIX } from '../tenancy/api-keys/api-key-record.ts';
+import { authenticateApiKey } from '../tenancy/api-keys/authenticate-api-key.ts';
 import { AppError } from '../errors.ts';
 
 declare module 'fastify' {

@@ -9,7 +9,7 @@ import { createPool } from '../db/pool.ts';
 import { plainWebhookUrls } from '../companies/webhook-urls.ts';
 import { createIngestion } from '../ingest/index.ts';
 import { createMemoryState } from '../state/memory.ts';
-import { createAccessTokens } from '../tenancy/access-tokens.ts';
+import { createAccessTokens } from '../tenancy/auth/access-tokens.ts';
 import { buildApp } from './app.ts';
 import type { App } from './types.ts';
 

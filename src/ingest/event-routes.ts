@@ -2,7 +2,7 @@ import { Type } from 'typebox';
 import type { Pool } from '../db/pool.ts';
 import { actorOf, requireActor } from '../http/auth.ts';
 import { errorResponses, type App } from '../http/types.ts';
-import type { AccessTokens } from '../tenancy/access-tokens.ts';
+import type { AccessTokens } from '../tenancy/auth/access-tokens.ts';
 import { EventPage, listEvents } from './list-events.ts';
 
 export function registerEventRoutes(app: App, deps: { db: Pool; tokens: AccessTokens }) {

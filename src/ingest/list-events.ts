@@ -1,8 +1,8 @@
 import { Type, type TSchema } from 'typebox';
 import type { Queryable } from '../db/pool.ts';
 import { AppError } from '../errors.ts';
-import type { Actor } from '../tenancy/access-tokens.ts';
-import { getSite } from '../tenancy/get-site.ts';
+import type { Actor } from '../tenancy/auth/access-tokens.ts';
+import { getSite } from '../tenancy/sites/get-site.ts';
 import { EVENT_COLUMN_TYPES, EVENT_COLUMNS, type EventRow } from './event-row.ts';
 
 /** Columns shown to dashboard users: everything but the identifier hashes, which serve destinations only. */

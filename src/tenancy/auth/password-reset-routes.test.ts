@@ -1,0 +1,152 @@
+import { describe, expect, it } from 'vitest';
+import { createTenant, TEST_PASSWORD, uniqueEmail, useTestApp } from '../../../test/helpers.ts';
+import { createLogMailer } from '../mailer.ts';
+import { requestPasswordReset } from './request-password-reset.ts';
+
+const context = useTestApp();
+const NEW_PASSWORD = 'a brand new password';
+
+function requestReset(email: string) {
+  return context.app.inject({ method: 'POST', url: '/api/auth/password-reset', payload: { email } });
+}
+
+function confirm(payload: unknown) {
+  return context.app.inject({
+    method: 'POST',
+    url: '/api/auth/password-reset/confirm',
+    payload: payload as object,
+  });
+}
+
+function login(email: string, password: string) {
+  return context.app.inject({ method: 'POST', url: '/api/auth/login', payload: { email, password } });
+}
+
+/** Resets run after the reply: wait for the message to this address. */
+async function tokenMailedTo(email: string, previous?: string): Promise<string> {
+  let token: string | undefined;
+  await expect
+    .poll(() => {
+      const message = context.mail.filter((mail) => mail.to === email).at(-1);
+      token = message?.text.match(/^[A-Za-z0-9_-]{43}$/m)?.[0];
+      return token !== undefined && token !== previous;
+    })
+    .toBe(true);
+  return token!;
+}
+
+describe('POST /api/auth/password-reset', () => {
+  it('answers 202 alike for a known and an unknown email, and mails the known one a token', async () => {
+    const tenant = await createTenant(context);
+    const known = await requestReset(tenant.email.toUpperCase());
+    const unknown = await requestReset(uniqueEmail('nobody'));
+    expect(known.statusCode, known.body).toBe(202);
+    expect(unknown.statusCode).toBe(202);
+    expect(known.body).toBe(unknown.body);
+    const token = await tokenMailedTo(tenant.email);
+    const { rows } = await context.db.query(
+      'SELECT extract(epoch FROM expires_at - created_at)::float AS ttl FROM password_resets WHERE user_id = $1',
+      [tenant.userId],
+    );
+    expect(rows).toHaveLength(1);
+    expect(rows[0].ttl).toBeCloseTo(3600, -1);
+    expect(token).toHaveLength(43);
+  });
+
+  it('does nothing for an unknown email: no message, no row', async () => {
+    const { mailer, sent } = createLogMailer({ info: () => undefined });
+    await requestPasswordReset({ db: context.db, mailer, email: uniqueEmail('nobody') });
+    expect(sent).toEqual([]);
+  });
+
+  it.each([[{}], [{ email: 'not an email' }], [{ email: 42 }]])(
+    'rejects %j naming email',
+    async (payload) => {
+      const response = await context.app.inject({
+        method: 'POST',
+        url: '/api/auth/password-reset',
+        payload,
+      });
+      expect(response.statusCode, response.body).toBe(400);
+      expect(response.json().error).toMatchObject({ code: 'validation_failed', field: 'email' });
+    },
+  );
+});
+
+describe('POST /api/auth/password-reset/confirm', () => {
+  it('sets the new password, ends every session, and is audited', async () => {
+    const tenant = await createTenant(context);
+    const session = (await login(tenant.email, TEST_PASSWORD)).json();
+    await requestReset(tenant.email);
+    const token = await tokenMailedTo(tenant.email);
+    const response = await confirm({ token, password: NEW_PASSWORD });
+    expect(response.statusCode, response.body).toBe(204);
+    expect((await login(tenant.email, TEST_PASSWORD)).statusCode).toBe(401);
+    expect((await login(tenant.email, NEW_PASSWORD)).statusCode).toBe(200);
+    const refresh = await context.app.inject({
+      method: 'POST',
+      url: '/api/auth/refresh',
+      payload: { refreshToken: session.refreshToken },
+    });
+    expect(refresh.statusCode).toBe(401);
+    const { rows } = await context.db.query('SELECT action, actor_id FROM audit_log WHERE agency_id = $1', [
+      tenant.agencyId,
+    ]);
+    expect(rows).toContainEqual({ action: 'password.reset', actor_id: tenant.userId });
+  });
+
+  it('is single use, and spends the other outstanding tokens of the user too', async () => {
+    const tenant = await createTenant(context);
+    await requestReset(tenant.email);
+    const first = await tokenMailedTo(tenant.email);
+    await requestReset(tenant.email);
+    const second = await tokenMailedTo(tenant.email, first);
+    expect((await confirm({ token: second, password: NEW_PASSWORD })).statusCode).toBe(204);
+    for (const token of [second, first]) {
+      const response = await confirm({ token, password: 'yet another password' });
+      expect(response.statusCode, response.body).toBe(400);
+      expect(response.json().error).toMatchObject({ code: 'validation_failed', field: 'token' });
+    }
+    expect((await login(tenant.email, NEW_PASSWORD)).statusCode).toBe(200);
+  });
+
+  it('refuses an expired or unknown token, naming token', async () => {
+    const tenant = await createTenant(context);
+    await requestReset(tenant.email);
+    const token = await tokenMailedTo(tenant.email);
+    await context.db.query(
+      "UPDATE password_resets SET expires_at = now() - interval '1 second' WHERE user_id = $1",
+      [tenant.userId],
+    );
+    for (const candidate of [token, 'x'.repeat(43)]) {
+      const response = await confirm({ token: candidate, password: NEW_PASSWORD });
+      expect(response.statusCode, response.body).toBe(400);
+      expect(response.json().error.field).toBe('token');
+    }
+    expect((await login(tenant.email, TEST_PASSWORD)).statusCode).toBe(200);
+  });
+
+  it('lifts a lockout', async () => {
+    const tenant = await createTenant(context);
+    await context.db.query(
+      "UPDATE dashboard_users SET failed_logins = 9, locked_until = now() + interval '1 hour' WHERE id = $1",
+      [tenant.userId],
+    );
+    await requestReset(tenant.email);
+    const token = await tokenMailedTo(tenant.email);
+    expect((await confirm({ token, password: NEW_PASSWORD })).statusCode).toBe(204);
+    expect((await login(tenant.email, NEW_PASSWORD)).statusCode).toBe(200);
+  });
+
+  it.each([
+    [{ password: NEW_PASSWORD }, 'token'],
+    [{ token: '', password: NEW_PASSWORD }, 'token'],
+    [{ token: 'abc' }, 'password'],
+    [{ token: 'abc', password: 'short' }, 'password'],
+    [{ token: 'abc', password: NEW_PASSWORD, email: 'a@test.example' }, 'email'],
+  ])('rejects %j naming %s', async (payload, field) => {
+    const response = await confirm(payload);
+    expect(response.statusCode, response.body).toBe(400);
+    expect(response.json().error).toMatchObject({ code: 'validation_failed', field });
+  });
+});

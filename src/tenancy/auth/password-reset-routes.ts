@@ -1,0 +1,78 @@
+import { Type } from 'typebox';
+import type { Pool } from '../../db/pool.ts';
+import { errorResponses, type App } from '../../http/types.ts';
+import { LOGIN_RATE_LIMIT } from './auth-routes.ts';
+import { confirmPasswordReset } from './confirm-password-reset.ts';
+import type { Mailer } from '../mailer.ts';
+import { requestPasswordReset } from './request-password-reset.ts';
+
+export const PasswordResetBody = Type.Object(
+  { email: Type.String({ format: 'email', maxLength: 254, examples: ['owner@agency.example'] }) },
+  { examples: [{ email: 'owner@agency.example' }] },
+);
+
+export const ConfirmPasswordResetBody = Type.Object(
+  {
+    token: Type.String({
+      minLength: 1,
+      maxLength: 200,
+      description: 'The one-time token from the reset message',
+    }),
+    password: Type.String({ minLength: 10, maxLength: 1024 }),
+  },
+  {
+    additionalProperties: false,
+    examples: [{ token: 'xGu5toZNNthtJ9g3qB0VIOhrIReTBqhJmn_GY841yzs', password: 'a new long passphrase' }],
+  },
+);
+
+const RESET_ACCEPTED = 'If an account has this email, a password reset token is on its way';
+const ResetAccepted = Type.Object({ message: Type.String() }, { examples: [{ message: RESET_ACCEPTED }] });
+
+export function registerPasswordResetRoutes(app: App, deps: { db: Pool; mailer: Mailer }) {
+  // Resets run after the reply so that its timing says nothing about whether the account exists;
+  // closing the app waits for the ones still running.
+  const running = new Set<Promise<void>>();
+  app.addHook('onClose', async () => {
+    await Promise.allSettled(running);
+  });
+
+  app.post(
+    '/api/auth/password-reset',
+    {
+      config: { rateLimit: LOGIN_RATE_LIMIT },
+      schema: {
+        tags: ['auth'],
+        summary: 'Mail a one-time password reset token (valid 1 hour) if an account has this email',
+        description: 'Always 202, whether or not the account exists.',
+        body: PasswordResetBody,
+        response: { 202: ResetAccepted, ...errorResponses(400, 429) },
+      },
+    },
+    async (request, reply) => {
+      const work = requestPasswordReset({ db: deps.db, mailer: deps.mailer, email: request.body.email })
+        .catch((error: unknown) => request.log.error({ err: error }, 'password reset request failed'))
+        .finally(() => running.delete(work));
+      running.add(work);
+      return reply.status(202).send({ message: RESET_ACCEPTED });
+    },
+  );
+
+  app.post(
+    '/api/auth/password-reset/confirm',
+    {
+      config: { rateLimit: LOGIN_RATE_LIMIT },
+      schema: {
+        tags: ['auth'],
+        summary: "Set a new password with a reset token; ends all of the user's sessions",
+        description: 'Single use. An invalid, expired or used token answers 400 naming `token`.',
+        body: ConfirmPasswordResetBody,
+        response: { 204: Type.Null(), ...errorResponses(400, 429) },
+      },
+    },
+    async (request, reply) => {
+      await confirmPasswordReset({ db: deps.db, input: request.body, ip: request.ip });
+      return reply.status(204).send(null);
+    },
+  );
+}
