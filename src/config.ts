@@ -19,7 +19,7 @@ export interface Config {
   trustedProxies: string[];
   /** Native HTTPS for deployments without a TLS-terminating proxy: PEM file paths. */
   tls: { certFile: string; keyFile: string } | undefined;
-  /** Tracking limits per minute: requests from one client address, events for one site. */
+  /** Tracking limits, in events per minute: from one client address (browsers), for one site. */
   trackingRateLimits: { perIpPerMinute: number; perSitePerMinute: number };
   logLevel: LogLevel;
   ipinfo: { token: string | undefined; url: string };
@@ -178,7 +178,7 @@ export function loadConfig(env: Env = process.env): Config {
     trustedProxies: parseTrustedProxies(env),
     tls: parseTls(env),
     trackingRateLimits: {
-      perIpPerMinute: parsePositiveInt(env, 'TRACKING_RATE_LIMIT_IP', 1_200, 10_000_000),
+      perIpPerMinute: parsePositiveInt(env, 'TRACKING_RATE_LIMIT_IP', 2_400, 10_000_000),
       perSitePerMinute: parsePositiveInt(env, 'TRACKING_RATE_LIMIT_SITE', 300_000, 100_000_000),
     },
     logLevel,

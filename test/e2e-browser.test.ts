@@ -383,4 +383,26 @@ beacon('event', 'queued_before_load');
     expect(await page.evaluate(() => document.cookie)).toBe('');
     expect(await page.context().cookies()).toEqual([]);
   });
+
+  it("prints Beacon's reason in the console when the site does not accept the page's host", async () => {
+    const tenant = await createTenant(context);
+    const created = await context.app.inject({
+      method: 'POST',
+      url: '/api/sites',
+      headers: tenant.auth,
+      payload: { name: 'Production only', domain: 'shop.example' },
+    });
+    const site = { tenant, ...created.json<{ id: string; siteKey: string }>() };
+    pages.set('/', customerPage(site, 'granted'));
+    const page = await openPage();
+    const warnings: string[] = [];
+    page.on('console', (message) => {
+      if (message.type() === 'warning') warnings.push(message.text());
+    });
+    await page.goto(`${pageOrigin}/`);
+    await expect
+      .poll(() => warnings.join('\n'), POLL)
+      .toMatch(/Beacon.*does not accept events from localhost/);
+    expect(await storedEvents(site)).toEqual([]);
+  });
 });

@@ -1,4 +1,6 @@
 import { randomBytes } from 'node:crypto';
+import type { FastifyBaseLogger } from 'fastify';
+import pino from 'pino';
 import { afterAll, beforeAll, inject } from 'vitest';
 import { createPool, type Pool } from '../src/db/pool.ts';
 import type { Registry } from 'prom-client';
@@ -8,7 +10,7 @@ import { buildApp } from '../src/http/app.ts';
 import { createSealer } from '../src/lib/sealed.ts';
 import { createMetricsRegistry } from '../src/http/metrics.ts';
 import { createIngestion, type Ingestion } from '../src/ingest/index.ts';
-import type { TrackingLimits } from '../src/ingest/track-routes.ts';
+import type { TrackingLimits } from '../src/ingest/accept-events.ts';
 import type { App } from '../src/http/types.ts';
 import { newId } from '../src/lib/ids.ts';
 import type { SharedState } from '../src/state/interface.ts';
@@ -20,6 +22,19 @@ import { hashPassword } from '../src/tenancy/auth/passwords.ts';
 import type { Role } from '../src/tenancy/users/roles.ts';
 
 export const TEST_PASSWORD = 'correct horse battery staple';
+
+/** A pino logger that keeps every line it writes, parsed, for tests that read the log. */
+export function capturingLogger(level: pino.Level = 'info'): {
+  logger: FastifyBaseLogger;
+  lines: Array<Record<string, unknown>>;
+} {
+  const lines: Array<Record<string, unknown>> = [];
+  const logger = pino(
+    { level },
+    { write: (line: string) => lines.push(JSON.parse(line) as Record<string, unknown>) },
+  );
+  return { logger, lines };
+}
 
 /** The shared-state backends this run can exercise: in-process always, Redis when the run has one. */
 export function stateBackends(): Array<{ name: string; create: () => SharedState }> {
@@ -57,6 +72,8 @@ export function useTestApp(
     trackingLimits?: TrackingLimits;
     /** Replaces the log mailer (whose messages `mail` holds), e.g. an SMTP mailer that cannot connect. */
     mailer?: Mailer;
+    /** The app's logger; default none (a silent app). */
+    logger?: FastifyBaseLogger;
   } = {},
 ): TestContext {
   const context = {} as TestContext;
@@ -82,6 +99,7 @@ export function useTestApp(
       trackingLimits: options.trackingLimits,
       webhookUrls: context.webhookUrls,
       mailer: options.mailer ?? logMailer,
+      logger: options.logger,
     });
     await context.app.ready();
   });

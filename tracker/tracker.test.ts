@@ -24,8 +24,8 @@ interface BrowserOptions {
   gpc?: boolean;
   webdriver?: boolean;
   hidden?: boolean;
-  /** Replaces the recording navigator.sendBeacon; null removes it. */
-  sendBeacon?: ((url: string, body: string) => boolean) | null;
+  /** What the recording fetch answers (default 201), or a function that throws instead of sending. */
+  answer?: { status: number; body?: Json } | (() => never);
   crypto?: boolean;
   /** Page code run before the tracker, e.g. the queueing snippet and early calls. */
   before?: string;
@@ -38,6 +38,7 @@ interface BrowserOptions {
 function loadPage(code: string, o: BrowserOptions = {}) {
   const sent: Sent[] = [];
   const fetched: Array<{ url: string; init: Json }> = [];
+  const warnings: unknown[][] = [];
   const storage = new Map(Object.entries(o.storage ?? {}));
   const storageWrites: string[] = [];
   const listeners: Array<{ on: 'window' | 'document'; type: string; f: Listener; options: unknown }> = [];
@@ -72,12 +73,7 @@ function loadPage(code: string, o: BrowserOptions = {}) {
   const navigator: Json = {
     language: 'en-GB',
     webdriver: o.webdriver ?? false,
-    sendBeacon: (url: string, raw: string) => {
-      sent.push({ url, body: JSON.parse(raw) as Json, raw });
-      return true;
-    },
   };
-  if (o.sendBeacon !== undefined) navigator.sendBeacon = o.sendBeacon ?? undefined;
   if (o.gpc !== undefined) navigator.globalPrivacyControl = o.gpc;
   const window: Json = {
     ...target('window'),
@@ -97,10 +93,15 @@ function loadPage(code: string, o: BrowserOptions = {}) {
       removeItem: (k: string) => storage.delete(k),
     },
     fetch: (url: string, init: Json) => {
+      if (typeof o.answer === 'function') o.answer();
       fetched.push({ url, init });
       sent.push({ url, body: JSON.parse(init.body as string) as Json, raw: init.body });
-      return Promise.resolve();
+      const { status, body } = (o.answer as { status: number; body?: Json } | undefined) ?? { status: 201 };
+      const json = () =>
+        body === undefined ? Promise.reject(new SyntaxError('not JSON')) : Promise.resolve(body);
+      return Promise.resolve({ ok: status < 300, status, json });
     },
+    console: { warn: (...args: unknown[]) => warnings.push(args) },
   };
   if (o.crypto !== false) window.crypto = { randomUUID };
   window.window = window;
@@ -121,6 +122,7 @@ function loadPage(code: string, o: BrowserOptions = {}) {
     document,
     sent,
     fetched,
+    warnings,
     storage,
     storageWrites,
     listeners,
@@ -387,26 +389,46 @@ describe('commands', () => {
 });
 
 describe('transport', () => {
-  it('falls back to a keepalive text/plain fetch when sendBeacon is missing or refuses', () => {
-    for (const sendBeacon of [null, () => false]) {
-      const page = loadPage(code, { sendBeacon });
-      expect(page.fetched).toEqual([
-        {
-          url: 'https://beacon.example/api/track/event',
-          init: { method: 'POST', body: expect.any(String), keepalive: true, credentials: 'omit' },
-        },
-      ]);
-      expect(page.sent[0]?.body.type).toBe('pageview');
-    }
+  it('sends every event as a keepalive text/plain fetch without credentials', () => {
+    const page = loadPage(code);
+    page.beacon('event', 'signup');
+    expect(page.fetched).toEqual(
+      ['pageview', 'event'].map(() => ({
+        url: 'https://beacon.example/api/track/event',
+        init: { method: 'POST', body: expect.any(String), keepalive: true, credentials: 'omit' },
+      })),
+    );
+    expect(page.sent.map((s) => s.body.type)).toEqual(['pageview', 'event']);
+  });
+
+  it("prints the server's reason for a refusal in the console, and nothing for a success", async () => {
+    const error = {
+      code: 'forbidden',
+      message: 'This site does not accept events from localhost',
+      requestId: 'r1',
+    };
+    const refused = loadPage(code, { answer: { status: 403, body: { error } } });
+    const accepted = loadPage(code);
+    await new Promise((resolve) => setImmediate(resolve));
+    expect(refused.warnings).toEqual([['Beacon', error]]);
+    expect(accepted.warnings).toEqual([]);
+  });
+
+  it('says nothing, and raises nothing, when a refusal is not JSON (a proxy error page)', async () => {
+    const page = loadPage(code, { answer: { status: 502 } });
+    await new Promise((resolve) => setImmediate(resolve));
+    expect(page.fetched).toHaveLength(1);
+    expect(page.warnings).toEqual([]);
   });
 
   it('never lets an exception from the host page escape into it', () => {
     let calls = 0;
-    const sendBeacon = () => {
-      calls++;
-      throw new Error('blocked by an extension');
-    };
-    const page = loadPage(code, { sendBeacon });
+    const page = loadPage(code, {
+      answer: () => {
+        calls++;
+        throw new Error('blocked by an extension');
+      },
+    });
     expect(() => page.beacon('event', 'x')).not.toThrow();
     expect(() => page.click('https://other.example/')).not.toThrow();
     expect(calls).toBe(3);

@@ -77,7 +77,7 @@ describe('event writer (group commit)', () => {
     const writer = createEventWriter({ db: unreachable });
     const error = await writer.write([row(newId('site'))]).catch((caught: unknown) => caught);
     expect(error).toBeInstanceOf(AppError);
-    expect(error).toMatchObject({ code: 'service_unavailable', statusCode: 503, retryAfterSeconds: 5 });
+    expect(error).toMatchObject({ code: 'service_unavailable', retryAfterSeconds: 5 });
     await writer.close();
     await unreachable.end();
   });

@@ -3,10 +3,10 @@ import { noIpEnrichment, type IpEnricher } from '../enrich/ip-enricher.ts';
 import { createEventWriter } from './event-writer.ts';
 import { createPipeline } from './pipeline.ts';
 import { createSiteResolver } from './site-resolver.ts';
-import type { Ingestion } from './track-routes.ts';
+import type { Ingestion } from './accept-events.ts';
 import { createCookielessVisitorIds, type CookielessVisitorIds } from './visitor-ids.ts';
 
-export type { Ingestion } from './track-routes.ts';
+export type { Ingestion } from './accept-events.ts';
 
 /** Wires the ingestion path: site cache → pipeline steps → group-commit writer. */
 export function createIngestion(deps: {

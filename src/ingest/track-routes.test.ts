@@ -117,6 +117,27 @@ describe('POST /api/track/event', () => {
     expect(metrics).toMatch(/beacon_ingest_writer\{stat="rowsWritten"\} [1-9]/);
   });
 
+  it('counts refused requests by reason in /metrics', async () => {
+    const site = await createSite();
+    const refusedCount = async (reason: string) => {
+      const metrics = (await context.app.inject({ method: 'GET', url: '/metrics' })).body;
+      return Number(
+        new RegExp(`beacon_ingest_refused_requests_total\\{reason="${reason}"\\} (\\d+)`).exec(
+          metrics,
+        )?.[1] ?? 0,
+      );
+    };
+    const [originBefore = 0, unknownBefore = 0, jsonBefore = 0] = await Promise.all(
+      ['origin_not_allowed', 'unknown_site', 'invalid_json'].map(refusedCount),
+    );
+    await track(pageview(site), { origin: 'http://localhost:5173' });
+    await track({ ...pageview(site), site: 'pk_nosuchsite' });
+    await track('{oops', { 'content-type': 'text/plain' });
+    expect(await refusedCount('origin_not_allowed')).toBe(originBefore + 1);
+    expect(await refusedCount('unknown_site')).toBe(unknownBefore + 1);
+    expect(await refusedCount('invalid_json')).toBe(jsonBefore + 1);
+  });
+
   it('accepts a text/plain body as navigator.sendBeacon sends it', async () => {
     const site = await createSite();
     const response = await track(JSON.stringify(pageview(site)), {
@@ -157,12 +178,18 @@ describe('POST /api/track/event', () => {
     expect((await track(pageview(b, { eventId }))).statusCode).toBe(201);
   });
 
-  it('refuses events from a page host the site does not allow, without CORS approval', async () => {
+  it('refuses events from a page host the site does not allow, stores nothing, and lets the page read why', async () => {
     const site = await createSite();
     const response = await track(pageview(site), { origin: 'https://evil.example' });
     expect(response.statusCode).toBe(403);
     expect(response.json().error).toMatchObject({ code: 'forbidden', field: 'site' });
-    expect(response.headers['access-control-allow-origin']).toBeUndefined();
+    expect(response.json().error.message).toMatch(/evil\.example.*allowedDomains/);
+    // The refusal carries only the caller's own outcome; the tracker prints it in the console.
+    expect(response.headers['access-control-allow-origin']).toBe('https://evil.example');
+    const { rows } = await context.db.query('SELECT count(*)::int AS n FROM events WHERE site_id = $1', [
+      site.id,
+    ]);
+    expect(rows[0].n).toBe(0);
   });
 
   it('accepts a host listed in allowedDomains', async () => {

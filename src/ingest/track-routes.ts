@@ -1,48 +1,25 @@
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
-import type { FastifyReply, FastifyRequest } from 'fastify';
+import type { FastifyError, FastifyReply, FastifyRequest, onRequestHookHandler } from 'fastify';
 import { Counter, Gauge, type Registry } from 'prom-client';
 import { Type } from 'typebox';
-import { clientIp } from '../http/client-ip.ts';
 import { AppError } from '../errors.ts';
+import { clientIp, rateLimitKey } from '../http/client-ip.ts';
+import { renderError, toAppError } from '../http/errors.ts';
 import { errorResponses, type App } from '../http/types.ts';
-import type { EventRow } from './event-row.ts';
-import type { EventWriter } from './event-writer.ts';
-import { isAllowedHost, sourceHost } from './origin.ts';
-import type { Pipeline, RequestContext } from './pipeline.ts';
 import type { RateLimitStore } from '../state/interface.ts';
-import type { ResolvedSite, SiteResolver } from './site-resolver.ts';
+import {
+  acceptEvents,
+  addressLimitKey,
+  LIMIT_WINDOW_MS,
+  refusalReasonOf,
+  TrackingRefused,
+  type AcceptEventsDeps,
+  type IngestCaller,
+  type Ingestion,
+  type TrackingLimits,
+} from './accept-events.ts';
+import { createRefusalLog } from './refusal-log.ts';
 import { TrackBatch, TrackEvent } from './track-schema.ts';
-
-export interface Ingestion {
-  sites: SiteResolver;
-  pipeline: Pipeline;
-  writer: EventWriter;
-}
-
-export interface TrackingLimits {
-  perIpPerMinute: number;
-  perSitePerMinute: number;
-}
-
-/** Generous defaults: a real site's traffic must never hit them, a flood from one address must. */
-export const DEFAULT_TRACKING_LIMITS: TrackingLimits = { perIpPerMinute: 1_200, perSitePerMinute: 300_000 };
-
-/**
- * Per-site limit in requests, checked once the site is known; the per-IP limit runs earlier, before
- * parsing, through @fastify/rate-limit. Both count in the shared store, so they hold across instances.
- */
-async function checkSiteLimit(store: RateLimitStore, siteId: string, limit: number) {
-  const hit = await store.hit(`track-site:${siteId}`, 60_000);
-  if (hit.count > limit) {
-    throw new AppError(
-      'rate_limited',
-      'This site is sending more requests than its limit allows; retry shortly',
-      {
-        retryAfterSeconds: Math.ceil(hit.resetInMs / 1000),
-      },
-    );
-  }
-}
 
 const EVENT_BODY_LIMIT = 64 * 1024;
 const BATCH_BODY_LIMIT = 1024 * 1024;
@@ -70,62 +47,24 @@ function header(request: FastifyRequest, name: string): string | undefined {
   return Array.isArray(value) ? value[0] : value;
 }
 
-/**
- * The site an event is for. Browsers name it by its public key and must send from one of the
- * site's hosts (Origin, Referer or the event URL). Server-side callers authenticate with the site's
- * secret write key (`Authorization: Bearer wk_…`) instead and may send from anywhere.
- */
-async function resolveAllowedSite(
-  sites: SiteResolver,
-  request: FastifyRequest,
-  event: TrackEvent,
-  field: string,
-): Promise<ResolvedSite> {
-  const writeKey = /^Bearer\s+(wk_\S+)$/i.exec(header(request, 'authorization') ?? '')?.[1];
-  if (writeKey !== undefined) {
-    const site = await sites.findByWriteKey(writeKey);
-    if (site === undefined) throw new AppError('unauthorized', 'The write key is not valid');
-    if (site.siteKey !== event.site) {
-      throw new AppError('forbidden', `${field} does not belong to the site of this write key`, { field });
-    }
-    return site;
-  }
-  const site = await sites.findBySiteKey(event.site);
-  if (site === undefined)
-    throw new AppError('validation_failed', `${field} is not a known site key`, { field });
-  const host = sourceHost({
+function callerOf(request: FastifyRequest): IngestCaller {
+  return {
+    ip: clientIp(request),
+    limitKey: rateLimitKey(request),
+    userAgent: header(request, 'user-agent'),
     origin: header(request, 'origin'),
     referer: header(request, 'referer'),
-    url: event.url,
-  });
-  if (host === undefined || !isAllowedHost(host, site)) {
-    throw new AppError('forbidden', `This site does not accept events from ${host ?? 'an unknown origin'}`, {
-      field,
-    });
-  }
-  return site;
-}
-
-function contextOf(
-  request: FastifyRequest,
-  site: ResolvedSite,
-  receivedAt: Date,
-  sentAt: number | undefined,
-): RequestContext {
-  return {
-    site,
-    receivedAt,
-    ip: clientIp(request),
-    userAgent: header(request, 'user-agent'),
+    writeKey: /^Bearer\s+(wk_\S+)$/i.exec(header(request, 'authorization') ?? '')?.[1],
     gpc: header(request, 'sec-gpc') === '1',
     dnt: header(request, 'dnt') === '1',
-    sentAt,
   };
 }
 
 /**
  * Tracking routes skip helmet (its dozen headers cost ~25 µs a request and mean nothing to a
- * beacon's JSON answer); the two that do matter here are set by hand.
+ * beacon's JSON answer); the two that do matter here are set by hand. The origin is echoed on every
+ * answer, refusals included: the tracker reads a refusal's reason to print it in the browser's
+ * console, and no answer of these routes carries anything but the caller's own outcome.
  */
 function allowOrigin(request: FastifyRequest, reply: FastifyReply) {
   reply.header('cross-origin-resource-policy', 'cross-origin').header('x-content-type-options', 'nosniff');
@@ -155,12 +94,18 @@ const BatchAccepted = Type.Object(
   { examples: [{ accepted: 2, duplicates: 0, dropped: 0 }] },
 );
 
-/** Outcomes per event (accepted, duplicate, dropped_<reason>, rejected) and the writer's state. */
+/** Outcomes per event (accepted, duplicate, dropped_<reason>, rejected), refusals, and the writer's state. */
 function ingestMetrics(registry: Registry, ingestion: Ingestion) {
   const events = new Counter({
     name: 'beacon_ingest_events_total',
     help: 'Events received by outcome: accepted, duplicate, dropped_<reason>, rejected',
     labelNames: ['outcome'] as const,
+    registers: [registry],
+  });
+  const refused = new Counter({
+    name: 'beacon_ingest_refused_requests_total',
+    help: 'Tracking requests refused, by reason (unknown_site, origin_not_allowed, rate_limited_address, …)',
+    labelNames: ['reason'] as const,
     registers: [registry],
   });
   new Gauge({
@@ -172,7 +117,7 @@ function ingestMetrics(registry: Registry, ingestion: Ingestion) {
       for (const [stat, value] of Object.entries(ingestion.writer.stats())) this.set({ stat }, value);
     },
   });
-  return events;
+  return { events, refused };
 }
 
 export function registerTrackRoutes(
@@ -180,8 +125,38 @@ export function registerTrackRoutes(
   deps: { ingestion: Ingestion; registry: Registry; rateLimits: RateLimitStore; limits: TrackingLimits },
 ) {
   const { ingestion, registry, rateLimits, limits } = deps;
-  const perIp = { rateLimit: { max: limits.perIpPerMinute, timeWindow: 60_000 } };
-  const outcomes = ingestMetrics(registry, ingestion);
+  const metrics = ingestMetrics(registry, ingestion);
+  const refusals = createRefusalLog({ log: app.log });
+  const accept: AcceptEventsDeps = {
+    ingestion,
+    rateLimits,
+    limits,
+    countOutcome: (outcome, events = 1) => {
+      if (events > 0) metrics.events.inc({ outcome }, events);
+    },
+  };
+
+  /**
+   * Before the body is parsed, one event is charged to the client address, so that a flood of
+   * bodies that never parse is limited too; acceptEvents charges the rest of a batch.
+   */
+  const chargeRequest: onRequestHookHandler = (request, _reply, done) => {
+    rateLimits.hit(addressLimitKey(rateLimitKey(request)), LIMIT_WINDOW_MS, 1).then((hit) => {
+      if (hit.count <= limits.perIpPerMinute) return done();
+      const seconds = Math.max(1, Math.ceil(hit.resetInMs / 1000));
+      done(
+        new TrackingRefused(
+          'rate_limited_address',
+          'rate_limited',
+          `Too many events from this address; retry in ${seconds} s`,
+          {
+            retryAfterSeconds: seconds,
+          },
+        ),
+      );
+    }, done);
+  };
+
   app.register(async (plugin) => {
     const scope = plugin.withTypeProvider<TypeBoxTypeProvider>();
     // navigator.sendBeacon sends strings as text/plain; the body is JSON all the same.
@@ -191,6 +166,25 @@ export function registerTrackRoutes(
       } catch {
         done(new AppError('invalid_json', 'The request body is not valid JSON'), undefined);
       }
+    });
+    // Every refusal, from body parsing to the writer, is logged (a line per reason and site a
+    // minute) and counted, then answered as anywhere else, readable by the page that sent it.
+    scope.setErrorHandler((error: FastifyError | Error, request, reply) => {
+      const refusal = toAppError(error);
+      const body = request.body as { site?: unknown; events?: Array<{ site?: unknown }> } | undefined;
+      const siteKey = body?.site ?? body?.events?.[0]?.site;
+      const reason = refusalReasonOf(refusal);
+      metrics.refused.inc({ reason });
+      refusals.record({
+        reason,
+        message: refusal.message,
+        field: refusal.field,
+        siteKey: typeof siteKey === 'string' ? siteKey.slice(0, 64) : undefined,
+        origin: header(request, 'origin'),
+        requestId: request.id,
+      });
+      allowOrigin(request, reply);
+      return renderError(error, request, reply);
     });
 
     scope.options('/api/track/event', { helmet: false, schema: { hide: true } }, answerPreflight);
@@ -202,7 +196,7 @@ export function registerTrackRoutes(
         bodyLimit: EVENT_BODY_LIMIT,
         logLevel: 'warn',
         helmet: false,
-        config: perIp,
+        onRequest: chargeRequest,
         schema: {
           tags: ['tracking'],
           summary: 'Record one event; 201 once it is committed',
@@ -212,34 +206,29 @@ export function registerTrackRoutes(
             200: EventDuplicate,
             201: EventAccepted,
             202: EventDropped,
-            ...errorResponses(400, 403, 413, 503),
+            ...errorResponses(400, 401, 403, 413, 429, 503),
           },
         },
       },
       async (request, reply) => {
-        const receivedAt = new Date();
         const event = request.body;
-        const site = await resolveAllowedSite(ingestion.sites, request, event, 'site');
+        const [result] = await acceptEvents(accept, {
+          caller: callerOf(request),
+          events: [event],
+          receivedAt: new Date(),
+          sentAt: event.sentAt,
+          fieldOf: (_index, field) => field,
+          prechargedEvents: 1,
+        });
         allowOrigin(request, reply);
-        await checkSiteLimit(rateLimits, site.id, limits.perSitePerMinute);
-        const outcome = await ingestion.pipeline.process(
-          event,
-          contextOf(request, site, receivedAt, event.sentAt),
-        );
-        if (outcome.kind === 'rejected') {
-          outcomes.inc({ outcome: 'rejected' });
-          throw new AppError('validation_failed', outcome.message, { field: outcome.field });
+        switch (result!.status) {
+          case 'dropped':
+            return reply.status(202).send({ dropped: result!.reason });
+          case 'duplicate':
+            return reply.status(200).send({ id: result!.id, duplicate: true });
+          case 'accepted':
+            return reply.status(201).send({ id: result!.id });
         }
-        if (outcome.kind === 'dropped') {
-          outcomes.inc({ outcome: `dropped_${outcome.reason}` });
-          return reply.status(202).send({ dropped: outcome.reason });
-        }
-        const [written] = await ingestion.writer.write([outcome.row]);
-        outcomes.inc({ outcome: written!.status });
-        if (written!.status === 'duplicate') {
-          return reply.status(200).send({ id: written!.id, duplicate: true });
-        }
-        return reply.status(201).send({ id: written!.id });
       },
     );
 
@@ -249,50 +238,34 @@ export function registerTrackRoutes(
         bodyLimit: BATCH_BODY_LIMIT,
         logLevel: 'warn',
         helmet: false,
-        config: perIp,
+        onRequest: chargeRequest,
         schema: {
           tags: ['tracking'],
           summary: 'Record up to 500 events; 201 once all are committed',
+          description: 'One invalid event refuses the whole batch; nothing of it is stored.',
           body: TrackBatch,
-          response: { 201: BatchAccepted, ...errorResponses(400, 403, 413, 503) },
+          response: { 201: BatchAccepted, ...errorResponses(400, 401, 403, 413, 429, 503) },
         },
       },
       async (request, reply) => {
-        const receivedAt = new Date();
         const { events } = request.body;
         const sentAt = request.body.sentAt ?? Math.max(...events.map((event) => event.ts ?? 0));
-        const sites = new Map<string, ResolvedSite>();
-        const rows: EventRow[] = [];
-        let dropped = 0;
-        // Every event is checked before any is written: a batch is accepted or refused whole.
-        for (const [index, event] of events.entries()) {
-          let site = sites.get(event.site);
-          if (site === undefined) {
-            site = await resolveAllowedSite(ingestion.sites, request, event, `events.${index}.site`);
-            sites.set(event.site, site);
-            await checkSiteLimit(rateLimits, site.id, limits.perSitePerMinute);
-          }
-          const outcome = await ingestion.pipeline.process(
-            event,
-            contextOf(request, site, receivedAt, sentAt > 0 ? sentAt : undefined),
-          );
-          if (outcome.kind === 'rejected') {
-            outcomes.inc({ outcome: 'rejected' });
-            throw new AppError('validation_failed', `events.${index}.${outcome.message}`, {
-              field: `events.${index}.${outcome.field}`,
-            });
-          }
-          if (outcome.kind === 'dropped') {
-            dropped += 1;
-            outcomes.inc({ outcome: `dropped_${outcome.reason}` });
-          } else rows.push(outcome.row);
-        }
+        const results = await acceptEvents(accept, {
+          caller: callerOf(request),
+          events,
+          receivedAt: new Date(),
+          sentAt: sentAt > 0 ? sentAt : undefined,
+          fieldOf: (index, field) => `events.${index}.${field}`,
+          prechargedEvents: 1,
+        });
         allowOrigin(request, reply);
-        const written = await ingestion.writer.write(rows);
-        const duplicates = written.filter((outcome) => outcome.status === 'duplicate').length;
-        outcomes.inc({ outcome: 'accepted' }, written.length - duplicates);
-        outcomes.inc({ outcome: 'duplicate' }, duplicates);
-        return reply.status(201).send({ accepted: written.length - duplicates, duplicates, dropped });
+        const counts = { accepted: 0, duplicates: 0, dropped: 0 };
+        for (const result of results) {
+          if (result.status === 'accepted') counts.accepted += 1;
+          else if (result.status === 'duplicate') counts.duplicates += 1;
+          else counts.dropped += 1;
+        }
+        return reply.status(201).send(counts);
       },
     );
   });

@@ -17,7 +17,8 @@ export interface RateLimitHit {
 
 /** Fixed-window counters for rate limits and lockouts. */
 export interface RateLimitStore {
-  hit(key: string, windowMs: number): Promise<RateLimitHit>;
+  /** Adds `cost` (default 1: one request; a batch may charge its events) to the key's window. */
+  hit(key: string, windowMs: number, cost?: number): Promise<RateLimitHit>;
   reset(key: string): Promise<void>;
 }
 

@@ -21,7 +21,7 @@ export function createMemoryRateLimitStore(now: () => number = Date.now): RateLi
   const windows = new Map<string, { count: number; resetAt: number }>();
   let lastSweep = now();
   return {
-    async hit(key, windowMs) {
+    async hit(key, windowMs, cost = 1) {
       const time = now();
       // Sweep expired windows at most once a minute so idle keys do not accumulate.
       if (time - lastSweep > 60_000) {
@@ -33,7 +33,7 @@ export function createMemoryRateLimitStore(now: () => number = Date.now): RateLi
         window = { count: 0, resetAt: time + windowMs };
         windows.set(key, window);
       }
-      window.count += 1;
+      window.count += cost;
       return { count: window.count, resetInMs: window.resetAt - time };
     },
     async reset(key) {

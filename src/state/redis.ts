@@ -1,10 +1,10 @@
 import { Redis } from 'ioredis';
 import type { Cache, PubSub, RateLimitStore, SharedState } from './interface.ts';
 
-// INCR and set the expiry on the first hit, atomically, so a crash cannot leave a counter without TTL.
+// INCRBY and set the expiry on the first hit, atomically, so a crash cannot leave a counter without TTL.
 const HIT_SCRIPT = `
-local count = redis.call('INCR', KEYS[1])
-if count == 1 then redis.call('PEXPIRE', KEYS[1], ARGV[1]) end
+local count = redis.call('INCRBY', KEYS[1], ARGV[2])
+if count == tonumber(ARGV[2]) then redis.call('PEXPIRE', KEYS[1], ARGV[1]) end
 local ttl = redis.call('PTTL', KEYS[1])
 return {count, ttl}`;
 
@@ -24,8 +24,8 @@ export function createRedisCache(redis: Redis, prefix: string): Cache {
 
 export function createRedisRateLimitStore(redis: Redis, prefix: string): RateLimitStore {
   return {
-    async hit(key, windowMs) {
-      const [count, ttl] = (await redis.eval(HIT_SCRIPT, 1, prefix + key, Math.round(windowMs))) as [
+    async hit(key, windowMs, cost = 1) {
+      const [count, ttl] = (await redis.eval(HIT_SCRIPT, 1, prefix + key, Math.round(windowMs), cost)) as [
         number,
         number,
       ];

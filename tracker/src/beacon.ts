@@ -99,10 +99,13 @@ safe(() => {
       b.fbc = cookie('_fbc');
     }
     if (n.webdriver) b.webdriver = true;
-    const body = JSON.stringify(b);
-    // A string body goes as text/plain;charset=UTF-8 with either API, which needs no CORS preflight.
-    if (!(n.sendBeacon && n.sendBeacon(endpoint, body)))
-      fetch(endpoint, { method: 'POST', body, keepalive: true, credentials: 'omit' }).catch(() => 0);
+    // A string body goes as text/plain;charset=UTF-8, which needs no CORS preflight. A keepalive
+    // fetch outlives the page as sendBeacon does, and its answer can be read: a refusal's reason (a
+    // host the site does not allow, an unknown key) reaches the console.
+    fetch(endpoint, { method: 'POST', body: JSON.stringify(b), keepalive: true, credentials: 'omit' })
+      // Returned, so that an answer that is not JSON (a proxy's error page) ends in the catch too.
+      .then((r): unknown => r.ok || r.json().then((j) => console.warn('Beacon', j.error)))
+      .catch(() => 0);
   };
 
   const scroll = () => {
