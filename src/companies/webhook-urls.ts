@@ -1,4 +1,7 @@
+import type { LookupAddress } from 'node:dns';
 import { lookup as dnsLookup } from 'node:dns/promises';
+import { isIP } from 'node:net';
+import { Agent, fetch as undiciFetch } from 'undici';
 import { isBogon } from '../enrich/bogons.ts';
 import type { Sealer } from '../lib/sealed.ts';
 
@@ -49,25 +52,62 @@ export function webhookUrlProblem(raw: string): string | undefined {
   return undefined;
 }
 
+/** A name's addresses, as `dns.lookup(host, { all: true })` answers them. */
+export type Resolve = (host: string) => Promise<Array<{ address: string; family: number }>>;
+
+const systemResolve: Resolve = (host) => dnsLookup(host, { all: true });
+
+const isIpLiteral = (host: string) => isIP(host) !== 0;
+
 /**
- * fetch for webhook delivery that refuses hosts resolving to private, loopback or reserved
- * addresses, so a configured name cannot be pointed at the inside of the network later.
+ * fetch for requests to URLs a tenant configured (webhooks), which refuses to reach private,
+ * loopback or reserved addresses. The check runs where the connection is made: the agent resolves
+ * the name once, vets every address, and connects to what it vetted, so a name cannot answer a
+ * public address to a check and an inner one to the connection (DNS rebinding). Redirects are
+ * refused: a Location naming an address literal would never be looked up.
  */
 export function createGuardedFetch(
   options: {
-    fetch?: typeof fetch;
-    lookup?: (host: string) => Promise<Array<{ address: string }>>;
+    /** Name resolution; tests pass their own. */
+    resolve?: Resolve;
+    /** Which addresses may not be reached; default: private, loopback and reserved ranges. */
+    isRefused?: (address: string) => boolean;
+    connectTimeoutMs?: number;
   } = {},
 ): typeof fetch {
-  const fetchFn = options.fetch ?? fetch;
-  const lookup = options.lookup ?? ((host: string) => dnsLookup(host, { all: true }));
-  return async (input, init) => {
+  const resolve = options.resolve ?? systemResolve;
+  const isRefused = options.isRefused ?? isBogon;
+  const refusal = (host: string) =>
+    new Error(`webhook host ${host} resolves to a private or reserved address`);
+  const lookup = (
+    hostname: string,
+    lookupOptions: { all?: boolean },
+    callback: (error: Error | null, address: string | LookupAddress[], family?: number) => void,
+  ) => {
+    resolve(hostname).then(
+      (addresses) => {
+        if (addresses.length === 0 || addresses.some(({ address }) => isRefused(address))) {
+          callback(refusal(hostname), []);
+        } else if (lookupOptions.all) {
+          callback(null, addresses);
+        } else {
+          callback(null, addresses[0]!.address, addresses[0]!.family);
+        }
+      },
+      (error: Error) => callback(error, []),
+    );
+  };
+  const agent = new Agent({ connect: { lookup, timeout: options.connectTimeoutMs ?? 10_000 } });
+  const guarded = async (input: string | URL | Request, init?: RequestInit) => {
     const url = new URL(input instanceof Request ? input.url : String(input));
     const host = url.hostname.replace(/^\[|\]$/g, '');
-    const addresses = /^[\d.]+$/.test(host) || host.includes(':') ? [{ address: host }] : await lookup(host);
-    if (addresses.length === 0 || addresses.some(({ address }) => isBogon(address))) {
-      throw new Error(`webhook host ${host} resolves to a private or reserved address`);
-    }
-    return fetchFn(input, init);
+    // An address literal is connected to without a lookup: vet it here.
+    if (isIpLiteral(host) && isRefused(host)) throw refusal(host);
+    return undiciFetch(url, {
+      ...(init as Parameters<typeof undiciFetch>[1]),
+      redirect: 'error',
+      dispatcher: agent,
+    });
   };
+  return guarded as unknown as typeof fetch;
 }
