@@ -38,6 +38,11 @@ describe('loadConfig', () => {
       { ipinfo: { token: undefined, url: 'http://127.0.0.1:9999' } },
     ],
     [{ PORT: '' }, { port: 3000 }],
+    [{ METRICS_TOKEN: 'a-long-scrape-token-1234' }, { metricsToken: 'a-long-scrape-token-1234' }],
+    [
+      { TRACKING_RATE_LIMIT_IP: '600' },
+      { trackingRateLimits: { perIpPerMinute: 600, perSitePerMinute: 300_000 } },
+    ],
     [
       { SMTP_URL: 'smtp://user:p%40ss@mail.example.com:587' },
       { mail: { smtpUrl: 'smtp://user:p%40ss@mail.example.com:587', from: 'Beacon <beacon@localhost>' } },
@@ -57,6 +62,8 @@ describe('loadConfig', () => {
   describe('robustness to invalid data: a bad value names its setting', () => {
     it.each([
       [{ PORT: 'eighty' }, 'PORT'],
+      [{ METRICS_TOKEN: 'short' }, 'METRICS_TOKEN'],
+      [{ METRICS_TOKEN: 'has a space inside it' }, 'METRICS_TOKEN'],
       [{ PORT: '70000' }, 'PORT'],
       [{ PORT: '-1' }, 'PORT'],
       [{ DATABASE_URL: 'mysql://x' }, 'DATABASE_URL'],

@@ -22,6 +22,8 @@ export interface Config {
   /** Tracking limits, in events per minute: from one client address (browsers), for one site. */
   trackingRateLimits: { perIpPerMinute: number; perSitePerMinute: number };
   logLevel: LogLevel;
+  /** Bearer token /metrics requires; unset: /metrics is open (bind it to a private network then). */
+  metricsToken: string | undefined;
   ipinfo: { token: string | undefined; url: string };
   geoipDb: string | undefined;
   /** SMTP_URL unset: mail goes to the log. `smtpUrl` carries the credentials: never log it. */
@@ -152,6 +154,14 @@ function parseTls(env: Env): Config['tls'] {
   return { certFile: path.resolve(certFile), keyFile: path.resolve(keyFile) };
 }
 
+function parseMetricsToken(env: Env): string | undefined {
+  const token = read(env, 'METRICS_TOKEN');
+  if (token !== undefined && (token.length < 16 || /\s/.test(token))) {
+    throw new ConfigError('METRICS_TOKEN', 'must be at least 16 characters without spaces');
+  }
+  return token;
+}
+
 export function loadConfig(env: Env = process.env): Config {
   const secret = read(env, 'BEACON_SECRET');
   if (secret !== undefined && secret.length < 32) {
@@ -182,6 +192,7 @@ export function loadConfig(env: Env = process.env): Config {
       perSitePerMinute: parsePositiveInt(env, 'TRACKING_RATE_LIMIT_SITE', 300_000, 100_000_000),
     },
     logLevel,
+    metricsToken: parseMetricsToken(env),
     ipinfo: {
       token: read(env, 'IPINFO_TOKEN'),
       url: parseUrl(env, 'IPINFO_URL', ['http:', 'https:'], 'https://ipinfo.io') as string,

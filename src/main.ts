@@ -93,6 +93,7 @@ async function start(config: Config) {
     logger: log,
     trustedProxies: config.trustedProxies,
     trackingLimits: config.trackingRateLimits,
+    metricsToken: config.metricsToken,
     webhookUrls,
     // Without SMTP_URL, buildApp writes mail to the log.
     mailer:

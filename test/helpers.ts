@@ -74,6 +74,7 @@ export function useTestApp(
     mailer?: Mailer;
     /** The app's logger; default none (a silent app). */
     logger?: FastifyBaseLogger;
+    metricsToken?: string;
   } = {},
 ): TestContext {
   const context = {} as TestContext;
@@ -100,6 +101,7 @@ export function useTestApp(
       webhookUrls: context.webhookUrls,
       mailer: options.mailer ?? logMailer,
       logger: options.logger,
+      metricsToken: options.metricsToken,
     });
     await context.app.ready();
   });

@@ -148,3 +148,25 @@ describe('error rendering', () => {
     expectErrorShape(response.json(), 'bad_request');
   });
 });
+
+describe('GET /metrics with METRICS_TOKEN', () => {
+  const TOKEN = 'scrape-token-0123456789';
+  const guarded = useTestApp({ metricsToken: TOKEN });
+
+  it.each([
+    [undefined, 401],
+    ['Bearer wrong-token-0123456789', 401],
+    [`Bearer ${TOKEN}x`, 401],
+    [TOKEN, 401],
+    [`Bearer ${TOKEN}`, 200],
+  ])('answers authorization %s with %i', async (authorization, status) => {
+    const response = await guarded.app.inject({
+      method: 'GET',
+      url: '/metrics',
+      headers: authorization === undefined ? {} : { authorization },
+    });
+    expect(response.statusCode, response.body).toBe(status);
+    if (status === 200) expect(response.body).toContain('beacon_http_requests_total');
+    else expectErrorShape(response.json(), 'unauthorized');
+  });
+});

@@ -58,6 +58,8 @@ export interface AppDeps {
   enrichment?: Enrichment;
   /** Seals webhook URLs (and later other credentials) before they are stored. */
   webhookUrls: WebhookUrlSealer;
+  /** METRICS_TOKEN: protects /metrics with a bearer token when set. */
+  metricsToken?: string;
   /** Sends invitations and password resets; default: the log transport on the app's logger. */
   mailer?: Mailer;
 }
@@ -143,7 +145,7 @@ export async function buildApp(deps: AppDeps): Promise<App> {
   instrumentRequests(app, metrics);
 
   app.get('/api/openapi.json', { schema: { hide: true } }, async () => app.swagger());
-  registerHealthRoutes(app, { db: deps.db, state: deps.state, metrics });
+  registerHealthRoutes(app, { db: deps.db, state: deps.state, metrics, metricsToken: deps.metricsToken });
   registerAuthRoutes(app, deps);
   registerAgencyRoutes(app, deps);
   registerSiteRoutes(app, deps);

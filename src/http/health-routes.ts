@@ -1,10 +1,28 @@
+import { timingSafeEqual } from 'node:crypto';
 import type { Registry } from 'prom-client';
 import { Type } from 'typebox';
 import { pingDatabase, type Pool } from '../db/pool.ts';
+import { AppError } from '../errors.ts';
 import type { SharedState } from '../state/interface.ts';
 import type { App } from './types.ts';
 
-export function registerHealthRoutes(app: App, deps: { db: Pool; state: SharedState; metrics: Registry }) {
+/** Whether `header` is `Bearer <token>`, compared in constant time. */
+function bearerMatches(header: string | undefined, token: string): boolean {
+  const expected = Buffer.from(`Bearer ${token}`);
+  const given = Buffer.from(header ?? '');
+  return given.length === expected.length && timingSafeEqual(given, expected);
+}
+
+export function registerHealthRoutes(
+  app: App,
+  deps: {
+    db: Pool;
+    state: SharedState;
+    metrics: Registry;
+    /** METRICS_TOKEN: when set, /metrics answers only `Authorization: Bearer <token>`. */
+    metricsToken?: string;
+  },
+) {
   app.get(
     '/health',
     {
@@ -44,8 +62,20 @@ export function registerHealthRoutes(app: App, deps: { db: Pool; state: SharedSt
 
   app.get(
     '/metrics',
-    { schema: { tags: ['operations'], summary: 'Prometheus metrics', produces: ['text/plain'] } },
-    async (_request, reply) => {
+    {
+      schema: {
+        tags: ['operations'],
+        summary: 'Prometheus metrics; with METRICS_TOKEN set, only for `Authorization: Bearer <token>`',
+        produces: ['text/plain'],
+      },
+    },
+    async (request, reply) => {
+      if (
+        deps.metricsToken !== undefined &&
+        !bearerMatches(request.headers.authorization, deps.metricsToken)
+      ) {
+        throw new AppError('unauthorized', 'Authorization: Bearer <METRICS_TOKEN> is required');
+      }
       reply.header('content-type', deps.metrics.contentType);
       return deps.metrics.metrics();
     },
