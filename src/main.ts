@@ -1,15 +1,14 @@
 import fs from 'node:fs/promises';
 import pino from 'pino';
 import { ConfigError, loadConfig, type Config } from './config.ts';
-import { startCompanyJobs } from './companies/index.ts';
 import { createGuardedFetch, sealedWebhookUrls } from './companies/webhook-urls.ts';
 import { openDatabase } from './db/open.ts';
-import { ensureEventPartitions } from './db/partitions.ts';
 import { createEnrichment, loadGeoProviders } from './enrich/index.ts';
 import { buildApp } from './http/app.ts';
 import { createMetricsRegistry } from './http/metrics.ts';
 import { createIngestion } from './ingest/index.ts';
-import { EVENT_ID_DEDUP_DAYS, pruneEventIds } from './ingest/prune-event-ids.ts';
+import { beaconJobs } from './jobs/catalog.ts';
+import { createJobRunner } from './jobs/runner.ts';
 import { createCredentialSealer, deriveKey, loadOrCreateSecret } from './lib/secret.ts';
 import { createSharedState } from './state/index.ts';
 import { createAccessTokens } from './tenancy/auth/access-tokens.ts';
@@ -18,8 +17,6 @@ import { createSmtpMailer, smtpServerOf } from './tenancy/mailer.ts';
 
 /** SIGTERM to exit: in-flight requests finish, buffers flush, pools close, all within this bound. */
 const SHUTDOWN_DEADLINE_MS = 10_000;
-const PARTITION_CHECK_INTERVAL_MS = 60 * 60 * 1000;
-const DAY_MS = 24 * 60 * 60 * 1000;
 
 async function start(config: Config) {
   const startedAt = performance.now();
@@ -61,27 +58,21 @@ async function start(config: Config) {
     log,
     ipEnricher: enrichment.enricher,
   });
-  const stopBackfill = enrichment.startBackfill({ db: database.pool, log });
   const webhookUrls = sealedWebhookUrls(createCredentialSealer(secret, config.previousSecret));
-  const stopCompanyJobs = startCompanyJobs({
+  const jobs = createJobRunner({
     db: database.pool,
-    pubsub: state.pubsub,
-    fetch: createGuardedFetch(),
-    webhookUrls,
     log,
+    catalog: beaconJobs({
+      db: database.pool,
+      enrichment,
+      visitorIds: ingestion.visitorIds,
+      pubsub: state.pubsub,
+      fetch: createGuardedFetch(),
+      webhookUrls,
+      log,
+    }),
   });
-  const partitionTimer = setInterval(() => {
-    ensureEventPartitions(database.pool).catch((error: unknown) =>
-      log.error({ err: error }, 'could not create event partitions'),
-    );
-    ingestion.visitorIds
-      .pruneSalts()
-      .catch((error: unknown) => log.error({ err: error }, 'could not prune salts'));
-    pruneEventIds(database.pool, new Date(Date.now() - EVENT_ID_DEDUP_DAYS * DAY_MS)).catch(
-      (error: unknown) => log.error({ err: error }, 'could not prune remembered eventIds'),
-    );
-  }, PARTITION_CHECK_INTERVAL_MS);
-  partitionTimer.unref();
+  jobs.start();
 
   const app = await buildApp({
     db: database.pool,
@@ -126,13 +117,11 @@ async function start(config: Config) {
       process.exit(1);
     }, SHUTDOWN_DEADLINE_MS);
     deadline.unref();
-    clearInterval(partitionTimer);
     // app.close() stops accepting connections and waits for in-flight requests (and onClose hooks,
     // where capabilities flush their buffers) before the stores below go away.
     await app.close();
     await ingestion.writer.close();
-    await stopBackfill();
-    await stopCompanyJobs();
+    await jobs.stop();
     enrichment.close();
     await state.close();
     await database.close();

@@ -2,9 +2,10 @@ import { randomUUID } from 'node:crypto';
 import { once } from 'node:events';
 import { createServer, type Server } from 'node:http';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { deliverWebhooks } from '../src/companies/deliver-webhooks.ts';
 import { rescoreCompanies, type RescoreResult } from '../src/companies/rescore-companies.ts';
 import { createEnrichment, loadGeoProviders } from '../src/enrich/index.ts';
+import { webhookDeliveryQueue } from '../src/jobs/catalog.ts';
+import { createJobRunner } from '../src/jobs/runner.ts';
 import { FAKE_IPINFO_TOKEN, startFakeIpinfo, type FakeIpinfo } from './fakes/ipinfo-server.ts';
 import { createTenant, useTestApp, type TestTenant } from './helpers.ts';
 
@@ -147,12 +148,8 @@ async function visit(
   expect(response.statusCode, response.body).toBe(201);
 }
 
-async function rescore(siteId: string, now = new Date()): Promise<RescoreResult> {
-  let result: RescoreResult;
-  do
-    result = await rescoreCompanies({ db: context.db, pubsub: context.state.pubsub, siteId, now: () => now });
-  while (result.kind === 'busy');
-  return result;
+function rescore(siteId: string, now = new Date()): Promise<RescoreResult> {
+  return rescoreCompanies({ db: context.db, pubsub: context.state.pubsub, siteId, now: () => now });
 }
 
 function api(tenant: TestTenant, method: 'GET' | 'POST', url: string) {
@@ -248,7 +245,7 @@ describe('companies end to end', () => {
     );
     expect(raw[0].n, 'the email itself is never stored').toBe(0);
 
-    expect(await rescore(site.id)).toEqual({ kind: 'done', scored: 2, statusChanges: 2, turnedHot: 1 });
+    expect(await rescore(site.id)).toEqual({ scored: 2, statusChanges: 2, turnedHot: 1 });
     const list = await api(site.tenant, 'GET', `/api/sites/${site.id}/companies`);
     expect(list.statusCode, list.body).toBe(200);
     expect(
@@ -318,7 +315,12 @@ describe('companies end to end', () => {
       siteId: site.id,
       company: { id: acmeId, domain: 'acme-corp.example', score: 80, previousStatus: null },
     });
-    expect(await deliverWebhooks({ db: context.db, fetch, siteId: site.id })).toMatchObject({ delivered: 1 });
+    const webhooks = webhookDeliveryQueue({ db: context.db, fetch, siteId: site.id });
+    await createJobRunner({
+      db: context.db,
+      log: console,
+      catalog: { periodic: [], queues: [webhooks] },
+    }).runDue();
     expect(hookRequests).toHaveLength(1);
     expect(hookRequests[0]!.contentType).toBe('application/json');
     expect(hookRequests[0]!.body.text).toMatch(

@@ -3,13 +3,9 @@ import { createServer, type Server } from 'node:http';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { createPool } from '../db/pool.ts';
 import { newId } from '../lib/ids.ts';
-import {
-  classifyWebhookResponse,
-  deliverWebhooks,
-  postWebhook,
-  retryDelayMs,
-  WEBHOOK_MAX_ATTEMPTS,
-} from './deliver-webhooks.ts';
+import { WEBHOOK_RETRY, webhookDeliveryQueue } from '../jobs/catalog.ts';
+import { createJobRunner } from '../jobs/runner.ts';
+import { classifyWebhookResponse, postWebhook } from './deliver-webhooks.ts';
 
 const db = createPool({ connectionString: inject('databaseUrl'), max: 4 });
 
@@ -17,7 +13,8 @@ const db = createPool({ connectionString: inject('databaseUrl'), max: 4 });
 let server: Server;
 let base: string;
 const received: Array<{ path: string; contentType: string | undefined; body: unknown }> = [];
-const script = new Map<string, number[]>();
+/** Per path, the answers to give in turn: a status (0 drops the connection), or a status and a Retry-After. */
+const script = new Map<string, Array<number | { status: number; retryAfter: string }>>();
 
 beforeAll(async () => {
   server = createServer((request, response) => {
@@ -30,12 +27,16 @@ beforeAll(async () => {
         contentType: request.headers['content-type'],
         body: JSON.parse(Buffer.concat(chunks).toString('utf8') || 'null'),
       });
-      const status = script.get(path)?.shift() ?? 200;
+      const answer = script.get(path)?.shift() ?? 200;
+      const status = typeof answer === 'number' ? answer : answer.status;
       if (status === 0) {
         request.socket.destroy();
         return;
       }
-      response.writeHead(status, { 'content-type': 'text/plain' }).end(status === 200 ? 'ok' : 'no_service');
+      const headers = typeof answer === 'number' ? {} : { 'retry-after': answer.retryAfter };
+      response
+        .writeHead(status, { 'content-type': 'text/plain', ...headers })
+        .end(status === 200 ? 'ok' : 'no_service');
     });
   });
   server.listen(0, '127.0.0.1');
@@ -47,6 +48,12 @@ afterAll(async () => {
   server.close();
   await db.end();
 });
+
+/**
+ * The runner's clock starts far ahead, and so are the deliveries here, so that no Beacon process a
+ * parallel suite starts on this database (on the real clock) finds them due.
+ */
+const T0 = new Date('2100-01-01T00:00:00Z').getTime();
 
 async function siteWithDelivery(path: string, options: { configured?: boolean } = {}) {
   const agencyId = newId('agency');
@@ -60,19 +67,32 @@ async function siteWithDelivery(path: string, options: { configured?: boolean } 
   );
   const { rows } = await db.query<{ id: number }>(
     `INSERT INTO webhook_deliveries (site_id, url, payload, next_attempt_at)
-     VALUES ($1, $2, $3, now() - interval '1 second') RETURNING id`,
-    [siteId, url, JSON.stringify({ text: 'Acme is a hot lead' })],
+     VALUES ($1, $2, $3, $4) RETURNING id`,
+    [siteId, url, JSON.stringify({ text: 'Acme is a hot lead' }), new Date(T0 - 1000)],
   );
   return { siteId, id: rows[0]!.id };
 }
 
 async function delivery(id: number) {
   const { rows } = await db.query(
-    'SELECT status, attempts, last_status, last_error, next_attempt_at, delivered_at FROM webhook_deliveries WHERE id = $1',
+    'SELECT status, attempts, last_status, last_error, next_attempt_at, finished_at FROM webhook_deliveries WHERE id = $1',
     [id],
   );
   return rows[0];
 }
+
+/** An instance's job runner that sends only this site's webhooks, on a clock the test moves. */
+function webhookRunner(siteId: string, clock = { at: T0 }, random = () => 0.5) {
+  return createJobRunner({
+    db,
+    log: { error: (object) => expect.fail(`unexpected error: ${JSON.stringify(object)}`) },
+    now: () => new Date(clock.at),
+    random,
+    catalog: { periodic: [], queues: [webhookDeliveryQueue({ db, fetch, siteId })] },
+  });
+}
+
+const requestsTo = (path: string) => received.filter((request) => request.path === path).length;
 
 describe('webhook outcomes', () => {
   it.each([
@@ -91,75 +111,76 @@ describe('webhook outcomes', () => {
     expect(classifyWebhookResponse(status)).toBe(kind);
   });
 
-  it.each([
-    [1, 0.5, 30_000],
-    [2, 0.5, 60_000],
-    [3, 0.5, 120_000],
-    [1, 0, 24_000],
-    [1, 1, 36_000],
-    [40, 0.5, 6 * 60 * 60 * 1000],
-    [0, 0.5, 30_000],
-    [NaN, 0.5, 30_000],
-    [2, NaN, 60_000],
-  ])('after %s failures (jitter %s) waits %i ms', (attempts, random, delay) => {
-    expect(retryDelayMs(attempts, () => random)).toBe(delay);
-  });
-
   it('reports an unreachable endpoint as worth retrying', async () => {
     const outcome = await postWebhook('http://127.0.0.1:9/none', { text: 'x' }, fetch, 1000);
     expect(outcome).toMatchObject({ kind: 'retry', status: null });
   });
 });
 
-describe('webhook delivery from the outbox', () => {
-  it('posts the Slack-compatible JSON and marks it delivered', async () => {
+describe('webhook delivery through the job runner', () => {
+  it('posts the Slack-compatible JSON and marks it done', async () => {
     const { siteId, id } = await siteWithDelivery('/ok');
-    expect(await deliverWebhooks({ db, fetch, siteId })).toEqual({
-      delivered: 1,
-      retried: 0,
-      failed: 0,
-      cancelled: 0,
-    });
+    await webhookRunner(siteId).runDue();
     expect(received.find((request) => request.path === '/ok')).toEqual({
       path: '/ok',
       contentType: 'application/json',
       body: { text: 'Acme is a hot lead' },
     });
-    expect(await delivery(id)).toMatchObject({ status: 'delivered', attempts: 1, last_status: 200 });
+    expect(await delivery(id)).toMatchObject({
+      status: 'done',
+      attempts: 1,
+      last_status: 200,
+      last_error: null,
+      finished_at: new Date(T0),
+    });
   });
 
   it('retries with backoff after a failure and delivers once the endpoint recovers', async () => {
     script.set('/flaky', [503, 0]);
     const { siteId, id } = await siteWithDelivery('/flaky');
-    const t0 = new Date();
-    expect(await deliverWebhooks({ db, fetch, siteId, now: () => t0, random: () => 0.5 })).toMatchObject({
-      retried: 1,
+    const clock = { at: T0 };
+    const jobs = webhookRunner(siteId, clock);
+    await jobs.runDue();
+    expect(await delivery(id)).toMatchObject({
+      status: 'pending',
+      attempts: 1,
+      last_status: 503,
+      next_attempt_at: new Date(T0 + 30_000),
     });
-    expect(await delivery(id)).toMatchObject({ status: 'pending', attempts: 1, last_status: 503 });
-    expect((await delivery(id)).next_attempt_at.getTime()).toBe(t0.getTime() + 30_000);
 
     // Not due yet: nothing is sent.
-    expect(
-      await deliverWebhooks({ db, fetch, siteId, now: () => new Date(t0.getTime() + 10_000) }),
-    ).toMatchObject({
-      retried: 0,
-      delivered: 0,
+    clock.at = T0 + 10_000;
+    await jobs.runDue();
+    expect(requestsTo('/flaky')).toBe(1);
+    // Due: the connection is dropped (a network error), retried again a minute later.
+    clock.at = T0 + 31_000;
+    await jobs.runDue();
+    expect(await delivery(id)).toMatchObject({
+      status: 'pending',
+      attempts: 2,
+      last_status: null,
+      next_attempt_at: new Date(T0 + 91_000),
     });
-    // Due: the connection is dropped (a network error), retried again.
-    const t1 = new Date(t0.getTime() + 31_000);
-    expect(await deliverWebhooks({ db, fetch, siteId, now: () => t1, random: () => 0.5 })).toMatchObject({
-      retried: 1,
+    clock.at = T0 + 91_000;
+    await jobs.runDue();
+    expect(await delivery(id)).toMatchObject({ status: 'done', attempts: 3, last_status: 200 });
+  });
+
+  it('waits as long as a Retry-After asks', async () => {
+    script.set('/slow-down', [{ status: 429, retryAfter: '600' }]);
+    const { siteId, id } = await siteWithDelivery('/slow-down');
+    await webhookRunner(siteId).runDue();
+    expect(await delivery(id)).toMatchObject({
+      status: 'pending',
+      last_status: 429,
+      next_attempt_at: new Date(T0 + 600_000),
     });
-    expect(await delivery(id)).toMatchObject({ status: 'pending', attempts: 2, last_status: null });
-    const t2 = new Date(t1.getTime() + 61_000);
-    expect(await deliverWebhooks({ db, fetch, siteId, now: () => t2 })).toMatchObject({ delivered: 1 });
-    expect(await delivery(id)).toMatchObject({ status: 'delivered', attempts: 3 });
   });
 
   it('gives up at once on an answer a retry cannot change', async () => {
     script.set('/gone', [404]);
     const { siteId, id } = await siteWithDelivery('/gone');
-    expect(await deliverWebhooks({ db, fetch, siteId })).toMatchObject({ failed: 1 });
+    await webhookRunner(siteId).runDue();
     expect(await delivery(id)).toMatchObject({
       status: 'failed',
       attempts: 1,
@@ -167,39 +188,48 @@ describe('webhook delivery from the outbox', () => {
     });
   });
 
-  it(`fails after ${WEBHOOK_MAX_ATTEMPTS} attempts`, async () => {
+  it(`fails after ${WEBHOOK_RETRY.maxAttempts} attempts`, async () => {
     script.set(
       '/down',
-      Array.from({ length: WEBHOOK_MAX_ATTEMPTS }, () => 500),
+      Array.from({ length: WEBHOOK_RETRY.maxAttempts }, () => 500),
     );
     const { siteId, id } = await siteWithDelivery('/down');
-    let now = new Date();
-    for (let attempt = 1; attempt <= WEBHOOK_MAX_ATTEMPTS; attempt++) {
-      await deliverWebhooks({ db, fetch, siteId, now: () => now });
-      now = new Date(now.getTime() + 7 * 60 * 60 * 1000);
+    const clock = { at: T0 };
+    const jobs = webhookRunner(siteId, clock);
+    for (let attempt = 1; attempt <= WEBHOOK_RETRY.maxAttempts + 2; attempt++) {
+      await jobs.runDue();
+      clock.at += 7 * 60 * 60 * 1000;
     }
     expect(await delivery(id)).toMatchObject({
       status: 'failed',
-      attempts: WEBHOOK_MAX_ATTEMPTS,
+      attempts: WEBHOOK_RETRY.maxAttempts,
       last_status: 500,
     });
-    expect(await deliverWebhooks({ db, fetch, siteId, now: () => now })).toMatchObject({
-      failed: 0,
-      retried: 0,
-    });
+    expect(requestsTo('/down')).toBe(WEBHOOK_RETRY.maxAttempts);
   });
 
   it('cancels deliveries to a URL the site no longer has, without calling it', async () => {
     const { siteId, id } = await siteWithDelivery('/removed', { configured: false });
-    expect(await deliverWebhooks({ db, fetch, siteId })).toMatchObject({ cancelled: 1 });
+    await webhookRunner(siteId).runDue();
+    expect(await delivery(id)).toMatchObject({
+      status: 'cancelled',
+      last_error: 'webhook no longer configured',
+    });
+    expect(requestsTo('/removed')).toBe(0);
+  });
+
+  it('cancels the deliveries of a deleted site', async () => {
+    const { siteId, id } = await siteWithDelivery('/deleted-site');
+    await db.query('UPDATE sites SET deleted_at = now() WHERE id = $1', [siteId]);
+    await webhookRunner(siteId).runDue();
     expect(await delivery(id)).toMatchObject({ status: 'cancelled' });
-    expect(received.some((request) => request.path === '/removed')).toBe(false);
+    expect(requestsTo('/deleted-site')).toBe(0);
   });
 
   it('hands each delivery to one instance when several run at once', async () => {
-    const { siteId } = await siteWithDelivery('/once');
-    const results = await Promise.all([1, 2, 3].map(() => deliverWebhooks({ db, fetch, siteId })));
-    expect(results.reduce((sum, result) => sum + result.delivered, 0)).toBe(1);
-    expect(received.filter((request) => request.path === '/once')).toHaveLength(1);
+    const { siteId, id } = await siteWithDelivery('/once');
+    await Promise.all([1, 2, 3].map(() => webhookRunner(siteId).runDue()));
+    expect(requestsTo('/once')).toBe(1);
+    expect(await delivery(id)).toMatchObject({ status: 'done', attempts: 1 });
   });
 });

@@ -1,58 +1,32 @@
 import type { Pool } from '../db/pool.ts';
+import type { JobContext } from '../jobs/definitions.ts';
 import type { PubSub } from '../state/interface.ts';
-import { deliverWebhooks } from './deliver-webhooks.ts';
 import type { WebhookUrlSealer } from './webhook-urls.ts';
 import { rescoreCompanies } from './rescore-companies.ts';
 
 const PAGE = 200;
-const WEBHOOK_PAGE = 20;
-const MAX_PAGES_PER_TICK = 20;
+const MAX_PAGES_PER_RUN = 20;
 
 /**
- * The companies' scheduled work, every `intervalMs` (15 s): rescore what changed (and, once a day,
- * everything, for decay), then send due hot-lead webhooks. Safe on several instances (see each job).
- * Returns a function that stops the timer and waits for a running tick.
+ * The rescoring job (src/jobs/catalog.ts runs it every 15 s on one instance at a time): rescores
+ * what changed and, once a day, everything, for decay, a page at a time while full pages come
+ * back (after a restart or the daily decay there is a backlog). Stops between pages when told to.
  */
-export function startCompanyJobs(options: {
+export async function rescoreChangedCompanies({
+  db,
+  pubsub,
+  log,
+  webhookUrls,
+  now,
+  signal,
+}: JobContext & {
   db: Pool;
   pubsub: Pick<PubSub, 'publish'>;
-  fetch: typeof fetch;
   log: { error(object: object, message: string): void };
-  intervalMs?: number;
   webhookUrls?: WebhookUrlSealer;
-}): () => Promise<void> {
-  const { db, pubsub, log } = options;
-  let stopped = false;
-  let running: Promise<unknown> = Promise.resolve();
-  const tick = async () => {
-    // Keep going while full pages come back: after a restart or the daily decay there is a backlog.
-    for (let pages = 0; pages < MAX_PAGES_PER_TICK && !stopped; pages++) {
-      const result = await rescoreCompanies({
-        db,
-        pubsub,
-        limit: PAGE,
-        log,
-        webhookUrls: options.webhookUrls,
-      });
-      if (result.kind === 'busy' || result.scored < PAGE) break;
-    }
-    for (let pages = 0; pages < MAX_PAGES_PER_TICK && !stopped; pages++) {
-      const sent = await deliverWebhooks({
-        db,
-        fetch: options.fetch,
-        limit: WEBHOOK_PAGE,
-        webhookUrls: options.webhookUrls,
-      });
-      if (sent.delivered + sent.retried + sent.failed + sent.cancelled < WEBHOOK_PAGE) break;
-    }
-  };
-  const timer = setInterval(() => {
-    running = running.then(tick).catch((error: unknown) => log.error({ err: error }, 'company jobs failed'));
-  }, options.intervalMs ?? 15_000);
-  timer.unref();
-  return async () => {
-    stopped = true;
-    clearInterval(timer);
-    await running;
-  };
+}): Promise<void> {
+  for (let pages = 0; pages < MAX_PAGES_PER_RUN && !signal.aborted; pages++) {
+    const result = await rescoreCompanies({ db, pubsub, limit: PAGE, log, webhookUrls, now });
+    if (result.scored < PAGE) return;
+  }
 }

@@ -4,7 +4,7 @@ import { EVENT_COLUMNS, type EventRow } from '../ingest/event-row.ts';
 import { createEventWriter } from '../ingest/event-writer.ts';
 import { newId } from '../lib/ids.ts';
 import type { PubSub } from '../state/interface.ts';
-import { rescoreCompanies, type RescoreResult } from './rescore-companies.ts';
+import { rescoreCompanies } from './rescore-companies.ts';
 
 const db = createPool({ connectionString: inject('databaseUrl'), max: 4 });
 afterAll(() => db.end());
@@ -87,10 +87,7 @@ async function rescore(
   now: Date,
   pubsub: Pick<PubSub, 'publish'> = { publish: async () => undefined },
 ) {
-  let result: RescoreResult;
-  do result = await rescoreCompanies({ db, pubsub, now: () => now, siteId });
-  while (result.kind === 'busy');
-  return result;
+  return rescoreCompanies({ db, pubsub, now: () => now, siteId });
 }
 
 async function company(siteId: string) {
@@ -115,7 +112,6 @@ describe('rescoring companies', () => {
     const siteId = await createSite();
     await engagedVisits(siteId);
     expect(await rescore(siteId, scoredAt)).toEqual({
-      kind: 'done',
       scored: 1,
       statusChanges: 1,
       turnedHot: 1,
@@ -242,22 +238,6 @@ describe('rescoring companies', () => {
     expect(rows[0].n).toBe(0);
   });
 
-  it('lets one scorer run at a time across instances', async () => {
-    const siteId = await createSite();
-    const other = await db.connect();
-    try {
-      await other.query('BEGIN');
-      await other.query('SELECT pg_advisory_xact_lock(7301260)');
-      expect(await rescoreCompanies({ db, pubsub: { publish: async () => undefined }, siteId })).toEqual({
-        kind: 'busy',
-      });
-    } finally {
-      await other.query('ROLLBACK');
-      other.release();
-    }
-    expect(await rescore(siteId, scoredAt)).toMatchObject({ kind: 'done' });
-  });
-
   it('still records the score when publishing fails', async () => {
     const siteId = await createSite();
     await engagedVisits(siteId);
@@ -269,7 +249,7 @@ describe('rescoring companies', () => {
       pubsub: { publish: async () => Promise.reject(new Error('redis down')) },
       log: { error: (object) => void errors.push(object) },
     });
-    expect(result).toMatchObject({ kind: 'done', turnedHot: 1 });
+    expect(result).toMatchObject({ turnedHot: 1 });
     expect(errors).toHaveLength(1);
     expect(await company(siteId)).toMatchObject({ lead_status: 'hot' });
   });

@@ -18,14 +18,15 @@ import {
   type ScoreWeights,
 } from './score.ts';
 
-/** One scorer at a time across all instances; any constant works if every instance uses the same. */
-const RESCORE_LOCK = 7_301_260;
 /** Every company is rescored at least this often, so scores decay while nobody visits. */
 export const RESCORE_EVERY_MS = 24 * 60 * 60 * 1000;
 const DAY_MS = 24 * 60 * 60 * 1000;
 
-export type RescoreResult =
-  { kind: 'busy' } | { kind: 'done'; scored: number; statusChanges: number; turnedHot: number };
+export interface RescoreResult {
+  scored: number;
+  statusChanges: number;
+  turnedHot: number;
+}
 
 interface Candidate {
   id: string;
@@ -66,10 +67,11 @@ interface Scored {
  * not hidden), queues a webhook delivery per configured URL in the same transaction and, after the
  * commit, publishes on the site's live channel.
  *
- * Several instances: a transaction-level advisory lock lets one scorer run at a time; the others
- * answer `busy` and try at their next tick. Company rows are locked only by the final UPDATE, so
- * ingestion never waits for the aggregates. A change committed while this runs raises touch_seq past
- * the scored_seq written here, so it is scored next time.
+ * One scorer at a time: two at once would both record a status change and queue its webhooks.
+ * The job runner runs it as an exclusive job (one instance at a time, src/jobs/catalog.ts). Company
+ * rows are locked only by the final UPDATE, so ingestion never waits for the aggregates. A change
+ * committed while this runs raises touch_seq past the scored_seq written here, so it is scored
+ * next time.
  */
 export async function rescoreCompanies({
   db,
@@ -98,14 +100,6 @@ export async function rescoreCompanies({
   let result: RescoreResult;
   try {
     await client.query('BEGIN');
-    const { rows: lock } = await client.query<{ locked: boolean }>(
-      'SELECT pg_try_advisory_xact_lock($1) AS locked',
-      [RESCORE_LOCK],
-    );
-    if (!lock[0]?.locked) {
-      await client.query('ROLLBACK');
-      return { kind: 'busy' };
-    }
     const candidates = await selectCandidates(client, { at, limit, siteId });
     const scored: Scored[] = [];
     for (const companies of groupBySite(candidates)) {
@@ -136,7 +130,6 @@ export async function rescoreCompanies({
     await queueWebhooks(client, hotLeads, candidates, webhookUrls);
     await client.query('COMMIT');
     result = {
-      kind: 'done',
       scored: scored.length,
       statusChanges: changes.length,
       turnedHot: hotLeads.length,

@@ -5,8 +5,8 @@ import type { RequestContext } from '../ingest/pipeline.ts';
 import { newId } from '../lib/ids.ts';
 import { createMemoryCache } from '../state/memory.ts';
 import { backfillEnrichment, GIVE_UP_AFTER_MS } from './backfill-enrichment.ts';
-import { emptyLookup, ProviderError, type GeoProvider } from './geo-provider.ts';
-import { createIpEnrichmentService } from './ip-enrichment.ts';
+import { emptyLookup, ProviderError, type GeoProvider, type IpLookup } from './geo-provider.ts';
+import { createIpEnrichmentService, type IpEnrichmentService } from './ip-enrichment.ts';
 
 const db = createPool({ connectionString: inject('databaseUrl'), max: 4 });
 afterAll(() => db.end());
@@ -57,9 +57,8 @@ function context(siteId: string, ip: string, receivedAt = new Date()): RequestCo
   };
 }
 
-async function ingestPending(siteId: string, ip: string, delayMs: number, receivedAt?: Date) {
-  const { provider, control } = slowProvider(delayMs);
-  const service = createIpEnrichmentService({ provider, sharedCache: createMemoryCache() });
+/** Ingests one page view from `ip` through the pipeline and the writer; returns the event id. */
+async function ingest(siteId: string, ip: string, service: IpEnrichmentService, receivedAt?: Date) {
   const ingestion = createIngestion({ db, ipEnricher: service });
   const outcome = await ingestion.pipeline.process(
     {
@@ -74,7 +73,26 @@ async function ingestPending(siteId: string, ip: string, delayMs: number, receiv
   if (outcome.kind !== 'accepted') throw new Error(`not accepted: ${JSON.stringify(outcome)}`);
   const [written] = await ingestion.writer.write([outcome.row]);
   await ingestion.writer.close();
-  return { id: (written as { id: string }).id, service, control };
+  return (written as { id: string }).id;
+}
+
+/** An event stored pending: its lookup takes longer than ingestion's budget. */
+async function ingestPending(siteId: string, ip: string, delayMs: number, receivedAt?: Date) {
+  const { provider, control } = slowProvider(delayMs);
+  const service = createIpEnrichmentService({ provider, sharedCache: createMemoryCache() });
+  return { id: await ingest(siteId, ip, service, receivedAt), service, control };
+}
+
+/** A service whose provider answers `lookup` for every address, after running `meanwhile`. */
+function serviceAnswering(lookup: IpLookup, meanwhile: () => Promise<void> = async () => undefined) {
+  const provider: GeoProvider = {
+    name: 'scripted',
+    async lookup(ips) {
+      await meanwhile();
+      return new Map(ips.map((ip) => [ip, lookup]));
+    },
+  };
+  return createIpEnrichmentService({ provider, sharedCache: createMemoryCache() });
 }
 
 /** Sessions reference their site, so the events need a real one. */
@@ -104,7 +122,7 @@ describe('enrichment backfill', () => {
 
     await expect.poll(async () => (await service.resolve('81.2.69.160')).ok).toBe(true);
     let result;
-    do result = await backfillEnrichment({ db, enrichment: service });
+    do result = await backfillEnrichment({ db, enrichment: service, siteId });
     while ((await eventRow(id)).enrichment_status === 'pending' && result.done + result.failed > 0);
 
     expect(await eventRow(id)).toMatchObject({
@@ -136,10 +154,94 @@ describe('enrichment backfill', () => {
     control.down = true;
     await new Promise((resolve) => setTimeout(resolve, 80));
     const later = Date.now() + 60_000;
-    await backfillEnrichment({ db, enrichment: service, now: () => later });
+    await backfillEnrichment({ db, enrichment: service, now: () => later, siteId });
     expect((await eventRow(id)).enrichment_status).toBe('pending');
 
-    await backfillEnrichment({ db, enrichment: service, now: () => Date.now() + GIVE_UP_AFTER_MS + 1 });
+    await backfillEnrichment({
+      db,
+      enrichment: service,
+      now: () => Date.now() + GIVE_UP_AFTER_MS + 1,
+      siteId,
+    });
     expect(await eventRow(id)).toMatchObject({ enrichment_status: 'failed', ip: '81.2.69.0', country: null });
+  });
+
+  it('asks the provider with no lock held on the events, so writers to them never wait for it', async () => {
+    const siteId = await createSiteRow();
+    const { id } = await ingestPending(siteId, '81.2.69.170', 100);
+    let meanwhile: unknown;
+    const service = serviceAnswering(acme, async () => {
+      // Another writer (an erasure, the ingest writer's next batch) touching the same row.
+      const other = await db.connect();
+      try {
+        await other.query('BEGIN');
+        await other.query("SET LOCAL lock_timeout = '3s'");
+        await other.query(`UPDATE events SET title = 'changed meanwhile' WHERE site_id = $1 AND id = $2`, [
+          siteId,
+          id,
+        ]);
+        await other.query('COMMIT');
+        meanwhile = 'updated';
+      } catch (error) {
+        await other.query('ROLLBACK');
+        meanwhile = error;
+      } finally {
+        other.release();
+      }
+    });
+    expect(await backfillEnrichment({ db, enrichment: service, siteId })).toEqual({
+      done: 1,
+      failed: 0,
+      stillPending: 0,
+    });
+    expect(meanwhile).toBe('updated');
+    expect(await eventRow(id)).toMatchObject({
+      enrichment_status: 'done',
+      title: 'changed meanwhile',
+      country: 'GB',
+      ip: '81.2.69.0',
+    });
+  });
+
+  it('leaves an event completed elsewhere meanwhile as it is, and credits its session only once', async () => {
+    const siteId = await createSiteRow();
+    const { id } = await ingestPending(siteId, '81.2.69.171', 100);
+    const service = serviceAnswering(acme, async () => {
+      await db.query(
+        `UPDATE events SET enrichment_status = 'done', country = 'FR', ip = '81.2.69.0'
+         WHERE site_id = $1 AND id = $2`,
+        [siteId, id],
+      );
+    });
+    expect(await backfillEnrichment({ db, enrichment: service, siteId })).toEqual({
+      done: 0,
+      failed: 0,
+      stillPending: 0,
+    });
+    expect(await eventRow(id)).toMatchObject({
+      enrichment_status: 'done',
+      country: 'FR',
+      company_domain: null,
+    });
+    const sessions = await db.query('SELECT company_domain FROM sessions WHERE site_id = $1', [siteId]);
+    expect(sessions.rows).toEqual([{ company_domain: null }]);
+    const companies = await db.query('SELECT count(*)::int AS n FROM companies WHERE site_id = $1', [siteId]);
+    expect(companies.rows[0].n).toBe(0);
+  });
+
+  it('stores AS numbers from 2^31 up (32-bit, as IPinfo sends them) at ingestion and from the backfill', async () => {
+    const siteId = await createSiteRow();
+    const highAsn = { ...acme, asn: 4_200_000_000 };
+    const service = serviceAnswering(highAsn);
+    // Looked up once beforehand, so ingestion answers from the in-process tier within its budget.
+    expect(await service.resolve('81.2.69.180')).toMatchObject({ ok: true });
+    const atIngestion = await ingest(siteId, '81.2.69.180', service);
+    expect(await eventRow(atIngestion)).toMatchObject({ enrichment_status: 'done', asn: 4_200_000_000 });
+
+    const { id: pending } = await ingestPending(siteId, '81.2.69.181', 100);
+    expect(
+      await backfillEnrichment({ db, enrichment: serviceAnswering({ ...acme, asn: 4_294_967_295 }), siteId }),
+    ).toMatchObject({ done: 1 });
+    expect(await eventRow(pending)).toMatchObject({ enrichment_status: 'done', asn: 4_294_967_295 });
   });
 });

@@ -26,66 +26,74 @@ interface PendingRow {
 /**
  * Completes events stored with enrichment pending (the lookup missed ingestion's time budget or the
  * provider was down): fills the enrichment columns, minimises the address, and carries country and
- * company to the event's session. Rows are claimed with SKIP LOCKED, so several instances can run
- * this at once without doing the same work.
+ * company to the event's session.
+ *
+ * No lock is held while the provider answers (that can take seconds): a page of pending events is
+ * read without locking, resolved outside any transaction, then written in one short transaction
+ * that touches only events still pending, so an event erased, or completed by another run,
+ * meanwhile is left as it is and its session is not credited twice. The job runner runs this on
+ * one instance at a time, so instances do not spend lookups on the same events; two runs at once
+ * would still be correct.
  */
 export async function backfillEnrichment({
   db,
   enrichment,
   limit = 500,
   now = Date.now,
+  siteId,
 }: {
   db: Pool;
   enrichment: IpEnrichmentService;
   limit?: number;
   now?: () => number;
+  /** Complete one site's events only (tests). */
+  siteId?: string;
 }): Promise<BackfillResult> {
-  return withTransaction(db, async (client) => {
-    const { rows } = await client.query<PendingRow>(
-      `SELECT site_id, received_at, id, ip, is_bot, session_id FROM events
-       WHERE enrichment_status = 'pending'
-       ORDER BY received_at
-       LIMIT $1
-       FOR UPDATE SKIP LOCKED`,
-      [limit],
-    );
-    const result: BackfillResult = { done: 0, failed: 0, stillPending: 0 };
-    if (rows.length === 0) return result;
-    const outcomes = new Map(
-      await Promise.all(
-        [...new Set(rows.map((row) => row.ip ?? ''))].map(
-          async (ip) => [ip, ip === '' ? ({ ok: false } as const) : await enrichment.resolve(ip)] as const,
-        ),
+  const { rows } = await db.query<PendingRow>(
+    `SELECT site_id, received_at, id, ip, is_bot, session_id FROM events
+     WHERE enrichment_status = 'pending' AND ($2::text IS NULL OR site_id = $2)
+     ORDER BY received_at
+     LIMIT $1`,
+    [limit, siteId ?? null],
+  );
+  const result: BackfillResult = { done: 0, failed: 0, stillPending: 0 };
+  if (rows.length === 0) return result;
+  const outcomes = new Map(
+    await Promise.all(
+      [...new Set(rows.map((row) => row.ip ?? ''))].map(
+        async (ip) => [ip, ip === '' ? ({ ok: false } as const) : await enrichment.resolve(ip)] as const,
       ),
-    );
+    ),
+  );
 
-    const updates: Array<{
-      row: PendingRow;
-      status: 'done' | 'failed';
-      values: ReturnType<typeof toEnrichment> | null;
-    }> = [];
-    for (const row of rows) {
-      const outcome = outcomes.get(row.ip ?? '');
-      if (outcome?.ok) {
-        const values = toEnrichment(outcome.value);
-        // A bot keeps its class: it is never a company, whatever network it came from.
-        updates.push({
-          row,
-          status: 'done',
-          values: row.is_bot
-            ? { ...values, visitorClass: 'bot', companyDomain: null, companyName: null }
-            : values,
-        });
-      } else if (now() - row.received_at.getTime() > GIVE_UP_AFTER_MS || row.ip === null) {
-        updates.push({ row, status: 'failed', values: null });
-      } else {
-        result.stillPending += 1;
-      }
+  const updates: Array<{
+    row: PendingRow;
+    status: 'done' | 'failed';
+    values: ReturnType<typeof toEnrichment> | null;
+  }> = [];
+  for (const row of rows) {
+    const outcome = outcomes.get(row.ip ?? '');
+    if (outcome?.ok) {
+      const values = toEnrichment(outcome.value);
+      // A bot keeps its class: it is never a company, whatever network it came from.
+      updates.push({
+        row,
+        status: 'done',
+        values: row.is_bot
+          ? { ...values, visitorClass: 'bot', companyDomain: null, companyName: null }
+          : values,
+      });
+    } else if (now() - row.received_at.getTime() > GIVE_UP_AFTER_MS || row.ip === null) {
+      updates.push({ row, status: 'failed', values: null });
+    } else {
+      result.stillPending += 1;
     }
-    if (updates.length === 0) return result;
+  }
+  if (updates.length === 0) return result;
 
+  return withTransaction(db, async (client) => {
     const column = <T>(pick: (update: (typeof updates)[number]) => T) => updates.map(pick);
-    await client.query(
+    const { rows: written } = await client.query<{ site_id: string; received_at: Date; id: string }>(
       `UPDATE events e SET
          enrichment_status = u.status, ip = u.ip, country = u.country, region = u.region, city = u.city,
          asn = u.asn, as_name = u.as_name, visitor_class = u.visitor_class,
@@ -94,11 +102,13 @@ export async function backfillEnrichment({
          company_name = CASE WHEN e.company_domain IS NULL THEN u.company_name ELSE e.company_name END,
          is_vpn = u.is_vpn, is_hosting = u.is_hosting
        FROM unnest($1::text[], $2::timestamptz[], $3::text[], $4::text[], $5::text[], $6::text[], $7::text[],
-                   $8::text[], $9::integer[], $10::text[], $11::text[], $12::text[], $13::text[], $14::boolean[],
+                   $8::text[], $9::bigint[], $10::text[], $11::text[], $12::text[], $13::text[], $14::boolean[],
                    $15::boolean[])
          AS u(site_id, received_at, id, status, ip, country, region, city, asn, as_name, visitor_class,
               company_domain, company_name, is_vpn, is_hosting)
-       WHERE e.site_id = u.site_id AND e.received_at = u.received_at AND e.id = u.id`,
+       WHERE e.site_id = u.site_id AND e.received_at = u.received_at AND e.id = u.id
+         AND e.enrichment_status = 'pending'
+       RETURNING e.site_id, e.received_at, e.id`,
       [
         column((u) => u.row.site_id),
         column((u) => u.row.received_at),
@@ -117,7 +127,9 @@ export async function backfillEnrichment({
         column((u) => u.values?.isHosting ?? null),
       ],
     );
-    const sessions = updates.filter((u) => u.status === 'done' && u.row.session_id !== null);
+    const writtenKeys = new Set(written.map((row) => `${row.site_id}\u0000${row.id}`));
+    const applied = updates.filter((u) => writtenKeys.has(`${u.row.site_id}\u0000${u.row.id}`));
+    const sessions = applied.filter((u) => u.status === 'done' && u.row.session_id !== null);
     if (sessions.length > 0) {
       // `old` is the row before this statement: a session that gains its company here is credited
       // to it now, in full, with the same upsert the ingest writer uses.
@@ -151,7 +163,7 @@ export async function backfillEnrichment({
         ),
       );
     }
-    for (const update of updates) result[update.status] += 1;
+    for (const update of applied) result[update.status] += 1;
     return result;
   });
 }

@@ -1,6 +1,7 @@
 import type { Registry } from 'prom-client';
 import { Gauge, Histogram } from 'prom-client';
 import type { Pool } from '../db/pool.ts';
+import type { JobContext } from '../jobs/definitions.ts';
 import type { Cache } from '../state/interface.ts';
 import { backfillEnrichment } from './backfill-enrichment.ts';
 import type { GeoProvider } from './geo-provider.ts';
@@ -15,17 +16,20 @@ import { createAsnCsvProvider, defaultAsnFiles } from './providers/asn-csv.ts';
 import { mergeProviders } from './providers/merged.ts';
 import { createMmdbProvider, defaultGeoipFiles } from './providers/mmdb.ts';
 
+const BACKFILL_PAGE = 500;
+const BACKFILL_MAX_PAGES = 20;
+
 export interface Enrichment {
   enricher: IpEnricher;
   /** Undefined when no provider is configured and no offline data is installed. */
   service: IpEnrichmentService | undefined;
   /** Which providers answer, in order: e.g. ["ipinfo", "mmdb: …/asn.mmdb"]. */
   providers: string[];
-  /** Runs the background job that completes pending events until stopped. */
-  startBackfill(options: {
-    db: Pool;
-    log: { error(object: object, message: string): void };
-  }): () => Promise<void>;
+  /**
+   * The backfill job (src/jobs/catalog.ts runs it every 5 s on one instance at a time): completes
+   * pending events a page at a time while pages bring progress. Stops between pages when told to.
+   */
+  backfill(options: JobContext & { db: Pool }): Promise<void>;
   close(): void;
 }
 
@@ -102,7 +106,7 @@ export function createEnrichment(options: {
       enricher: noIpEnrichment,
       service: undefined,
       providers: names,
-      startBackfill: () => async () => {},
+      backfill: async () => {},
       close: () => options.providers.close(),
     };
   }
@@ -120,33 +124,28 @@ export function createEnrichment(options: {
     sharedCache: options.sharedCache,
     onProviderCall: (_addresses, ms, failed) =>
       providerSeconds.observe({ result: failed ? 'error' : 'ok' }, ms / 1000),
+    onUnexpectedError: (error) =>
+      options.log.warn(
+        `IP lookup failed, events stored pending: ${error instanceof Error ? error.message : String(error)}`,
+      ),
   });
   registerEnrichmentMetrics(options.metrics, () => service.stats());
   return {
     enricher: service,
     service,
     providers: names,
-    startBackfill({ db, log }) {
-      let stopped = false;
-      let running: Promise<unknown> = Promise.resolve();
-      const tick = async () => {
-        // Keep going while full pages come back: a provider outage may have left a backlog.
-        for (let pages = 0; pages < 20 && !stopped; pages++) {
-          const result = await backfillEnrichment({ db, enrichment: service });
-          if (result.done + result.failed + result.stillPending < 500) break;
-        }
-      };
-      const timer = setInterval(() => {
-        running = running
-          .then(tick)
-          .catch((error: unknown) => log.error({ err: error }, 'enrichment backfill failed'));
-      }, 5_000);
-      timer.unref();
-      return async () => {
-        stopped = true;
-        clearInterval(timer);
-        await running;
-      };
+    async backfill({ db, signal, now }) {
+      // A provider outage may have left a backlog; a page that completes nothing ends the run.
+      for (let pages = 0; pages < BACKFILL_MAX_PAGES && !signal.aborted; pages++) {
+        const result = await backfillEnrichment({
+          db,
+          enrichment: service,
+          limit: BACKFILL_PAGE,
+          now: () => now().getTime(),
+        });
+        const completed = result.done + result.failed;
+        if (completed === 0 || completed + result.stillPending < BACKFILL_PAGE) return;
+      }
     },
     close: () => options.providers.close(),
   };

@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { createMemoryCache } from '../state/memory.ts';
 import { emptyLookup, ProviderError, type GeoProvider, type IpLookup } from './geo-provider.ts';
 import { createIpEnrichmentService, ttlForClass } from './ip-enrichment.ts';
+import { createMmdbProvider, defaultGeoipFiles } from './providers/mmdb.ts';
 
 const HOUR = 3_600_000;
 
@@ -199,5 +200,33 @@ describe('IP enrichment service', () => {
       });
       expect(calls.flat()).toEqual(['81.2.69.160', '81.2.69.161']);
     });
+  });
+});
+
+describe('IP enrichment when the provider fails in a way it should not', () => {
+  it('stores the batch pending and reports it once, with no unhandled rejection (MMDB reader closed mid-flight)', async () => {
+    const unhandled: unknown[] = [];
+    const onUnhandled = (reason: unknown) => void unhandled.push(reason);
+    process.on('unhandledRejection', onUnhandled);
+    try {
+      const mmdb = await createMmdbProvider({ files: defaultGeoipFiles() });
+      const reported: unknown[] = [];
+      const service = createIpEnrichmentService({
+        provider: mmdb,
+        sharedCache: createMemoryCache(),
+        onUnexpectedError: (error) => void reported.push(error),
+      });
+      const enriched = service.enrich('81.2.69.160', 50);
+      const resolved = service.resolve('81.2.69.161');
+      // Shutdown closes the reader while the batch waits for its window: its lookup throws a plain Error.
+      mmdb.close();
+      expect(await enriched).toEqual({ status: 'pending' });
+      expect(await resolved).toEqual({ ok: false });
+      await new Promise((resolve) => setImmediate(resolve));
+      expect(reported).toEqual([new Error('the MMDB provider is closed')]);
+      expect(unhandled).toEqual([]);
+    } finally {
+      process.off('unhandledRejection', onUnhandled);
+    }
   });
 });

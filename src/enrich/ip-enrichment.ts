@@ -79,6 +79,8 @@ export interface IpEnrichmentOptions {
   /** Address minimisation after enrichment; defaults /24 and /48. */
   minimize?: (ip: string | undefined) => string | undefined;
   onProviderCall?: (addresses: number, ms: number, failed: boolean) => void;
+  /** A lookup failed with an error that is not the provider's; its batch was settled as failed. */
+  onUnexpectedError?: (error: unknown) => void;
 }
 
 function toEnrichment(resolved: Resolved): IpEnrichment {
@@ -167,7 +169,14 @@ export function createIpEnrichmentService(options: IpEnrichmentOptions): IpEnric
     } catch (error) {
       stats.providerCalls.errors += 1;
       options.onProviderCall?.(batch.length, performance.now() - started, true);
-      if (!(error instanceof ProviderError)) throw error;
+      if (!(error instanceof ProviderError)) {
+        // Not the provider's doing (a bug, the MMDB reader closed during shutdown). flush runs from a
+        // timer, where a throw is an unhandled rejection that ends the process: settle the batch as
+        // failed instead (its events are stored pending for the backfill) and report it once.
+        for (const { settle } of batch) settle({ ok: false });
+        options.onUnexpectedError?.(error);
+        return;
+      }
       const fallback = await options.fallback
         ?.lookup([...new Set(batch.map((entry) => entry.ip))])
         .catch(() => undefined);

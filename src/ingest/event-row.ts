@@ -123,7 +123,7 @@ export const EVENT_COLUMN_TYPES: { [K in keyof EventRow]: string } = {
   country: 'text',
   region: 'text',
   city: 'text',
-  asn: 'integer',
+  asn: 'bigint',
   as_name: 'text',
   visitor_class: 'text',
   company_domain: 'text',

@@ -14,6 +14,7 @@ const camel = (column: string) =>
 function columnSchema(type: string): TSchema {
   switch (type) {
     case 'integer':
+    case 'bigint':
       return Type.Union([Type.Integer(), Type.Null()]);
     case 'numeric':
       return Type.Union([Type.Number(), Type.Null()]);
