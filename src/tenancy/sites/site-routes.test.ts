@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import { addUser, createTenant, uniqueEmail, useTestApp } from '../../../test/helpers.ts';
 
@@ -167,6 +168,8 @@ describe('PATCH /api/sites/:siteId', () => {
   it('changes settings, normalising domains, and records it in the audit log', async () => {
     const tenant = await createTenant(context);
     const site = (await createSite(tenant.auth, { name: 'A', domain: 'a.example' })).json();
+    // Aliases are unique across sites: a fresh one, so the test also passes on a database kept from an earlier run.
+    const alias = `js/app-${randomBytes(4).toString('hex')}.js`;
     const response = await context.app.inject({
       method: 'PATCH',
       url: `/api/sites/${site.id}`,
@@ -178,7 +181,7 @@ describe('PATCH /api/sites/:siteId', () => {
         botPolicy: 'drop',
         retentionDays: 90,
         cookieless: true,
-        trackerAlias: 'js/app.js',
+        trackerAlias: alias,
       },
     });
     expect(response.statusCode, response.body).toBe(200);
@@ -189,7 +192,7 @@ describe('PATCH /api/sites/:siteId', () => {
       botPolicy: 'drop',
       retentionDays: 90,
       cookieless: true,
-      trackerAlias: 'js/app.js',
+      trackerAlias: alias,
     });
     const audit = await context.app.inject({ method: 'GET', url: '/api/audit-log', headers: tenant.auth });
     expect(audit.json().entries[0]).toMatchObject({
