@@ -288,6 +288,17 @@ describe('POST /api/track/event', () => {
       expect(rows).toEqual([{ is_bot: true }]);
     });
 
+    it('counts a desktop app built on Electron (Obsidian) as a person, also where bots are dropped', async () => {
+      const site = await createSite();
+      await context.db.query(`UPDATE sites SET bot_policy = 'drop' WHERE id = $1`, [site.id]);
+      const response = await track(pageview(site), {
+        'user-agent':
+          'Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) obsidian/1.5.12 Chrome/120.0.6099.283 Electron/28.2.3 Safari/537.36',
+      });
+      expect(response.statusCode, response.body).toBe(201);
+      expect((await storedEvent(response.json().id)).is_bot).toBe(false);
+    });
+
     it('drops bots when the site says so, answering 202 with the reason', async () => {
       const site = await createSite();
       await context.db.query(`UPDATE sites SET bot_policy = 'drop' WHERE id = $1`, [site.id]);
