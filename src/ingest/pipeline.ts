@@ -86,6 +86,10 @@ const detectBots =
   };
 
 const parseUrls: Step = ({ row, event, context }) => {
+  // A page view is the URL it views; without one it would be stored as a view of nothing.
+  if (event.type === 'pageview' && (event.url === undefined || event.url === '')) {
+    return { kind: 'rejected', field: 'url', message: 'url is required for events of type "pageview"' };
+  }
   // A page URL past the length limit still counts: without its query string, rather than not at all.
   const page = parsePageUrl(event.url) ?? parsePageUrl(event.url?.split('?')[0]);
   if (event.url !== undefined && event.url !== '' && page === undefined) {

@@ -256,6 +256,8 @@ describe('POST /api/track/event', () => {
       [{ site: 'SITE', type: 'pageview', currency: 'EURO' }, 'currency'],
       [{ site: 'SITE', type: 'pageview', consent: { ads: 'yes' } }, 'consent.ads'],
       [{ site: 'SITE', type: 'pageview', title: 'x'.repeat(9000) }, 'title'],
+      [{ site: 'SITE', type: 'pageview' }, 'url'],
+      [{ site: 'SITE', type: 'pageview', url: '' }, 'url'],
     ])('%j → %s', async (payload, field) => {
       const site = await createSite();
       const body = { ...payload, ...('site' in payload ? { site: site.siteKey } : {}) };
@@ -516,6 +518,19 @@ describe('POST /api/track/batch', () => {
     });
     expect(response.statusCode).toBe(400);
     expect(response.json().error.field).toBe('events.2.url');
+    const { rows } = await context.db.query('SELECT count(*)::int AS n FROM events WHERE site_id = $1', [
+      site.id,
+    ]);
+    expect(rows[0].n).toBe(0);
+  });
+
+  it('refuses a batch with a page view that has no URL, naming it, and stores nothing', async () => {
+    const site = await createSite();
+    const withoutUrl: Record<string, unknown> = pageview(site);
+    delete withoutUrl.url;
+    const response = await batch({ events: [pageview(site), withoutUrl] });
+    expect(response.statusCode, response.body).toBe(400);
+    expect(response.json().error).toMatchObject({ code: 'validation_failed', field: 'events.1.url' });
     const { rows } = await context.db.query('SELECT count(*)::int AS n FROM events WHERE site_id = $1', [
       site.id,
     ]);
