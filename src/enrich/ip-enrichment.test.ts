@@ -86,6 +86,42 @@ describe('IP enrichment service', () => {
     expect(service.stats().singleFlightJoins).toBe(49);
   });
 
+  it('looks an IPv6 /64 up once, asking about its first address, however many addresses rotate in it', async () => {
+    const network = '2a01:4f8:c17:1a2b::';
+    const { provider, calls } = scriptedProvider({ [network]: business }, { delayMs: 20 });
+    const shared = createMemoryCache();
+    const service = createIpEnrichmentService({ provider, sharedCache: shared });
+    const addresses = Array.from(
+      { length: 100 },
+      (_, index) =>
+        `2a01:4f8:c17:1a2b:${((index * 7919) % 0x10000).toString(16)}:${index.toString(16)}:beef:${index + 1}`,
+    );
+    const results = await Promise.all(addresses.map((ip) => service.enrich(ip, 1000)));
+    expect(results.every((result) => result.status === 'done')).toBe(true);
+    expect(results[99]).toMatchObject({ enrichment: { companyDomain: 'acme.example' } });
+    expect(calls).toEqual([[network]]);
+    // Later visits from the same /64, on this instance or another, hit a cache.
+    expect(service.enrich('2a01:4f8:c17:1a2b::42', 1000)).toMatchObject({ status: 'done' });
+    expect(await shared.get(`ip:${network}`)).toBeDefined();
+    expect(calls).toHaveLength(1);
+  });
+
+  it('keeps IPv4 addresses apart, and IPv6 networks apart', async () => {
+    const { provider, calls } = scriptedProvider({});
+    const service = createIpEnrichmentService({ provider, sharedCache: createMemoryCache() });
+    await Promise.all(
+      ['81.2.69.160', '81.2.69.161', '2a01:4f8:c17:1a2b::1', '2a01:4f8:c17:1a2c::1'].map((ip) =>
+        service.resolve(ip),
+      ),
+    );
+    expect(calls.flat().sort()).toEqual([
+      '2a01:4f8:c17:1a2b::',
+      '2a01:4f8:c17:1a2c::',
+      '81.2.69.160',
+      '81.2.69.161',
+    ]);
+  });
+
   it('gathers misses of different addresses into one batch call', async () => {
     const { provider, calls } = scriptedProvider({});
     const service = createIpEnrichmentService({

@@ -3,7 +3,7 @@ import type { Cache } from '../state/interface.ts';
 import { isBogon } from './bogons.ts';
 import { classifyVisitor, companyOf, DATACENTER_ASNS, type VisitorClass } from './classify-visitor.ts';
 import { ProviderError, type GeoProvider, type IpLookup } from './geo-provider.ts';
-import { minimizeIp, normalizeIp } from './ip-address.ts';
+import { lookupAddress, minimizeIp, normalizeIp } from './ip-address.ts';
 import type { IpEnricher, IpEnrichment, IpEnrichmentResult } from './ip-enricher.ts';
 
 const HOUR = 60 * 60 * 1000;
@@ -55,6 +55,10 @@ export interface EnrichmentStats {
   pendingReturned: number;
 }
 
+/**
+ * Lookups and cache entries are keyed by `lookupAddress`: an IPv4 address, or the /64 of an IPv6
+ * one, so a visitor rotating addresses inside its /64 costs one lookup, not one per address.
+ */
 export interface IpEnrichmentService extends IpEnricher {
   /** Resolves one address through every tier, waiting as long as it takes (the background job uses this). */
   resolve(ip: string): Promise<Outcome>;
@@ -238,7 +242,7 @@ export function createIpEnrichmentService(options: IpEnrichmentOptions): IpEnric
       if (isBogon(ip)) {
         return { status: 'done', enrichment: toEnrichment({ lookup: null, visitorClass: 'private' }) };
       }
-      const answer = resolveOrHit(ip);
+      const answer = resolveOrHit(lookupAddress(ip)!);
       if (!(answer instanceof Promise)) return { status: 'done', enrichment: toEnrichment(answer) };
       return new Promise((resolve) => {
         const deadline = setTimeout(() => {
@@ -258,7 +262,7 @@ export function createIpEnrichmentService(options: IpEnrichmentOptions): IpEnric
       const ip = normalizeIp(rawIp);
       if (ip === undefined) return { ok: false };
       if (isBogon(ip)) return { ok: true, value: { lookup: null, visitorClass: 'private' } };
-      const answer = resolveOrHit(ip);
+      const answer = resolveOrHit(lookupAddress(ip)!);
       return answer instanceof Promise ? answer : { ok: true, value: answer };
     },
     stats: () => structuredClone(stats),
