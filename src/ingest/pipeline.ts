@@ -8,6 +8,7 @@ import { blankEventRow, type EventRow } from './event-row.ts';
 import { hasPaidClickId, parsePageUrl } from './page-url.ts';
 import { checkProps } from './props.ts';
 import { classifyReferrer } from './referrer.ts';
+import { scrubProps, scrubValue } from './scrub-personal-data.ts';
 import type { ResolvedSite } from './site-resolver.ts';
 import type { TrackEvent } from './track-schema.ts';
 import { hashUserIdentifiers } from './user-hashes.ts';
@@ -129,6 +130,17 @@ const parseUrls: Step = ({ row, event, context }) => {
   row.referrer_type = source.referrerType;
 };
 
+/**
+ * Emails, phone numbers and tokens in the free text a page or a caller sends (the title, a custom
+ * event's name, property values at any depth) are replaced by placeholders; URLs were scrubbed
+ * when parsed. The title is scrubbed before it is shortened, so no half address survives the cut.
+ */
+const scrubFreeText: Step = ({ row, event }) => {
+  row.title = event.title === undefined ? null : scrubValue(event.title).slice(0, TITLE_MAX);
+  if (row.name !== null) row.name = scrubValue(row.name);
+  if (row.props !== null) row.props = scrubProps(row.props);
+};
+
 const correctTime: Step = ({ row, event, context }) => {
   row.client_ts = event.ts === undefined ? null : new Date(event.ts);
   row.occurred_at = new Date(
@@ -217,7 +229,6 @@ function emptyRow(event: TrackEvent, context: RequestContext): EventRow {
     type: event.type,
     name: event.type === 'event' ? (event.name ?? null) : null,
     received_at: context.receivedAt,
-    title: event.title?.slice(0, TITLE_MAX) ?? null,
     screen_width: event.screen?.w ?? null,
     screen_height: event.screen?.h ?? null,
     viewport_width: event.viewport?.w ?? null,
@@ -242,6 +253,7 @@ export function createPipeline(deps: { visitorIds: CookielessVisitorIds; ipEnric
     parseAgent(createUserAgentParser()),
     detectBots(createBotDetector()),
     parseUrls,
+    scrubFreeText,
     correctTime,
     applyConsent(deps.visitorIds),
     enrichIp(deps.ipEnricher),
