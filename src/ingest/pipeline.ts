@@ -117,8 +117,10 @@ const parseUrls: Step = ({ row, event, context }) => {
     row.ttclid = page.clickIds.ttclid;
     row.li_fat_id = page.clickIds.li_fat_id;
   }
-  // The referrer loses personal query parameters the same way the page URL does.
+  // The referrer loses personal query parameters and data the same way the page URL does.
   row.referrer = parsePageUrl(event.referrer)?.url ?? null;
+  // Whether an ad click brought the visit names the channel even where consent keeps the click id
+  // itself from being stored (applyConsent): the fact identifies no one.
   const source = classifyReferrer({
     referrer: event.referrer,
     pageHostname: row.hostname,
@@ -177,6 +179,17 @@ const applyConsent =
     row.user_id = mayIdentify ? (event.userId ?? null) : null;
     row.fbp = ads ? (event.fbp ?? null) : null;
     row.fbc = ads ? (event.fbc ?? null) : null;
+    // Click ids single out the click, and through the ad platform the person: kept only for ads.
+    // parsePageUrl never leaves them in the stored url or referrer.
+    if (!ads) {
+      row.gclid = null;
+      row.gbraid = null;
+      row.wbraid = null;
+      row.fbclid = null;
+      row.msclkid = null;
+      row.ttclid = null;
+      row.li_fat_id = null;
+    }
     row.user_hashes = mayIdentify ? hashUserIdentifiers(event.user) : null;
   };
 
