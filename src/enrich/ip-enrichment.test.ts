@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { createMemoryCache } from '../state/memory.ts';
 import { emptyLookup, ProviderError, type GeoProvider, type IpLookup } from './geo-provider.ts';
-import { createIpEnrichmentService, ttlForClass } from './ip-enrichment.ts';
+import { createConsentAwareEnricher, createIpEnrichmentService, ttlForClass } from './ip-enrichment.ts';
 
 const HOUR = 3_600_000;
 
@@ -235,5 +235,80 @@ describe('IP enrichment service', () => {
       });
       expect(calls.flat()).toEqual(['81.2.69.160', '81.2.69.161']);
     });
+  });
+});
+
+describe('consent-aware enricher', () => {
+  function services(options: { offlineDelayMs?: number; offlineFails?: boolean } = {}) {
+    const online = scriptedProvider({ '81.2.69.160': business });
+    const offline = scriptedProvider(
+      { '81.2.69.160': isp },
+      { delayMs: options.offlineDelayMs, fail: options.offlineFails },
+    );
+    return {
+      online,
+      offline,
+      onlineService: createIpEnrichmentService({
+        provider: online.provider,
+        sharedCache: createMemoryCache(),
+      }),
+      offlineService: createIpEnrichmentService({ provider: offline.provider, batchWindowMs: 0 }),
+    };
+  }
+
+  it('sends lookups with permission to the online service', async () => {
+    const { online, offline, onlineService, offlineService } = services();
+    const enricher = createConsentAwareEnricher(onlineService, offlineService);
+    expect(await enricher.enrich('81.2.69.160', 1000, { offlineOnly: false })).toMatchObject({
+      status: 'done',
+      enrichment: { companyDomain: 'acme.example' },
+    });
+    expect(online.calls).toEqual([['81.2.69.160']]);
+    expect(offline.calls).toEqual([]);
+  });
+
+  it('never lets an offline-only lookup reach the online provider, nor use its cached answer', async () => {
+    const { online, offline, onlineService, offlineService } = services();
+    const enricher = createConsentAwareEnricher(onlineService, offlineService);
+    await onlineService.resolve('81.2.69.160');
+    expect(await enricher.enrich('81.2.69.160', 1000, { offlineOnly: true })).toMatchObject({
+      status: 'done',
+      enrichment: { asn: 7922, visitorClass: 'isp', companyDomain: null },
+    });
+    expect(await enricher.enrich('81.2.69.161', 1000, { offlineOnly: true })).toMatchObject({
+      status: 'done',
+    });
+    expect(online.calls).toEqual([['81.2.69.160']]);
+    expect(offline.calls.flat()).toEqual(['81.2.69.160', '81.2.69.161']);
+  });
+
+  it('waits for the offline data past the ingestion budget, and never answers pending', async () => {
+    const { onlineService, offlineService } = services({ offlineDelayMs: 40 });
+    const enricher = createConsentAwareEnricher(onlineService, offlineService);
+    expect(await enricher.enrich('81.2.69.160', 20, { offlineOnly: true })).toMatchObject({ status: 'done' });
+  });
+
+  it('stores an event without enrichment (failed, not pending) when the offline data fails', async () => {
+    const { onlineService, offlineService } = services({ offlineFails: true });
+    const enricher = createConsentAwareEnricher(onlineService, offlineService);
+    expect(await enricher.enrich('81.2.69.160', 20, { offlineOnly: true })).toEqual({ status: 'failed' });
+  });
+
+  it('skips an offline-only lookup when there is no offline data', async () => {
+    const { online, onlineService } = services();
+    const enricher = createConsentAwareEnricher(onlineService, undefined);
+    expect(await enricher.enrich('81.2.69.160', 1000, { offlineOnly: true })).toEqual({ status: 'skipped' });
+    expect(online.calls).toEqual([]);
+  });
+
+  it('still answers private addresses and garbage without any provider', async () => {
+    const { online, offline, onlineService, offlineService } = services();
+    const enricher = createConsentAwareEnricher(onlineService, offlineService);
+    expect(enricher.enrich('10.0.0.1', 20, { offlineOnly: true })).toMatchObject({
+      status: 'done',
+      enrichment: { visitorClass: 'private' },
+    });
+    expect(enricher.enrich('not an ip', 20, { offlineOnly: true })).toEqual({ status: 'skipped' });
+    expect([...online.calls, ...offline.calls]).toEqual([]);
   });
 });

@@ -193,10 +193,22 @@ const applyConsent =
     row.user_hashes = mayIdentify ? hashUserIdentifiers(event.user) : null;
   };
 
+/**
+ * Whether the visitor's address may go to an online IP provider (IPinfo): with analytics consent, or
+ * when the site identifies companies under legitimate interest. Global Privacy Control is an
+ * objection, and legitimate interest yields to objections: it keeps the address on this machine.
+ */
+function mayLookUpOnline(event: TrackEvent, context: RequestContext): boolean {
+  if (context.gpc) return false;
+  return event.consent?.analytics === true || context.site.companyIdentificationWithoutConsent;
+}
+
 const enrichIp =
   (enricher: IpEnricher): Step =>
-  async ({ row, context }) => {
-    const result = await enricher.enrich(context.ip, ENRICHMENT_BUDGET_MS);
+  async ({ row, event, context }) => {
+    const result = await enricher.enrich(context.ip, ENRICHMENT_BUDGET_MS, {
+      offlineOnly: !mayLookUpOnline(event, context),
+    });
     row.enrichment_status = result.status;
     if (result.status === 'done') {
       const { enrichment } = result;

@@ -178,6 +178,7 @@ describe('PATCH /api/sites/:siteId', () => {
         botPolicy: 'drop',
         retentionDays: 90,
         cookieless: true,
+        companyIdentificationWithoutConsent: true,
         trackerAlias: 'js/app.js',
       },
     });
@@ -189,6 +190,7 @@ describe('PATCH /api/sites/:siteId', () => {
       botPolicy: 'drop',
       retentionDays: 90,
       cookieless: true,
+      companyIdentificationWithoutConsent: true,
       trackerAlias: 'js/app.js',
     });
     const audit = await context.app.inject({ method: 'GET', url: '/api/audit-log', headers: tenant.auth });
@@ -207,6 +209,7 @@ describe('PATCH /api/sites/:siteId', () => {
     [{ allowedDomains: ['ok.example', 'not a host'] }, 'allowedDomains.1'],
     [{ retentionDays: 0 }, 'retentionDays'],
     [{ botPolicy: 'block' }, 'botPolicy'],
+    [{ companyIdentificationWithoutConsent: 'yes' }, 'companyIdentificationWithoutConsent'],
     [{ trackerAlias: 'api/track.js' }, 'trackerAlias'],
     [{ trackerAlias: '../etc/passwd' }, 'trackerAlias'],
     [{ name: '' }, 'name'],
