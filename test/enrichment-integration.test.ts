@@ -48,7 +48,14 @@ async function trackFrom(siteKey: string, ip: string) {
       'user-agent':
         'Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/120.0.0.0 Safari/537.36',
     },
-    payload: { site: siteKey, type: 'pageview', url: 'https://shop.example/pricing', eventId: randomUUID() },
+    // With analytics consent: without it the address would stay on this machine, never reaching IPinfo.
+    payload: {
+      site: siteKey,
+      type: 'pageview',
+      url: 'https://shop.example/pricing',
+      eventId: randomUUID(),
+      consent: { analytics: true },
+    },
   });
   expect(response.statusCode, response.body).toBe(201);
   const { rows } = await context.db.query('SELECT * FROM events WHERE id = $1', [response.json().id]);

@@ -46,6 +46,7 @@ function context(siteId: string, ip: string, receivedAt = new Date()): RequestCo
       botPolicy: 'flag',
       cookieless: false,
       respectDnt: false,
+      companyIdentificationWithoutConsent: false,
     },
     receivedAt,
     ip,

@@ -32,6 +32,26 @@ describe('detectBot', () => {
       'the Facebook in-app browser',
       'Mozilla/5.0 (iPhone; CPU iPhone OS 17_2 like Mac OS X) AppleWebKit/605.1.15 (KHTML, like Gecko) Mobile/15E148 [FBAN/FBIOS;FBAV/446.0.0.33.115;FBBV/551238178;FBDV/iPhone15,2;FBMD/iPhone;FBSN/iOS;FBSV/17.2;FBSS/3;FBID/phone;FBLC/en_US;FBOP/5]',
     ],
+    [
+      'Obsidian (Electron) on Windows',
+      'Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) obsidian/1.5.12 Chrome/120.0.6099.283 Electron/28.2.3 Safari/537.36',
+    ],
+    [
+      'Slack (Electron) on macOS',
+      'Mozilla/5.0 (Macintosh; Intel Mac OS X 10_15_7) AppleWebKit/537.36 (KHTML, like Gecko) Slack/4.36.140 Chrome/120.0.6099.199 Electron/28.1.3 Safari/537.36 Sonic Slack_SSB/4.36.140',
+    ],
+    [
+      'VS Code (Electron) on Linux',
+      'Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Code/1.85.1 Chrome/114.0.5735.289 Electron/25.9.7 Safari/537.36',
+    ],
+    [
+      'Discord (Electron) on Windows',
+      'Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) discord/1.0.9028 Chrome/120.0.6099.291 Electron/28.2.10 Safari/537.36',
+    ],
+    [
+      'an Electron app without a name of its own',
+      'Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/120.0.6099.56 Electron/28.0.0 Safari/537.36',
+    ],
   ])('lets %s through', (_label, userAgent) => {
     expect(detectBot({ userAgent })).toEqual({ isBot: false });
     expect(detectBot({ userAgent, webdriver: false })).toEqual({ isBot: false });
@@ -61,8 +81,20 @@ describe('detectBot', () => {
       'headless_browser',
     ],
     [
-      'an Electron shell',
-      'Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/120.0.6099.56 Electron/28.0.0 Safari/537.36',
+      'an Electron app in headless mode',
+      'Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) HeadlessChrome/120.0.6099.56 Electron/28.0.0 Safari/537.36',
+      undefined,
+      'headless_browser',
+    ],
+    [
+      'Obsidian driven by WebDriver',
+      'Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) obsidian/1.5.12 Chrome/120.0.6099.283 Electron/28.2.3 Safari/537.36',
+      true,
+      'automation',
+    ],
+    [
+      'a Slack desktop build under Playwright',
+      'Mozilla/5.0 (Macintosh; Intel Mac OS X 10_15_7) AppleWebKit/537.36 (KHTML, like Gecko) Slack/4.36.140 Chrome/120.0.6099.199 Electron/28.1.3 Safari/537.36 Playwright/1.40.0',
       undefined,
       'headless_browser',
     ],

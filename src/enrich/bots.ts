@@ -16,8 +16,10 @@ export type DetectBotInput = {
 // Real user agents stay well under this; the cap bounds regex cost for junk input.
 const MAX_USER_AGENT_LENGTH = 1024;
 
-const HEADLESS_BROWSER =
-  /headless|phantomjs|slimerjs|electron\/|puppeteer|playwright|lighthouse|jsdom\/|htmlunit/i;
+// Electron is not here: desktop apps built on it (Slack, VS Code, Discord, Obsidian) show web pages
+// to real people and say so in their user agent (`obsidian/1.5.12 … Electron/28.2.3`). An Electron
+// shell driven by automation says HeadlessChrome, or sets navigator.webdriver, and is caught by that.
+const HEADLESS_BROWSER = /headless|phantomjs|slimerjs|puppeteer|playwright|lighthouse|jsdom\/|htmlunit/i;
 
 // HTTP clients name themselves first, so anchoring keeps browser UAs that mention e.g. "Java" elsewhere clear.
 const HTTP_LIBRARY =

@@ -7,6 +7,7 @@ import { backfillEnrichment } from './backfill-enrichment.ts';
 import type { GeoProvider } from './geo-provider.ts';
 import { noIpEnrichment, type IpEnricher } from './ip-enricher.ts';
 import {
+  createConsentAwareEnricher,
   createIpEnrichmentService,
   type EnrichmentStats,
   type IpEnrichmentService,
@@ -88,7 +89,9 @@ export async function loadGeoProviders(options: {
 
 /**
  * IPinfo, when configured, answers first with the offline data as its fallback; otherwise the offline
- * data alone. With neither, enrichment is skipped and the address minimised at once.
+ * data alone. With neither, enrichment is skipped and the address minimised at once. Addresses that
+ * may not leave the machine (`offlineOnly`) go to the offline data alone, through its own
+ * in-process cache: IPinfo's answers are never served for them, nor theirs cached for IPinfo's.
  */
 export function createEnrichment(options: {
   providers: GeoProviders;
@@ -130,8 +133,10 @@ export function createEnrichment(options: {
       ),
   });
   registerEnrichmentMetrics(options.metrics, () => service.stats());
+  const offlineOnly =
+    online && offline ? createIpEnrichmentService({ provider: offline, batchWindowMs: 0 }) : undefined;
   return {
-    enricher: service,
+    enricher: online ? createConsentAwareEnricher(service, offlineOnly) : service,
     service,
     providers: names,
     async backfill({ db, signal, now }) {

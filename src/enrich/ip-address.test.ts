@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { minimizeIp, normalizeIp } from './ip-address.ts';
+import { lookupAddress, minimizeIp, normalizeIp } from './ip-address.ts';
 
 describe('normalizeIp', () => {
   it.each([
@@ -53,5 +53,38 @@ describe('minimizeIp', () => {
     ])('gives undefined for %j', (input) => {
       expect(minimizeIp(input)).toBeUndefined();
     });
+  });
+});
+
+describe('lookupAddress', () => {
+  it.each([
+    ['an IPv4 address, as it is', '81.2.69.160', '81.2.69.160'],
+    ['a mapped IPv4 address, as IPv4', '::ffff:81.2.69.160', '81.2.69.160'],
+    [
+      'an IPv6 address, as the first address of its /64',
+      '2a01:4f8:c17:1a2b:5e3f:9a1:7c2d:11',
+      '2a01:4f8:c17:1a2b::',
+    ],
+    ['another address of the same /64, the same way', '2A01:4F8:C17:1A2B::FFFF', '2a01:4f8:c17:1a2b::'],
+    ['an address of the next /64, apart', '2a01:4f8:c17:1a2c::1', '2a01:4f8:c17:1a2c::'],
+    ['a /64 with zeros inside', '2001:4860:0:1::8888', '2001:4860:0:1::'],
+    ['a NAT64 address, as the IPv4 address it stands for', '64:ff9b::5102:45a0', '81.2.69.160'],
+    ['a NAT64 address written with a dotted quad', '64:ff9b::81.2.69.160', '81.2.69.160'],
+    [
+      'a 6to4 address, by its /64 (which holds the IPv4 address)',
+      '2002:5102:45a0:1::9',
+      '2002:5102:45a0:1::',
+    ],
+  ])('looks up %s', (_label, input, expected) => {
+    expect(lookupAddress(input)).toBe(expected);
+  });
+
+  describe('robustness to invalid data', () => {
+    it.each([[undefined], [''], ['localhost'], ['1.2.3.4/24'], ['::g'], ['a'.repeat(5000)]])(
+      'gives undefined for %j',
+      (input) => {
+        expect(lookupAddress(input)).toBeUndefined();
+      },
+    );
   });
 });

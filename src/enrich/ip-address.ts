@@ -34,6 +34,28 @@ export function normalizeIp(raw: string | undefined): string | undefined {
 }
 
 /**
+ * The address a provider is asked about, and the key its answer is cached under. IPv4: the address
+ * itself. IPv6: the first address of its /64. A /64 is one link, the smallest block a network hands
+ * out (SLAAC and privacy extensions choose the 64 host bits themselves and rotate them daily), and
+ * providers such as IPinfo publish their data by ranges: every address of a /64 gets the same ASN,
+ * company, network type and place. A per-address answer could differ only where a provider flags
+ * single hosts (a VPN exit inside a home network), which is rare and lives only as long as the cache
+ * entry. Asking about the network address also keeps the visitor's host bits, which may still derive
+ * from a device's MAC address, on this machine. A NAT64 address (64:ff9b::/96) stands for the IPv4
+ * address in its last 32 bits and is looked up as that address. Undefined when `raw` is not an address.
+ */
+export function lookupAddress(raw: string | undefined): string | undefined {
+  const address = normalizeIp(raw);
+  if (address === undefined || isIPv4(address)) return address;
+  const groups = ipv6Groups(address);
+  if (groups === undefined) return undefined;
+  if (groups[0] === 0x64 && groups[1] === 0xff9b && groups.slice(2, 6).every((group) => group === 0)) {
+    return [groups[6]! >> 8, groups[6]! & 255, groups[7]! >> 8, groups[7]! & 255].join('.');
+  }
+  return minimizeIp(address, 32, 64);
+}
+
+/**
  * Data minimisation: keeps the network, drops the host. IPv4 keeps `prefixV4` bits (default /24:
  * `203.0.113.77` → `203.0.113.0`), IPv6 `prefixV6` bits (default /48). Enough for geography and
  * network, not enough to single out a household.

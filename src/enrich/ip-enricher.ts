@@ -20,12 +20,25 @@ export type IpEnrichmentResult =
   | { status: 'failed' }
   | { status: 'skipped' };
 
+export interface EnrichOptions {
+  /**
+   * The visitor's address may not leave this machine (no analytics consent, and the site does not
+   * identify companies under legitimate interest): only the offline databases may answer, never an
+   * online provider such as IPinfo, not even later in the background.
+   */
+  offlineOnly?: boolean;
+}
+
 /**
  * The seam where IP enrichment plugs into ingestion. An implementation must answer within
  * `budgetMs`: past it, it answers `pending` and completes the event later in the background.
  */
 export interface IpEnricher {
-  enrich(ip: string | undefined, budgetMs: number): Promise<IpEnrichmentResult> | IpEnrichmentResult;
+  enrich(
+    ip: string | undefined,
+    budgetMs: number,
+    options?: EnrichOptions,
+  ): Promise<IpEnrichmentResult> | IpEnrichmentResult;
   /** The address as it may be stored once enrichment no longer needs it. */
   minimize(ip: string | undefined): string | undefined;
 }

@@ -1,8 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import { createMemoryCache } from '../state/memory.ts';
 import { emptyLookup, ProviderError, type GeoProvider, type IpLookup } from './geo-provider.ts';
-import { createIpEnrichmentService, ttlForClass } from './ip-enrichment.ts';
+
 import { createMmdbProvider, defaultGeoipFiles } from './providers/mmdb.ts';
+import { createConsentAwareEnricher, createIpEnrichmentService, ttlForClass } from './ip-enrichment.ts';
 
 const HOUR = 3_600_000;
 
@@ -85,6 +86,42 @@ describe('IP enrichment service', () => {
     expect(results.every((result) => result.status === 'done')).toBe(true);
     expect(calls).toEqual([['81.2.69.160']]);
     expect(service.stats().singleFlightJoins).toBe(49);
+  });
+
+  it('looks an IPv6 /64 up once, asking about its first address, however many addresses rotate in it', async () => {
+    const network = '2a01:4f8:c17:1a2b::';
+    const { provider, calls } = scriptedProvider({ [network]: business }, { delayMs: 20 });
+    const shared = createMemoryCache();
+    const service = createIpEnrichmentService({ provider, sharedCache: shared });
+    const addresses = Array.from(
+      { length: 100 },
+      (_, index) =>
+        `2a01:4f8:c17:1a2b:${((index * 7919) % 0x10000).toString(16)}:${index.toString(16)}:beef:${index + 1}`,
+    );
+    const results = await Promise.all(addresses.map((ip) => service.enrich(ip, 1000)));
+    expect(results.every((result) => result.status === 'done')).toBe(true);
+    expect(results[99]).toMatchObject({ enrichment: { companyDomain: 'acme.example' } });
+    expect(calls).toEqual([[network]]);
+    // Later visits from the same /64, on this instance or another, hit a cache.
+    expect(service.enrich('2a01:4f8:c17:1a2b::42', 1000)).toMatchObject({ status: 'done' });
+    expect(await shared.get(`ip:${network}`)).toBeDefined();
+    expect(calls).toHaveLength(1);
+  });
+
+  it('keeps IPv4 addresses apart, and IPv6 networks apart', async () => {
+    const { provider, calls } = scriptedProvider({});
+    const service = createIpEnrichmentService({ provider, sharedCache: createMemoryCache() });
+    await Promise.all(
+      ['81.2.69.160', '81.2.69.161', '2a01:4f8:c17:1a2b::1', '2a01:4f8:c17:1a2c::1'].map((ip) =>
+        service.resolve(ip),
+      ),
+    );
+    expect(calls.flat().sort()).toEqual([
+      '2a01:4f8:c17:1a2b::',
+      '2a01:4f8:c17:1a2c::',
+      '81.2.69.160',
+      '81.2.69.161',
+    ]);
   });
 
   it('gathers misses of different addresses into one batch call', async () => {
@@ -228,5 +265,80 @@ describe('IP enrichment when the provider fails in a way it should not', () => {
     } finally {
       process.off('unhandledRejection', onUnhandled);
     }
+  });
+});
+
+describe('consent-aware enricher', () => {
+  function services(options: { offlineDelayMs?: number; offlineFails?: boolean } = {}) {
+    const online = scriptedProvider({ '81.2.69.160': business });
+    const offline = scriptedProvider(
+      { '81.2.69.160': isp },
+      { delayMs: options.offlineDelayMs, fail: options.offlineFails },
+    );
+    return {
+      online,
+      offline,
+      onlineService: createIpEnrichmentService({
+        provider: online.provider,
+        sharedCache: createMemoryCache(),
+      }),
+      offlineService: createIpEnrichmentService({ provider: offline.provider, batchWindowMs: 0 }),
+    };
+  }
+
+  it('sends lookups with permission to the online service', async () => {
+    const { online, offline, onlineService, offlineService } = services();
+    const enricher = createConsentAwareEnricher(onlineService, offlineService);
+    expect(await enricher.enrich('81.2.69.160', 1000, { offlineOnly: false })).toMatchObject({
+      status: 'done',
+      enrichment: { companyDomain: 'acme.example' },
+    });
+    expect(online.calls).toEqual([['81.2.69.160']]);
+    expect(offline.calls).toEqual([]);
+  });
+
+  it('never lets an offline-only lookup reach the online provider, nor use its cached answer', async () => {
+    const { online, offline, onlineService, offlineService } = services();
+    const enricher = createConsentAwareEnricher(onlineService, offlineService);
+    await onlineService.resolve('81.2.69.160');
+    expect(await enricher.enrich('81.2.69.160', 1000, { offlineOnly: true })).toMatchObject({
+      status: 'done',
+      enrichment: { asn: 7922, visitorClass: 'isp', companyDomain: null },
+    });
+    expect(await enricher.enrich('81.2.69.161', 1000, { offlineOnly: true })).toMatchObject({
+      status: 'done',
+    });
+    expect(online.calls).toEqual([['81.2.69.160']]);
+    expect(offline.calls.flat()).toEqual(['81.2.69.160', '81.2.69.161']);
+  });
+
+  it('waits for the offline data past the ingestion budget, and never answers pending', async () => {
+    const { onlineService, offlineService } = services({ offlineDelayMs: 40 });
+    const enricher = createConsentAwareEnricher(onlineService, offlineService);
+    expect(await enricher.enrich('81.2.69.160', 20, { offlineOnly: true })).toMatchObject({ status: 'done' });
+  });
+
+  it('stores an event without enrichment (failed, not pending) when the offline data fails', async () => {
+    const { onlineService, offlineService } = services({ offlineFails: true });
+    const enricher = createConsentAwareEnricher(onlineService, offlineService);
+    expect(await enricher.enrich('81.2.69.160', 20, { offlineOnly: true })).toEqual({ status: 'failed' });
+  });
+
+  it('skips an offline-only lookup when there is no offline data', async () => {
+    const { online, onlineService } = services();
+    const enricher = createConsentAwareEnricher(onlineService, undefined);
+    expect(await enricher.enrich('81.2.69.160', 1000, { offlineOnly: true })).toEqual({ status: 'skipped' });
+    expect(online.calls).toEqual([]);
+  });
+
+  it('still answers private addresses and garbage without any provider', async () => {
+    const { online, offline, onlineService, offlineService } = services();
+    const enricher = createConsentAwareEnricher(onlineService, offlineService);
+    expect(enricher.enrich('10.0.0.1', 20, { offlineOnly: true })).toMatchObject({
+      status: 'done',
+      enrichment: { visitorClass: 'private' },
+    });
+    expect(enricher.enrich('not an ip', 20, { offlineOnly: true })).toEqual({ status: 'skipped' });
+    expect([...online.calls, ...offline.calls]).toEqual([]);
   });
 });

@@ -3,7 +3,7 @@ import type { Cache } from '../state/interface.ts';
 import { isBogon } from './bogons.ts';
 import { classifyVisitor, companyOf, DATACENTER_ASNS, type VisitorClass } from './classify-visitor.ts';
 import { ProviderError, type GeoProvider, type IpLookup } from './geo-provider.ts';
-import { minimizeIp, normalizeIp } from './ip-address.ts';
+import { lookupAddress, minimizeIp, normalizeIp } from './ip-address.ts';
 import type { IpEnricher, IpEnrichment, IpEnrichmentResult } from './ip-enricher.ts';
 
 const HOUR = 60 * 60 * 1000;
@@ -55,6 +55,12 @@ export interface EnrichmentStats {
   pendingReturned: number;
 }
 
+/**
+ * Lookups and cache entries are keyed by `lookupAddress`: an IPv4 address, or the /64 of an IPv6
+ * one, so a visitor rotating addresses inside its /64 costs one lookup, not one per address.
+ * `enrich` ignores `offlineOnly`: the service does not know whether its provider is online;
+ * createConsentAwareEnricher routes such lookups to an offline service.
+ */
 export interface IpEnrichmentService extends IpEnricher {
   /** Resolves one address through every tier, waiting as long as it takes (the background job uses this). */
   resolve(ip: string): Promise<Outcome>;
@@ -68,8 +74,11 @@ export interface IpEnrichmentOptions {
    * are poorer, so they are kept only briefly and only in-process.
    */
   fallback?: GeoProvider;
-  /** The shared tier: Redis when configured, so instances share lookups; in-process otherwise. */
-  sharedCache: Cache;
+  /**
+   * The shared tier: Redis when configured, so instances share lookups; in-process otherwise. None for
+   * the offline databases, which answer faster than a round trip to Redis.
+   */
+  sharedCache?: Cache;
   localMaxEntries?: number;
   /** Misses arriving within this window go to the provider in one batch call. */
   batchWindowMs?: number;
@@ -140,7 +149,7 @@ export function createIpEnrichmentService(options: IpEnrichmentOptions): IpEnric
     const resolved = { lookup, visitorClass: classify(lookup) };
     const ttl = ttlForClass(resolved.visitorClass);
     local.set(ip, resolved, { ttl });
-    options.sharedCache.set(`ip:${ip}`, JSON.stringify(resolved), ttl).catch(() => undefined);
+    options.sharedCache?.set(`ip:${ip}`, JSON.stringify(resolved), ttl).catch(() => undefined);
     return resolved;
   }
 
@@ -208,6 +217,7 @@ export function createIpEnrichmentService(options: IpEnrichmentOptions): IpEnric
   }
 
   async function throughSharedTier(ip: string): Promise<Outcome> {
+    if (options.sharedCache === undefined) return fromProvider(ip);
     const cached = await options.sharedCache.get(`ip:${ip}`).catch(() => undefined);
     const parsed = cached === undefined ? undefined : parseCached(cached);
     if (parsed !== undefined) {
@@ -247,7 +257,7 @@ export function createIpEnrichmentService(options: IpEnrichmentOptions): IpEnric
       if (isBogon(ip)) {
         return { status: 'done', enrichment: toEnrichment({ lookup: null, visitorClass: 'private' }) };
       }
-      const answer = resolveOrHit(ip);
+      const answer = resolveOrHit(lookupAddress(ip)!);
       if (!(answer instanceof Promise)) return { status: 'done', enrichment: toEnrichment(answer) };
       return new Promise((resolve) => {
         const deadline = setTimeout(() => {
@@ -267,10 +277,38 @@ export function createIpEnrichmentService(options: IpEnrichmentOptions): IpEnric
       const ip = normalizeIp(rawIp);
       if (ip === undefined) return { ok: false };
       if (isBogon(ip)) return { ok: true, value: { lookup: null, visitorClass: 'private' } };
-      const answer = resolveOrHit(ip);
+      const answer = resolveOrHit(lookupAddress(ip)!);
       return answer instanceof Promise ? answer : { ok: true, value: answer };
     },
     stats: () => structuredClone(stats),
+  };
+}
+
+/** How long a lookup in the offline databases may take before the event is stored without it. */
+export const OFFLINE_BUDGET_MS = 250;
+
+/**
+ * The ingestion seam over an online service (IPinfo, with the offline data as its fallback) and an
+ * offline-only one. A lookup that must stay on this machine (`offlineOnly`) goes to the offline
+ * databases only and never ends `pending`, because the background job would complete a pending
+ * event through the online provider: past its budget it ends `failed` (stored without enrichment,
+ * the address minimised). The offline data answers from memory, so its budget is generous: missing
+ * it means the process is overloaded. Without offline data such a lookup is skipped.
+ */
+export function createConsentAwareEnricher(
+  online: IpEnrichmentService,
+  offline: IpEnrichmentService | undefined,
+): IpEnricher {
+  return {
+    enrich(ip, budgetMs, options) {
+      if (options?.offlineOnly !== true) return online.enrich(ip, budgetMs);
+      if (offline === undefined) return { status: 'skipped' };
+      const answer = offline.enrich(ip, Math.max(budgetMs, OFFLINE_BUDGET_MS));
+      const settled = (result: IpEnrichmentResult): IpEnrichmentResult =>
+        result.status === 'pending' ? { status: 'failed' } : result;
+      return answer instanceof Promise ? answer.then(settled) : settled(answer);
+    },
+    minimize: online.minimize,
   };
 }
 

@@ -1,5 +1,6 @@
 import { Type, type TSchema } from 'typebox';
 import type { Queryable } from '../db/pool.ts';
+import { minimizeIp } from '../enrich/ip-address.ts';
 import { AppError } from '../errors.ts';
 import type { Actor } from '../tenancy/auth/access-tokens.ts';
 import { getSite } from '../tenancy/sites/get-site.ts';
@@ -59,6 +60,16 @@ function decodeCursor(cursor: string): { receivedAt: Date; id: string } {
   return { receivedAt, id };
 }
 
+/**
+ * A column's value as the API shows it. The address is shown minimised, as it is stored once
+ * enrichment is done: an event still pending keeps the full address for the background lookup
+ * only, and no reader sees it.
+ */
+function shownValue(column: (typeof LISTED_COLUMNS)[number], value: unknown): unknown {
+  if (column === 'ip') return typeof value === 'string' ? (minimizeIp(value) ?? null) : value;
+  return value instanceof Date ? value.toISOString() : value;
+}
+
 /** The site's latest stored events, newest first. The site must belong to the actor's agency. */
 export async function listEvents({
   db,
@@ -85,12 +96,7 @@ export async function listEvents({
   const page = rows.slice(0, limit);
   return {
     events: page.map((row) =>
-      Object.fromEntries(
-        LISTED_COLUMNS.map((column) => {
-          const value = row[column];
-          return [camel(column), value instanceof Date ? value.toISOString() : value];
-        }),
-      ),
+      Object.fromEntries(LISTED_COLUMNS.map((column) => [camel(column), shownValue(column, row[column])])),
     ),
     nextBefore: rows.length > limit ? encodeCursor(page[page.length - 1]!) : null,
   };

@@ -1,3 +1,4 @@
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { hasPaidClickId, parsePageUrl, type ClickIds, type PageUrl, type UtmParameters } from './page-url.ts';
 
@@ -95,6 +96,90 @@ describe('parsePageUrl', () => {
     const page = parsePageUrl(raw);
     expect(page?.query).toBe(query);
     expect(page?.url).not.toMatch(/ann%40|=Ann|secret|=555/);
+  });
+
+  it.each<[string, string, string]>([
+    [
+      'an email in a referral parameter',
+      'https://example.com/welcome?ref=ann.lee%40example.com&plan=pro',
+      'https://example.com/welcome?plan=pro&ref=%5Bemail%5D',
+    ],
+    [
+      'an unencoded tagged email',
+      'https://example.com/welcome?from=ann+news@example.com',
+      'https://example.com/welcome?from=%5Bemail%5D',
+    ],
+    [
+      'an email in the path',
+      'https://example.com/unsubscribe/ann%40example.com/confirm',
+      'https://example.com/unsubscribe/%5Bemail%5D/confirm',
+    ],
+    [
+      'a phone number in a parameter',
+      'https://example.com/callback?number=%2B44%2020%207946%200958',
+      'https://example.com/callback?number=%5Bphone%5D',
+    ],
+    [
+      'a reset token in the path',
+      'https://example.com/password/reset/e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855',
+      'https://example.com/password/reset/%5Btoken%5D',
+    ],
+    [
+      'a JWT in a parameter',
+      'https://example.com/sso?state=1&jwt=eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiIxMjM0NTY3ODkwIn0.dozjgNryP4J3jVmNHl0w5N_XgL0n3I9PlFUP0THsR8U',
+      'https://example.com/sso?jwt=%5Btoken%5D&state=1',
+    ],
+    [
+      'parameters named like secrets or phone numbers',
+      'https://example.com/?reset_password_token=abc&client_secret=s&mobile_number=0151&page=2',
+      'https://example.com/?page=2',
+    ],
+    [
+      'an email as a parameter name',
+      'https://example.com/?ann%40example.com',
+      'https://example.com/?%5Bemail%5D',
+    ],
+  ])('replaces %s by a placeholder', (_label, raw, url) => {
+    expect(parsePageUrl(raw)?.url).toBe(url);
+  });
+
+  it.each([
+    'https://example.com/orders/ORD-2024-000123?ref=spring-sale&page=2',
+    'https://example.com/blog/2024/01/15/launch?year=2024',
+    'https://example.com/p/036000291452?price=1299.00',
+    'https://example.com/orders/550e8400-e29b-41d4-a716-446655440000',
+  ])('keeps order ids, dates, product codes and prices in %s', (raw) => {
+    const page = parsePageUrl(raw);
+    expect(page?.url.replace(/\?.*$/, '')).toBe(raw.replace(/\?.*$/, ''));
+    expect(page?.url).not.toContain('%5B');
+  });
+
+  it('scrubs campaign values, not click ids', () => {
+    const page = parsePageUrl(
+      'https://example.com/?utm_content=ann%40example.com&utm_term=%2B4915112345678&gclid=EAIaIQobChMI8fJk2LmQ9xZr4TbW7nPc3VyHd6',
+    );
+    expect(page?.utm).toMatchObject({ content: '[email]', term: '[phone]' });
+    expect(page?.clickIds.gclid).toBe('EAIaIQobChMI8fJk2LmQ9xZr4TbW7nPc3VyHd6');
+  });
+
+  it('gives the same URL when its own output is parsed again', () => {
+    fc.assert(
+      fc.property(
+        fc.webUrl({ withQueryParameters: true, withFragments: true }),
+        fc.constantFrom(
+          '',
+          '/ann@example.com',
+          '?e=ann%40example.com',
+          '?t=d41d8cd98f00b204e9800998ecf8427e',
+        ),
+        (base, extra) => {
+          const once = parsePageUrl(base + extra);
+          if (once === undefined) return;
+          expect(parsePageUrl(once.url)?.url).toBe(once.url);
+        },
+      ),
+      { numRuns: 1000 },
+    );
   });
 
   it('reports campaign parameters and click ids but keeps them out of the URL', () => {

@@ -1,3 +1,5 @@
+import { personalDataNamed, scrubUrlComponent, scrubUrlPath, scrubValue } from './scrub-personal-data.ts';
+
 export type UtmParameters = {
   source: string | null;
   medium: string | null;
@@ -17,11 +19,15 @@ export type ClickIds = {
 };
 
 export type PageUrl = {
-  /** Normalised URL without fragment, credentials, campaign parameters or personal-data parameters. */
+  /**
+   * Normalised URL without fragment, credentials, campaign parameters or personal-data parameters;
+   * emails, phone numbers and tokens in the path and the remaining parameters replaced by
+   * placeholders (scrub-personal-data.ts).
+   */
   url: string;
   /** Lower case, no trailing dot. */
   hostname: string;
-  /** Pathname as sent (still percent-encoded), "/" at least. */
+  /** Pathname as sent (still percent-encoded, personal data replaced), "/" at least. */
   path: string;
   /** Remaining parameters sorted by key so the same page groups together, or null when none remain. */
   query: string | null;
@@ -48,7 +54,8 @@ const CLICK_ID_FIELDS: ReadonlyMap<string, keyof ClickIds> = new Map(
   ]),
 );
 
-// Forms that submit with GET and careless links put these in URLs; they must never reach storage.
+// Forms that submit with GET and careless links put these in URLs; they must never reach storage,
+// and neither must parameters whose names say phone number or secret (`personalDataNamed`).
 const PERSONAL_DATA_KEYS: ReadonlySet<string> = new Set([
   'email',
   'e-mail',
@@ -106,11 +113,16 @@ export function parsePageUrl(raw: string | undefined): PageUrl | undefined {
     const utmField = UTM_FIELDS.get(key);
     const clickIdField = CLICK_ID_FIELDS.get(key);
     if (utmField !== undefined) {
-      utm[utmField] ??= cleanValue(rawValue, MAX_UTM_LENGTH);
+      const value = cleanValue(rawValue, MAX_UTM_LENGTH);
+      utm[utmField] ??= value === null ? null : scrubValue(value);
     } else if (clickIdField !== undefined) {
       clickIds[clickIdField] ??= cleanValue(rawValue, MAX_CLICK_ID_LENGTH);
-    } else if (!key.startsWith('utm_') && !PERSONAL_DATA_KEYS.has(key)) {
-      kept.push({ key: rawKey, segment });
+    } else if (!key.startsWith('utm_') && !PERSONAL_DATA_KEYS.has(key) && !personalDataNamed(key)) {
+      const scrubbedKey = scrubUrlComponent(rawKey);
+      kept.push({
+        key: scrubbedKey,
+        segment: equals === -1 ? scrubbedKey : `${scrubbedKey}=${scrubUrlComponent(rawValue)}`,
+      });
     }
   }
   // Array sort is stable, so repeated keys keep their relative order (it can matter to the page).
@@ -118,10 +130,11 @@ export function parsePageUrl(raw: string | undefined): PageUrl | undefined {
   const query = kept.length === 0 ? null : kept.map((entry) => entry.segment).join('&');
 
   const host = parsed.port === '' ? hostname : `${hostname}:${parsed.port}`;
+  const path = scrubUrlPath(parsed.pathname);
   return {
-    url: `${parsed.protocol}//${host}${parsed.pathname}${query === null ? '' : `?${query}`}`,
+    url: `${parsed.protocol}//${host}${path}${query === null ? '' : `?${query}`}`,
     hostname,
-    path: parsed.pathname,
+    path,
     query,
     utm,
     clickIds,

@@ -8,6 +8,7 @@ import { blankEventRow, type EventRow } from './event-row.ts';
 import { hasPaidClickId, parsePageUrl } from './page-url.ts';
 import { checkProps } from './props.ts';
 import { classifyReferrer } from './referrer.ts';
+import { scrubProps, scrubValue } from './scrub-personal-data.ts';
 import type { ResolvedSite } from './site-resolver.ts';
 import type { TrackEvent } from './track-schema.ts';
 import { hashUserIdentifiers } from './user-hashes.ts';
@@ -86,6 +87,10 @@ const detectBots =
   };
 
 const parseUrls: Step = ({ row, event, context }) => {
+  // A page view is the URL it views; without one it would be stored as a view of nothing.
+  if (event.type === 'pageview' && (event.url === undefined || event.url === '')) {
+    return { kind: 'rejected', field: 'url', message: 'url is required for events of type "pageview"' };
+  }
   // A page URL past the length limit still counts: without its query string, rather than not at all.
   const page = parsePageUrl(event.url) ?? parsePageUrl(event.url?.split('?')[0]);
   if (event.url !== undefined && event.url !== '' && page === undefined) {
@@ -112,8 +117,10 @@ const parseUrls: Step = ({ row, event, context }) => {
     row.ttclid = page.clickIds.ttclid;
     row.li_fat_id = page.clickIds.li_fat_id;
   }
-  // The referrer loses personal query parameters the same way the page URL does.
+  // The referrer loses personal query parameters and data the same way the page URL does.
   row.referrer = parsePageUrl(event.referrer)?.url ?? null;
+  // Whether an ad click brought the visit names the channel even where consent keeps the click id
+  // itself from being stored (applyConsent): the fact identifies no one.
   const source = classifyReferrer({
     referrer: event.referrer,
     pageHostname: row.hostname,
@@ -123,6 +130,17 @@ const parseUrls: Step = ({ row, event, context }) => {
   });
   row.referrer_host = source.referrerHost;
   row.referrer_type = source.referrerType;
+};
+
+/**
+ * Emails, phone numbers and tokens in the free text a page or a caller sends (the title, a custom
+ * event's name, property values at any depth) are replaced by placeholders; URLs were scrubbed
+ * when parsed. The title is scrubbed before it is shortened, so no half address survives the cut.
+ */
+const scrubFreeText: Step = ({ row, event }) => {
+  row.title = event.title === undefined ? null : scrubValue(event.title).slice(0, TITLE_MAX);
+  if (row.name !== null) row.name = scrubValue(row.name);
+  if (row.props !== null) row.props = scrubProps(row.props);
 };
 
 const correctTime: Step = ({ row, event, context }) => {
@@ -161,13 +179,36 @@ const applyConsent =
     row.user_id = mayIdentify ? (event.userId ?? null) : null;
     row.fbp = ads ? (event.fbp ?? null) : null;
     row.fbc = ads ? (event.fbc ?? null) : null;
+    // Click ids single out the click, and through the ad platform the person: kept only for ads.
+    // parsePageUrl never leaves them in the stored url or referrer.
+    if (!ads) {
+      row.gclid = null;
+      row.gbraid = null;
+      row.wbraid = null;
+      row.fbclid = null;
+      row.msclkid = null;
+      row.ttclid = null;
+      row.li_fat_id = null;
+    }
     row.user_hashes = mayIdentify ? hashUserIdentifiers(event.user) : null;
   };
 
+/**
+ * Whether the visitor's address may go to an online IP provider (IPinfo): with analytics consent, or
+ * when the site identifies companies under legitimate interest. Global Privacy Control is an
+ * objection, and legitimate interest yields to objections: it keeps the address on this machine.
+ */
+function mayLookUpOnline(event: TrackEvent, context: RequestContext): boolean {
+  if (context.gpc) return false;
+  return event.consent?.analytics === true || context.site.companyIdentificationWithoutConsent;
+}
+
 const enrichIp =
   (enricher: IpEnricher): Step =>
-  async ({ row, context }) => {
-    const result = await enricher.enrich(context.ip, ENRICHMENT_BUDGET_MS);
+  async ({ row, event, context }) => {
+    const result = await enricher.enrich(context.ip, ENRICHMENT_BUDGET_MS, {
+      offlineOnly: !mayLookUpOnline(event, context),
+    });
     row.enrichment_status = result.status;
     if (result.status === 'done') {
       const { enrichment } = result;
@@ -213,7 +254,6 @@ function emptyRow(event: TrackEvent, context: RequestContext): EventRow {
     type: event.type,
     name: event.type === 'event' ? (event.name ?? null) : null,
     received_at: context.receivedAt,
-    title: event.title?.slice(0, TITLE_MAX) ?? null,
     screen_width: event.screen?.w ?? null,
     screen_height: event.screen?.h ?? null,
     viewport_width: event.viewport?.w ?? null,
@@ -238,6 +278,7 @@ export function createPipeline(deps: { visitorIds: CookielessVisitorIds; ipEnric
     parseAgent(createUserAgentParser()),
     detectBots(createBotDetector()),
     parseUrls,
+    scrubFreeText,
     correctTime,
     applyConsent(deps.visitorIds),
     enrichIp(deps.ipEnricher),

@@ -12,6 +12,11 @@ export interface ResolvedSite {
   botPolicy: 'flag' | 'drop';
   cookieless: boolean;
   respectDnt: boolean;
+  /**
+   * Look up visitors without analytics consent with the online IP provider too, to identify their
+   * companies under legitimate interest (never with Global Privacy Control); off by default.
+   */
+  companyIdentificationWithoutConsent: boolean;
 }
 
 export interface SiteResolver {
@@ -50,8 +55,10 @@ export function createSiteResolver(options: {
       bot_policy: 'flag' | 'drop';
       cookieless: boolean;
       respect_dnt: boolean;
+      company_identification_without_consent: boolean;
     }>(
-      `SELECT id, site_key, agency_id, domain, allowed_domains, bot_policy, cookieless, respect_dnt
+      `SELECT id, site_key, agency_id, domain, allowed_domains, bot_policy, cookieless, respect_dnt,
+         company_identification_without_consent
        FROM sites WHERE ${column} = $1 AND deleted_at IS NULL`,
       [value],
     );
@@ -67,6 +74,7 @@ export function createSiteResolver(options: {
           botPolicy: row.bot_policy,
           cookieless: row.cookieless,
           respectDnt: row.respect_dnt,
+          companyIdentificationWithoutConsent: row.company_identification_without_consent,
         };
   }
 

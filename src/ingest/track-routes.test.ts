@@ -283,6 +283,8 @@ describe('POST /api/track/event', () => {
       [{ site: 'SITE', type: 'pageview', currency: 'EURO' }, 'currency'],
       [{ site: 'SITE', type: 'pageview', consent: { ads: 'yes' } }, 'consent.ads'],
       [{ site: 'SITE', type: 'pageview', title: 'x'.repeat(9000) }, 'title'],
+      [{ site: 'SITE', type: 'pageview' }, 'url'],
+      [{ site: 'SITE', type: 'pageview', url: '' }, 'url'],
     ])('%j → %s', async (payload, field) => {
       const site = await createSite();
       const body = { ...payload, ...('site' in payload ? { site: site.siteKey } : {}) };
@@ -313,6 +315,17 @@ describe('POST /api/track/event', () => {
       expect(row.is_bot).toBe(true);
       const { rows } = await context.db.query('SELECT is_bot FROM sessions WHERE site_id = $1', [site.id]);
       expect(rows).toEqual([{ is_bot: true }]);
+    });
+
+    it('counts a desktop app built on Electron (Obsidian) as a person, also where bots are dropped', async () => {
+      const site = await createSite();
+      await context.db.query(`UPDATE sites SET bot_policy = 'drop' WHERE id = $1`, [site.id]);
+      const response = await track(pageview(site), {
+        'user-agent':
+          'Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) obsidian/1.5.12 Chrome/120.0.6099.283 Electron/28.2.3 Safari/537.36',
+      });
+      expect(response.statusCode, response.body).toBe(201);
+      expect((await storedEvent(response.json().id)).is_bot).toBe(false);
     });
 
     it('drops bots when the site says so, answering 202 with the reason', async () => {
@@ -532,6 +545,19 @@ describe('POST /api/track/batch', () => {
     });
     expect(response.statusCode).toBe(400);
     expect(response.json().error.field).toBe('events.2.url');
+    const { rows } = await context.db.query('SELECT count(*)::int AS n FROM events WHERE site_id = $1', [
+      site.id,
+    ]);
+    expect(rows[0].n).toBe(0);
+  });
+
+  it('refuses a batch with a page view that has no URL, naming it, and stores nothing', async () => {
+    const site = await createSite();
+    const withoutUrl: Record<string, unknown> = pageview(site);
+    delete withoutUrl.url;
+    const response = await batch({ events: [pageview(site), withoutUrl] });
+    expect(response.statusCode, response.body).toBe(400);
+    expect(response.json().error).toMatchObject({ code: 'validation_failed', field: 'events.1.url' });
     const { rows } = await context.db.query('SELECT count(*)::int AS n FROM events WHERE site_id = $1', [
       site.id,
     ]);

@@ -12,6 +12,10 @@ export const Site = Type.Object({
   retentionDays: Type.Integer(),
   cookieless: Type.Boolean(),
   respectDnt: Type.Boolean(),
+  companyIdentificationWithoutConsent: Type.Boolean({
+    description:
+      'Send the addresses of visitors without analytics consent to the online IP provider too, to identify their companies under legitimate interest (never with Global Privacy Control)',
+  }),
   trackerAlias: Type.Union([Type.String(), Type.Null()]),
   webhookHosts: Type.Array(Type.String(), {
     description: 'Hosts of the hot-lead webhooks; the URLs are secrets, sealed at rest and never shown',
@@ -33,13 +37,15 @@ export interface SiteRow {
   retention_days: number;
   cookieless: boolean;
   respect_dnt: boolean;
+  company_identification_without_consent: boolean;
   tracker_alias: string | null;
   webhooks: unknown;
   created_at: Date;
 }
 
 export const SITE_COLUMNS = `id, agency_id, name, domain, site_key, write_key_prefix, allowed_domains, timezone,
-  bot_policy, retention_days, cookieless, respect_dnt, tracker_alias, webhooks, created_at`;
+  bot_policy, retention_days, cookieless, respect_dnt, company_identification_without_consent, tracker_alias,
+  webhooks, created_at`;
 
 export function toSite(row: SiteRow): Site {
   return {
@@ -54,6 +60,7 @@ export function toSite(row: SiteRow): Site {
     retentionDays: row.retention_days,
     cookieless: row.cookieless,
     respectDnt: row.respect_dnt,
+    companyIdentificationWithoutConsent: row.company_identification_without_consent,
     trackerAlias: row.tracker_alias,
     webhookHosts: webhookHosts(row.webhooks),
     createdAt: row.created_at.toISOString(),

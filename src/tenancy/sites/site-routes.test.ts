@@ -181,6 +181,7 @@ describe('PATCH /api/sites/:siteId', () => {
         botPolicy: 'drop',
         retentionDays: 90,
         cookieless: true,
+        companyIdentificationWithoutConsent: true,
         trackerAlias: alias,
       },
     });
@@ -192,6 +193,7 @@ describe('PATCH /api/sites/:siteId', () => {
       botPolicy: 'drop',
       retentionDays: 90,
       cookieless: true,
+      companyIdentificationWithoutConsent: true,
       trackerAlias: alias,
     });
     const audit = await context.app.inject({ method: 'GET', url: '/api/audit-log', headers: tenant.auth });
@@ -210,6 +212,7 @@ describe('PATCH /api/sites/:siteId', () => {
     [{ allowedDomains: ['ok.example', 'not a host'] }, 'allowedDomains.1'],
     [{ retentionDays: 0 }, 'retentionDays'],
     [{ botPolicy: 'block' }, 'botPolicy'],
+    [{ companyIdentificationWithoutConsent: 'yes' }, 'companyIdentificationWithoutConsent'],
     [{ trackerAlias: 'api/track.js' }, 'trackerAlias'],
     [{ trackerAlias: '../etc/passwd' }, 'trackerAlias'],
     [{ name: '' }, 'name'],

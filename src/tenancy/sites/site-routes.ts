@@ -31,6 +31,12 @@ export const UpdateSiteBody = Type.Object(
       Type.Boolean({ description: 'Never keep client visitor ids, even with consent' }),
     ),
     respectDnt: Type.Optional(Type.Boolean({ description: 'Drop events from browsers that send DNT: 1' })),
+    companyIdentificationWithoutConsent: Type.Optional(
+      Type.Boolean({
+        description:
+          'Identify the companies of visitors without analytics consent under legitimate interest: their addresses go to the online IP provider (IPinfo) too. Off by default: without consent only the offline databases see the address. Global Privacy Control always keeps it local.',
+      }),
+    ),
     webhooks: Type.Optional(
       Type.Array(
         Type.Object({ url: Type.String({ minLength: 1, maxLength: 2048 }) }, { additionalProperties: false }),

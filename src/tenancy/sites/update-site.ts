@@ -17,6 +17,7 @@ export interface UpdateSiteInput {
   retentionDays?: number;
   cookieless?: boolean;
   respectDnt?: boolean;
+  companyIdentificationWithoutConsent?: boolean;
   trackerAlias?: string | null;
   webhooks?: Array<{ url: string }>;
 }
@@ -82,6 +83,9 @@ export function checkSiteChanges(
   if (input.retentionDays !== undefined) changes.retention_days = input.retentionDays;
   if (input.cookieless !== undefined) changes.cookieless = input.cookieless;
   if (input.respectDnt !== undefined) changes.respect_dnt = input.respectDnt;
+  if (input.companyIdentificationWithoutConsent !== undefined) {
+    changes.company_identification_without_consent = input.companyIdentificationWithoutConsent;
+  }
   if (input.trackerAlias !== undefined) {
     if (input.trackerAlias !== null && RESERVED_ALIAS.test(input.trackerAlias)) {
       throw new AppError('validation_failed', 'trackerAlias may not take a path Beacon uses itself', {
