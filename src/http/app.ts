@@ -22,7 +22,7 @@ import { registerApiKeyRoutes } from '../tenancy/api-keys/api-key-routes.ts';
 import { registerAuditRoutes } from '../tenancy/audit/audit-routes.ts';
 import { registerAuthRoutes } from '../tenancy/auth/auth-routes.ts';
 import { registerInvitationRoutes } from '../tenancy/invitations/invitation-routes.ts';
-import { createLogMailer, type Mailer } from '../tenancy/mailer.ts';
+import { createUnconfiguredMailer, type Mailer } from '../tenancy/mailer.ts';
 import { registerPasswordResetRoutes } from '../tenancy/auth/password-reset-routes.ts';
 import { registerSessionRoutes } from '../tenancy/auth/session-routes.ts';
 import { registerSiteRoutes, SITE_CHANGED_CHANNEL } from '../tenancy/sites/site-routes.ts';
@@ -57,7 +57,7 @@ export interface AppDeps {
   enrichment?: Enrichment;
   /** Seals webhook URLs (and later other credentials) before they are stored. */
   webhookUrls: WebhookUrlSealer;
-  /** Sends invitations and password resets; default: the log transport on the app's logger. */
+  /** Sends invitations and password resets; default: none configured, which says so in the log. */
   mailer?: Mailer;
 }
 
@@ -147,7 +147,7 @@ export async function buildApp(deps: AppDeps): Promise<App> {
   registerAgencyRoutes(app, deps);
   registerSiteRoutes(app, deps);
   registerAuditRoutes(app, deps);
-  const mailer = deps.mailer ?? createLogMailer(app.log).mailer;
+  const mailer = deps.mailer ?? createUnconfiguredMailer(app.log);
   registerUserRoutes(app, deps);
   registerInvitationRoutes(app, { ...deps, mailer });
   registerPasswordResetRoutes(app, { ...deps, mailer });
