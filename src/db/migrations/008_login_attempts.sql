@@ -20,3 +20,11 @@ CREATE INDEX login_attempts_recent_idx ON login_attempts (account_key, last_fail
   WHERE last_failed_at IS NOT NULL;
 
 ALTER TABLE dashboard_users DROP COLUMN failed_logins, DROP COLUMN locked_until;
+
+-- Keys of people who left, or who are no longer owner or admin, kept working: whoever made a key
+-- has seen it. Removing or demoting a user now revokes their keys; this does it for earlier ones
+-- (created_by is null once the creator is deleted).
+UPDATE api_keys SET revoked_at = now()
+WHERE revoked_at IS NULL
+  AND (created_by IS NULL
+       OR created_by IN (SELECT id FROM dashboard_users WHERE role NOT IN ('owner', 'admin')));

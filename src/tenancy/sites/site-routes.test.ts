@@ -165,6 +165,7 @@ describe('POST /api/agencies', () => {
 
 describe('PATCH /api/sites/:siteId', () => {
   it('changes settings, normalising domains, and records it in the audit log', async () => {
+    const alias = `js/${Date.now()}-${Math.random().toString(36).slice(2)}.js`;
     const tenant = await createTenant(context);
     const site = (await createSite(tenant.auth, { name: 'A', domain: 'a.example' })).json();
     const response = await context.app.inject({
@@ -178,7 +179,7 @@ describe('PATCH /api/sites/:siteId', () => {
         botPolicy: 'drop',
         retentionDays: 90,
         cookieless: true,
-        trackerAlias: 'js/app.js',
+        trackerAlias: alias,
       },
     });
     expect(response.statusCode, response.body).toBe(200);
@@ -189,7 +190,7 @@ describe('PATCH /api/sites/:siteId', () => {
       botPolicy: 'drop',
       retentionDays: 90,
       cookieless: true,
-      trackerAlias: 'js/app.js',
+      trackerAlias: alias,
     });
     const audit = await context.app.inject({ method: 'GET', url: '/api/audit-log', headers: tenant.auth });
     expect(audit.json().entries[0]).toMatchObject({
