@@ -15,6 +15,7 @@ import { createSharedState } from './state/index.ts';
 import { createAccessTokens } from './tenancy/auth/access-tokens.ts';
 import { ensureBootstrapAdmin, hasAnyUser } from './tenancy/users/bootstrap-admin.ts';
 import { createSmtpMailer, smtpServerOf } from './tenancy/mailer.ts';
+import { pruneExpiredCredentials } from './tenancy/prune-expired-credentials.ts';
 
 /** SIGTERM to exit: in-flight requests finish, buffers flush, pools close, all within this bound. */
 const SHUTDOWN_DEADLINE_MS = 10_000;
@@ -79,6 +80,9 @@ async function start(config: Config) {
       .catch((error: unknown) => log.error({ err: error }, 'could not prune salts'));
     pruneEventIds(database.pool, new Date(Date.now() - EVENT_ID_DEDUP_DAYS * DAY_MS)).catch(
       (error: unknown) => log.error({ err: error }, 'could not prune remembered eventIds'),
+    );
+    pruneExpiredCredentials({ db: database.pool }).catch((error: unknown) =>
+      log.error({ err: error }, 'could not prune expired credentials'),
     );
   }, PARTITION_CHECK_INTERVAL_MS);
   partitionTimer.unref();

@@ -15,7 +15,7 @@ export const LOCKOUT_THRESHOLD = 5;
 const FIRST_LOCKOUT_MS = 60 * 1000;
 const LONGEST_LOCKOUT_MS = 60 * 60 * 1000;
 /** Failures further apart than this do not add up: a typo a month ago counts for nothing. */
-const FAILURE_MEMORY_MS = 24 * 60 * 60 * 1000;
+export const FAILURE_MEMORY_MS = 24 * 60 * 60 * 1000;
 
 /**
  * Failures of one email from all addresses within CEILING_WINDOW_MS after which only addresses it
