@@ -1,5 +1,6 @@
 import { isIP } from 'node:net';
 import path from 'node:path';
+import { isEmailAddress } from './lib/email-address.ts';
 
 /**
  * The only reader of process.env. Every setting is parsed and validated here, once, at start-up;
@@ -113,7 +114,7 @@ function parseAdmin(env: Env): Config['admin'] {
   if (email === undefined)
     throw new ConfigError('BEACON_ADMIN_EMAIL', 'is required with BEACON_ADMIN_PASSWORD');
   if (!password) throw new ConfigError('BEACON_ADMIN_PASSWORD', 'is required with BEACON_ADMIN_EMAIL');
-  if (!/^[^@\s]+@[^@\s]+\.[^@\s]+$/.test(email)) {
+  if (!isEmailAddress(email)) {
     throw new ConfigError('BEACON_ADMIN_EMAIL', `"${email}" is not an email address`);
   }
   if (password.length < 10) throw new ConfigError('BEACON_ADMIN_PASSWORD', 'must be at least 10 characters');

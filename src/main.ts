@@ -86,7 +86,7 @@ async function start(config: Config) {
     trackingLimits: config.trackingRateLimits,
     metricsToken: config.metricsToken,
     webhookUrls,
-    // Without SMTP_URL, buildApp writes mail to the log.
+    // Without SMTP_URL, buildApp's mailer sends nothing and says so in the log.
     mailer:
       config.mail.smtpUrl === undefined
         ? undefined
@@ -97,11 +97,17 @@ async function start(config: Config) {
     },
   });
   await app.listen({ port: config.port, host: config.host });
+  if (config.mail.smtpUrl === undefined) {
+    log.warn(
+      'mail is off (no SMTP_URL): the instance administrator hands invitation tokens over, and ' +
+        'password reset tokens are made with npm run beacon -- password-reset --email <email>',
+    );
+  }
   log.info(
     {
       database: database.backend,
       state: state.backend,
-      mail: config.mail.smtpUrl ? `smtp ${smtpServerOf(config.mail.smtpUrl)}` : 'log',
+      mail: config.mail.smtpUrl ? `smtp ${smtpServerOf(config.mail.smtpUrl)}` : 'off',
       startupMs: Math.round(performance.now() - startedAt),
     },
     `Beacon is listening on ${config.tls ? 'https' : 'http'}://${config.host === '0.0.0.0' ? 'localhost' : config.host}:${config.port}`,

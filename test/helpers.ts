@@ -17,7 +17,7 @@ import type { SharedState } from '../src/state/interface.ts';
 import { createMemoryState } from '../src/state/memory.ts';
 import { createRedisState } from '../src/state/redis.ts';
 import { createAccessTokens, type AccessTokens } from '../src/tenancy/auth/access-tokens.ts';
-import { createLogMailer, type Mailer, type MailMessage } from '../src/tenancy/mailer.ts';
+import { createMemoryMailer, type Mailer, type MailMessage } from '../src/tenancy/mailer.ts';
 import { hashPassword } from '../src/tenancy/auth/passwords.ts';
 import type { Role } from '../src/tenancy/users/roles.ts';
 
@@ -70,9 +70,9 @@ export function useTestApp(
   options: {
     enrichment?: (state: SharedState, metrics: Registry) => Promise<Enrichment>;
     trackingLimits?: TrackingLimits;
-    /** Replaces the log mailer (whose messages `mail` holds), e.g. an SMTP mailer that cannot connect. */
+    /** Replaces the memory mailer (whose messages `mail` holds), e.g. an SMTP mailer that cannot connect. */
     mailer?: Mailer;
-    /** The app's logger; default none (a silent app). */
+    /** A pino logger for the app, for tests of what it logs; default: a silent app. */
     logger?: FastifyBaseLogger;
     metricsToken?: string;
   } = {},
@@ -88,7 +88,7 @@ export function useTestApp(
     const metrics = createMetricsRegistry({ db: context.db });
     context.enrichment = await options.enrichment?.(context.state, metrics);
     context.ingestion = createIngestion({ db: context.db, ipEnricher: context.enrichment?.enricher });
-    const { mailer: logMailer, sent } = createLogMailer({ info: () => undefined });
+    const { mailer: memoryMailer, sent } = createMemoryMailer();
     context.mail = sent;
     context.app = await buildApp({
       db: context.db,
@@ -99,7 +99,7 @@ export function useTestApp(
       enrichment: context.enrichment,
       trackingLimits: options.trackingLimits,
       webhookUrls: context.webhookUrls,
-      mailer: options.mailer ?? logMailer,
+      mailer: options.mailer ?? memoryMailer,
       logger: options.logger,
       metricsToken: options.metricsToken,
     });

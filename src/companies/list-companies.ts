@@ -135,7 +135,32 @@ export function encodeCursor(cursor: Cursor): string {
   );
 }
 
-/** The cursor of a previous page; it must have been made for the same sort and order. */
+/** What sortValue writes for lastSeen: Date.toISOString of a year PostgreSQL stores (1 to 9999). */
+const ISO_INSTANT = /^(\d{4})-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$/;
+/** Company ids are prefixed base32 (newId). */
+const COMPANY_ID = /^[0-9a-z_]{1,64}$/;
+const INT4_MIN = -(2 ** 31);
+const INT4_MAX = 2 ** 31 - 1;
+
+/** Whether `value` is a sort value this sort's column can take, as a previous page wrote it. */
+function isSortValue(sort: CompanyFilters['sort'], value: unknown): boolean {
+  if (sort !== 'lastSeen') {
+    return typeof value === 'number' && Number.isInteger(value) && value >= INT4_MIN && value <= INT4_MAX;
+  }
+  // JavaScript's Date also reads "2022", "Tue Mar 01 2022" or "+275760-09-13T00:00:00.000Z", which
+  // PostgreSQL refuses or reads otherwise: only the exact form sortValue writes, of a real instant.
+  if (typeof value !== 'string') return false;
+  const match = ISO_INSTANT.exec(value);
+  if (match === null || Number(match[1]) < 1) return false;
+  const instant = new Date(value);
+  return !Number.isNaN(instant.getTime()) && instant.toISOString() === value;
+}
+
+/**
+ * The cursor of a previous page; it must have been made for the same sort and order. Everything
+ * in it is checked as strictly as PostgreSQL will read it, so a forged cursor is a 400 naming
+ * `cursor`, never a failed query.
+ */
 export function decodeCursor(
   text: string,
   sort: CompanyFilters['sort'],
@@ -154,11 +179,7 @@ export function decodeCursor(
   if (cursorSort !== sort || cursorOrder !== order) {
     throw invalid('cursor belongs to another sort or order; start again without it');
   }
-  const valueOk =
-    sort === 'lastSeen'
-      ? typeof value === 'string' && !Number.isNaN(new Date(value).getTime())
-      : typeof value === 'number' && Number.isInteger(value);
-  if (!valueOk || typeof id !== 'string' || id.length === 0 || id.length > 64) {
+  if (!isSortValue(sort, value) || typeof id !== 'string' || !COMPANY_ID.test(id)) {
     throw invalid('cursor is not a nextCursor from a previous page');
   }
   return { sort, order, value: value as number | string, id };

@@ -81,7 +81,7 @@ async function freePort(): Promise<number> {
   return address.port;
 }
 
-function isAlive(pid: number): boolean {
+export function isAlive(pid: number): boolean {
   try {
     process.kill(pid, 0);
     return true;
@@ -207,7 +207,7 @@ function connectionString(listen: Listener, password: string, database: string):
   return `postgres://${USER}:${encodeURIComponent(password)}@${host}:${listen.port}/${database}`;
 }
 
-async function canConnect(connectionString: string): Promise<boolean> {
+export async function canConnect(connectionString: string): Promise<boolean> {
   const client = new pg.Client({ connectionString, connectionTimeoutMillis: 1000 });
   try {
     await client.connect();

@@ -23,7 +23,7 @@ import { registerApiKeyRoutes } from '../tenancy/api-keys/api-key-routes.ts';
 import { registerAuditRoutes } from '../tenancy/audit/audit-routes.ts';
 import { registerAuthRoutes } from '../tenancy/auth/auth-routes.ts';
 import { registerInvitationRoutes } from '../tenancy/invitations/invitation-routes.ts';
-import { createLogMailer, type Mailer } from '../tenancy/mailer.ts';
+import { createUnconfiguredMailer, type Mailer } from '../tenancy/mailer.ts';
 import { registerPasswordResetRoutes } from '../tenancy/auth/password-reset-routes.ts';
 import { registerSessionRoutes } from '../tenancy/auth/session-routes.ts';
 import { registerSiteRoutes, SITE_CHANGED_CHANNEL } from '../tenancy/sites/site-routes.ts';
@@ -60,7 +60,7 @@ export interface AppDeps {
   webhookUrls: WebhookUrlSealer;
   /** METRICS_TOKEN: protects /metrics with a bearer token when set. */
   metricsToken?: string;
-  /** Sends invitations and password resets; default: the log transport on the app's logger. */
+  /** Sends invitations and password resets; default: none configured, which says so in the log. */
   mailer?: Mailer;
 }
 
@@ -150,7 +150,7 @@ export async function buildApp(deps: AppDeps): Promise<App> {
   registerAgencyRoutes(app, deps);
   registerSiteRoutes(app, deps);
   registerAuditRoutes(app, deps);
-  const mailer = deps.mailer ?? createLogMailer(app.log).mailer;
+  const mailer = deps.mailer ?? createUnconfiguredMailer(app.log);
   registerUserRoutes(app, deps);
   registerInvitationRoutes(app, { ...deps, mailer });
   registerPasswordResetRoutes(app, { ...deps, mailer });

@@ -22,6 +22,7 @@ describe("Beacon's job catalog", () => {
     ['event_partitions', HOUR],
     ['prune_salts', HOUR],
     ['prune_event_ids', HOUR],
+    ['prune_expired_credentials', HOUR],
     ['enrichment_backfill', 5 * SECOND],
     ['rescore_companies', 15 * SECOND],
   ])('runs %s every %i ms, on one instance at a time', (name, everyMs) => {

@@ -7,6 +7,7 @@ import type { Enrichment } from '../enrich/index.ts';
 import { EVENT_ID_DEDUP_DAYS, pruneEventIds } from '../ingest/prune-event-ids.ts';
 import type { CookielessVisitorIds } from '../ingest/visitor-ids.ts';
 import type { PubSub } from '../state/interface.ts';
+import { pruneExpiredCredentials } from '../tenancy/prune-expired-credentials.ts';
 import type { Backoff, RetryPolicy } from './backoff.ts';
 import type { JobCatalog, PeriodicJob, Queue } from './definitions.ts';
 
@@ -84,6 +85,7 @@ export function beaconJobs(deps: {
       hourly('prune_event_ids', ({ now }) =>
         pruneEventIds(db, new Date(now().getTime() - EVENT_ID_DEDUP_DAYS * DAY)),
       ),
+      hourly('prune_expired_credentials', ({ now }) => pruneExpiredCredentials({ db, now: now().getTime() })),
       {
         name: 'enrichment_backfill',
         everyMs: 5 * SECOND,

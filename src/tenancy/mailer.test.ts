@@ -1,36 +1,59 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { closedPort, startFakeSmtp, type FakeSmtp } from '../../test/fakes/smtp-server.ts';
-import { createLogMailer, createSmtpMailer, MailDeliveryError, smtpServerOf } from './mailer.ts';
+import {
+  createMemoryMailer,
+  createSmtpMailer,
+  createUnconfiguredMailer,
+  MailDeliveryError,
+  smtpServerOf,
+} from './mailer.ts';
 
-describe('log mailer', () => {
-  it('writes each message to the log at info and keeps it for tests', async () => {
-    const logged: Array<{ object: object; message: string }> = [];
-    const { mailer, sent } = createLogMailer({ info: (object, message) => logged.push({ object, message }) });
-    await mailer.send({ to: 'a@test.example', subject: 'Hello', text: 'token: abc' });
-    expect(sent).toEqual([{ to: 'a@test.example', subject: 'Hello', text: 'token: abc' }]);
-    expect(logged).toEqual([
-      {
-        object: { mail: { to: 'a@test.example', subject: 'Hello', text: 'token: abc' } },
-        message: 'mail to a@test.example: Hello',
-      },
-    ]);
+describe('mailer without a mail server', () => {
+  const message = {
+    to: 'a@test.example',
+    subject: 'Reset your Beacon password',
+    text: 'token: xGu5toZNNthtJ9g3qB0VIOhrIReTBqhJmn_GY841yzs',
+    withoutMail: 'an administrator can run npm run beacon -- password-reset --email a@test.example',
+  };
+
+  it('says it delivers nothing', () => {
+    expect(createUnconfiguredMailer({ warn: () => undefined }).delivers).toBe(false);
   });
 
-  it('keeps only the last 100 messages, oldest first', async () => {
-    const { mailer, sent } = createLogMailer({ info: () => undefined });
-    for (let index = 0; index < 130; index++) {
-      await mailer.send({ to: `${index}@test.example`, subject: 's', text: 't' });
-    }
+  it('logs a warning with the recipient, the subject and what to do instead, never the text', async () => {
+    const logged: Array<{ object: object; message: string }> = [];
+    const mailer = createUnconfiguredMailer({
+      warn: (object, text) => logged.push({ object, message: text }),
+    });
+    await mailer.send(message);
+    expect(logged).toEqual([
+      {
+        object: { mail: { to: message.to, subject: message.subject } },
+        message:
+          'mail to a@test.example not sent: no mail server is configured (SMTP_URL); ' + message.withoutMail,
+      },
+    ]);
+    expect(JSON.stringify(logged)).not.toContain('xGu5toZNNthtJ9g3qB0VIOhrIReTBqhJmn_GY841yzs');
+  });
+});
+
+describe('memory mailer', () => {
+  const message = (to: string, text = 't') => ({ to, subject: 's', text, withoutMail: 'w' });
+
+  it('delivers each message into `sent`, oldest first, keeping the last 100', async () => {
+    const { mailer, sent } = createMemoryMailer();
+    expect(mailer.delivers).toBe(true);
+    for (let index = 0; index < 130; index++) await mailer.send(message(`${index}@test.example`));
     expect(sent).toHaveLength(100);
     expect(sent[0]!.to).toBe('30@test.example');
     expect(sent.at(-1)!.to).toBe('129@test.example');
   });
 
   it('keeps a copy: changing the message afterwards does not change what was sent', async () => {
-    const { mailer, sent } = createLogMailer({ info: () => undefined });
-    const message = { to: 'a@test.example', subject: 's', text: 'original' };
-    await mailer.send(message);
-    message.text = 'changed';
+    const { mailer, sent } = createMemoryMailer();
+    const original = message('a@test.example', 'original');
+    await mailer.send(original);
+    original.text = 'changed';
     expect(sent[0]!.text).toBe('original');
   });
 });
@@ -44,6 +67,7 @@ describe('SMTP mailer', () => {
     text:
       'You have been invited to an agency on Beacon as member: send {"token": "…", "password": "…"} to accept.\n\n' +
       'Zx4pgC8w2F5FbiE75oK6zNcXUxobxeDxM5vA5YWueHU\n\nIf you did not expect this invitation, ignore this message.',
+    withoutMail: 'the instance administrator can invite without mail',
   };
   let smtp: FakeSmtp | undefined;
   afterEach(async () => {

@@ -4,7 +4,13 @@ import nodemailer from 'nodemailer';
 export interface MailMessage {
   to: string;
   subject: string;
+  /** The body. It may carry a one-time token, so no transport ever writes it to the log. */
   text: string;
+  /**
+   * What an administrator can do for the recipient when Beacon has no mail server, e.g. the CLI
+   * command that makes a reset token. Logged in place of the message, which nobody receives.
+   */
+  withoutMail: string;
 }
 
 /**
@@ -12,37 +18,56 @@ export interface MailMessage {
  * could not; callers decide whether that fails the request (invitations) or is only logged (resets).
  */
 export interface Mailer {
+  /**
+   * False when no mail server is configured: `send` then delivers nothing and only logs that the
+   * message was not sent. An invitation asks before it is made; see createInvitation.
+   */
+  readonly delivers: boolean;
   send(message: MailMessage): Promise<void>;
 }
 
-/** The part of a pino logger the log transport needs. */
+/** The part of a pino logger the transport without mail server needs. */
 export interface MailLog {
-  info(object: object, message: string): void;
+  warn(object: object, message: string): void;
 }
 
-/** How many messages the log transport keeps in memory for tests and the CLI. */
+/**
+ * The transport without SMTP_URL. Nothing is delivered: each message becomes a warning that names
+ * the recipient, the subject and what an administrator can do instead (`withoutMail`), and never
+ * the text, which may hold a one-time token that logs would keep long after it should be gone.
+ */
+export function createUnconfiguredMailer(log: MailLog): Mailer {
+  return {
+    delivers: false,
+    async send(message) {
+      log.warn(
+        { mail: { to: message.to, subject: message.subject } },
+        `mail to ${message.to} not sent: no mail server is configured (SMTP_URL); ${message.withoutMail}`,
+      );
+    },
+  };
+}
+
+/** How many messages the memory transport keeps. */
 const KEPT_MESSAGES = 100;
 
 /**
- * The default transport: writes each message to the log at info, so Beacon works without a mail
- * server (an operator copies the invitation or reset token from the log; logs therefore hold
- * one-time secrets until they expire). Keeps the last messages in `sent`, oldest first.
- * `createSmtpMailer` is the transport when SMTP_URL is set.
+ * A transport that delivers into memory, for tests: `sent` holds copies of the last messages,
+ * oldest first.
  */
-export function createLogMailer(log: MailLog): { mailer: Mailer; sent: MailMessage[] } {
+export function createMemoryMailer(): { mailer: Mailer; sent: MailMessage[] } {
   const sent: MailMessage[] = [];
   const mailer: Mailer = {
+    delivers: true,
     async send(message) {
-      const copy = { to: message.to, subject: message.subject, text: message.text };
-      sent.push(copy);
+      sent.push({ ...message });
       if (sent.length > KEPT_MESSAGES) sent.splice(0, sent.length - KEPT_MESSAGES);
-      log.info({ mail: copy }, `mail to ${copy.to}: ${copy.subject}`);
     },
   };
   return { mailer, sent };
 }
 
-/** Bounds on one delivery: invitations are mailed inside their database transaction. */
+/** Bounds on one delivery: the request that invites someone waits for its mail. */
 const SMTP_CONNECTION_TIMEOUT_MS = 10_000;
 const SMTP_GREETING_TIMEOUT_MS = 10_000;
 const SMTP_SOCKET_TIMEOUT_MS = 30_000;
@@ -122,6 +147,7 @@ export function createSmtpMailer(options: SmtpMailerOptions): Mailer {
     debug: false,
   });
   return {
+    delivers: true,
     async send(message) {
       try {
         await transport.sendMail({

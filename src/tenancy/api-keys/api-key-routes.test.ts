@@ -305,20 +305,57 @@ describe('authenticating with an API key', () => {
     }
   });
 
-  it('keeps working after its creator is removed, acting as the key itself', async () => {
+  it('stops working when its creator is removed: revoked in the same transaction, audited', async () => {
     const owner = await createTenant(context);
     const admin = await addUser(context, owner.agencyId, 'admin');
-    const response = await createKey(admin.auth, { name: 'k', scopes: ['read'] });
+    const response = await createKey(admin.auth, { name: 'k', scopes: ['read', 'write'] });
     const { id, key } = response.json();
-    await context.app.inject({ method: 'DELETE', url: `/api/users/${admin.userId}`, headers: owner.auth });
+    const kept = await newKey(owner, ['read']);
+    const removal = await context.app.inject({
+      method: 'DELETE',
+      url: `/api/users/${admin.userId}`,
+      headers: owner.auth,
+    });
+    expect(removal.statusCode, removal.body).toBe(204);
     const me = await context.app.inject({
       method: 'GET',
       url: '/api/auth/me',
       headers: { authorization: `Bearer ${key}` },
     });
-    expect(me.statusCode, me.body).toBe(200);
-    expect(me.json()).toMatchObject({ userId: id, apiKeyId: id, role: 'viewer' });
+    expect(me.statusCode, me.body).toBe(401);
+    expect(
+      (await context.app.inject({ method: 'GET', url: '/api/sites', headers: kept.auth })).statusCode,
+    ).toBe(200);
+    const { rows } = await context.db.query(
+      "SELECT details FROM audit_log WHERE agency_id = $1 AND action = 'user.delete'",
+      [owner.agencyId],
+    );
+    expect(rows[0].details.revokedApiKeys).toEqual([id]);
   });
+
+  it.each(['member', 'viewer'] as const)(
+    'stops working when its creator is demoted to %s; an owner made admin keeps theirs',
+    async (role) => {
+      const owner = await createTenant(context);
+      const admin = await addUser(context, owner.agencyId, 'admin');
+      const coOwner = await addUser(context, owner.agencyId, 'owner');
+      const adminKey = (await createKey(admin.auth, { name: 'a', scopes: ['read', 'write'] })).json();
+      const coOwnerKey = (await createKey(coOwner.auth, { name: 'o', scopes: ['read', 'write'] })).json();
+      const demote = (userId: string, to: string) =>
+        context.app.inject({
+          method: 'PATCH',
+          url: `/api/users/${userId}`,
+          headers: owner.auth,
+          payload: { role: to },
+        });
+      expect((await demote(admin.userId, role)).statusCode).toBe(200);
+      expect((await demote(coOwner.userId, 'admin')).statusCode).toBe(200);
+      const sites = (key: string) =>
+        context.app.inject({ method: 'GET', url: '/api/sites', headers: { authorization: `Bearer ${key}` } });
+      expect((await sites(adminKey.key)).statusCode).toBe(401);
+      expect((await sites(coOwnerKey.key)).statusCode).toBe(200);
+    },
+  );
 
   it('writes last_used_at at most once a minute', async () => {
     const owner = await createTenant(context);

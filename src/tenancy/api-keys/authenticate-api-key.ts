@@ -10,8 +10,9 @@ const KEY_SHAPE = new RegExp(`^${API_KEY_PREFIX}[0-9a-z]{32}$`);
 
 /**
  * The actor a management API key stands for, or undefined when the key is unknown, revoked or
- * expired. Keys are looked up by their SHA-256 only. The actor's userId is the key's creator (or the
- * key id once the creator is deleted); apiKeyId marks it as a key for audit and permission checks.
+ * expired, or its creator is gone (removing a user revokes their keys; this holds even for a key
+ * that escaped that). Keys are looked up by their SHA-256 only. The actor's userId is the key's
+ * creator; apiKeyId marks it as a key for audit and permission checks.
  */
 export async function authenticateApiKey({
   db,
@@ -37,7 +38,7 @@ export async function authenticateApiKey({
     [sha256Hex(key)],
   );
   const row = rows[0];
-  if (row === undefined || row.revoked_at !== null) return undefined;
+  if (row === undefined || row.revoked_at !== null || row.created_by === null) return undefined;
   if (row.expires_at !== null && row.expires_at.getTime() <= now) return undefined;
   if (row.last_used_at === null || now - row.last_used_at.getTime() >= LAST_USED_RESOLUTION_MS) {
     // The condition repeats the check so concurrent requests of one key write once.
@@ -49,7 +50,7 @@ export async function authenticateApiKey({
   }
   return {
     agencyId: row.agency_id,
-    userId: row.created_by ?? row.id,
+    userId: row.created_by,
     role: roleForScopes(row.scopes),
     isInstanceAdmin: false,
     apiKeyId: row.id,

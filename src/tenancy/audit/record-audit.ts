@@ -15,17 +15,24 @@ export type AuditAction =
   | 'api_key.create'
   | 'api_key.revoke'
   | 'password.reset'
+  | 'password.reset_issue'
   | 'session.revoke'
   | (string & { readonly auditAction?: never });
 
+/** Beacon itself acting on an operator's command (the CLI), which no user or key stands for. */
+export interface SystemActor {
+  system: 'cli';
+  agencyId: string;
+}
+
 /**
- * Records a management write: who (user or API key), what, on which target, when and from which IP.
- * Call it in the same transaction as the write when there is one, so the log cannot miss a change.
+ * Records a management write: who (user, API key or the system), what, on which target, when and
+ * from which IP. Call it in the same transaction as the write when there is one, so the log cannot miss a change.
  */
 export async function recordAudit(
   db: Queryable,
   entry: {
-    actor: Actor;
+    actor: Actor | SystemActor;
     action: AuditAction;
     targetType: string;
     targetId: string | null;
@@ -38,8 +45,7 @@ export async function recordAudit(
      VALUES ($1, $2, $3, $4, $5, $6, $7, $8)`,
     [
       entry.actor.agencyId,
-      entry.actor.apiKeyId ? 'api_key' : 'user',
-      entry.actor.apiKeyId ?? entry.actor.userId,
+      ...actorColumns(entry.actor),
       entry.action,
       entry.targetType,
       entry.targetId,
@@ -47,4 +53,9 @@ export async function recordAudit(
       entry.details ? JSON.stringify(entry.details) : null,
     ],
   );
+}
+
+function actorColumns(actor: Actor | SystemActor): [type: string, id: string] {
+  if ('system' in actor) return ['system', actor.system];
+  return actor.apiKeyId ? ['api_key', actor.apiKeyId] : ['user', actor.userId];
 }

@@ -2,6 +2,7 @@ import type { FastifyRequest } from 'fastify';
 import { Type } from 'typebox';
 import type { Pool } from '../../db/pool.ts';
 import { actorOf, requireActor } from '../../http/auth.ts';
+import { rateLimitKey } from '../../http/client-ip.ts';
 import { errorResponses, type App } from '../../http/types.ts';
 import type { AccessTokens } from './access-tokens.ts';
 import { User, USER_EXAMPLE } from '../users/agency-record.ts';
@@ -63,7 +64,13 @@ export function registerAuthRoutes(app: App, deps: { db: Pool; tokens: AccessTok
       },
     },
     async (request) =>
-      login({ db: deps.db, tokens: deps.tokens, input: request.body, meta: metaOf(request) }),
+      login({
+        db: deps.db,
+        tokens: deps.tokens,
+        input: request.body,
+        meta: metaOf(request),
+        address: rateLimitKey(request),
+      }),
   );
 
   app.post(

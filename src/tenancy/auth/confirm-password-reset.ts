@@ -2,6 +2,7 @@ import { withTransaction, type Pool } from '../../db/pool.ts';
 import { AppError } from '../../errors.ts';
 import { sha256Hex } from '../../lib/ids.ts';
 import { recordAudit } from '../audit/record-audit.ts';
+import { forgetLoginAttempts } from './login-lockout.ts';
 import { hashPassword } from './passwords.ts';
 import type { Role } from '../users/roles.ts';
 
@@ -10,7 +11,7 @@ const INVALID_TOKEN = 'Password reset token is invalid, expired or already used'
 /**
  * Sets a new password with a reset token. Single use: this token and every other outstanding one of
  * the user are spent. Every session of the user is revoked (a reset usually means the password may be
- * known to someone else) and a lockout is lifted.
+ * known to someone else) and every login lockout of the email is lifted.
  */
 export async function confirmPasswordReset({
   db,
@@ -30,10 +31,11 @@ export async function confirmPasswordReset({
     const { rows: users } = await client.query<{
       id: string;
       agency_id: string;
+      email: string;
       role: Role;
       is_instance_admin: boolean;
     }>(
-      `SELECT id, agency_id, role, is_instance_admin FROM dashboard_users
+      `SELECT id, agency_id, email, role, is_instance_admin FROM dashboard_users
        WHERE id = (SELECT user_id FROM password_resets WHERE token_hash = $1) FOR UPDATE`,
       [hash],
     );
@@ -54,10 +56,11 @@ export async function confirmPasswordReset({
     await client.query('UPDATE password_resets SET used_at = now() WHERE user_id = $1 AND used_at IS NULL', [
       user.id,
     ]);
-    await client.query(
-      'UPDATE dashboard_users SET password_hash = $2, failed_logins = 0, locked_until = NULL WHERE id = $1',
-      [user.id, passwordHash],
-    );
+    await client.query('UPDATE dashboard_users SET password_hash = $2 WHERE id = $1', [
+      user.id,
+      passwordHash,
+    ]);
+    await forgetLoginAttempts(client, user.email);
     const { rowCount } = await client.query(
       'UPDATE refresh_tokens SET revoked_at = now() WHERE user_id = $1 AND revoked_at IS NULL',
       [user.id],

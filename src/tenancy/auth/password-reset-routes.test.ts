@@ -1,7 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { createTenant, TEST_PASSWORD, uniqueEmail, useTestApp } from '../../../test/helpers.ts';
-import { createLogMailer } from '../mailer.ts';
-import { requestPasswordReset } from './request-password-reset.ts';
+import { createMemoryMailer } from '../mailer.ts';
+import { LOCKOUT_THRESHOLD } from './login-lockout.ts';
+import { requestPasswordReset, RESET_MAILS_PER_HOUR } from './request-password-reset.ts';
 
 const context = useTestApp();
 const NEW_PASSWORD = 'a brand new password';
@@ -54,9 +55,52 @@ describe('POST /api/auth/password-reset', () => {
   });
 
   it('does nothing for an unknown email: no message, no row', async () => {
-    const { mailer, sent } = createLogMailer({ info: () => undefined });
-    await requestPasswordReset({ db: context.db, mailer, email: uniqueEmail('nobody') });
+    const { mailer, sent } = createMemoryMailer();
+    const outcome = await requestPasswordReset({ db: context.db, mailer, email: uniqueEmail('nobody') });
+    expect(outcome).toBe('unknown_email');
     expect(sent).toEqual([]);
+  });
+
+  it(`mails one account at most ${RESET_MAILS_PER_HOUR} times an hour, and answers 202 alike past that`, async () => {
+    const tenant = await createTenant(context);
+    const before = context.mail.length;
+    for (let index = 0; index < RESET_MAILS_PER_HOUR + 2; index++) {
+      const response = await requestReset(tenant.email);
+      expect(response.statusCode, response.body).toBe(202);
+      expect(response.json()).toEqual((await requestReset(uniqueEmail('nobody'))).json());
+    }
+    await expect
+      .poll(async () => {
+        const { rows } = await context.db.query(
+          'SELECT count(*)::int AS count FROM password_resets WHERE user_id = $1',
+          [tenant.userId],
+        );
+        return rows[0].count;
+      })
+      .toBe(RESET_MAILS_PER_HOUR);
+    // The resets run after their replies; a throttle that let one through would show in this time.
+    await new Promise((resolve) => setTimeout(resolve, 1000));
+    const mailed = context.mail.slice(before).filter((mail) => mail.to === tenant.email);
+    expect(mailed).toHaveLength(RESET_MAILS_PER_HOUR);
+  });
+
+  it('counts the throttle over the last hour: an hour after the first request, one more is mailed', async () => {
+    const tenant = await createTenant(context);
+    const { mailer, sent } = createMemoryMailer();
+    const t0 = Date.now();
+    const at = (now: number) => requestPasswordReset({ db: context.db, mailer, email: tenant.email, now });
+    const outcomes = [];
+    for (let index = 0; index < RESET_MAILS_PER_HOUR; index++) outcomes.push(await at(t0 + index * 60_000));
+    outcomes.push(await at(t0 + 59 * 60_000));
+    outcomes.push(await at(t0 + 60 * 60_000 + 1));
+    outcomes.push(await at(t0 + 60 * 60_000 + 2));
+    expect(outcomes).toEqual([
+      ...Array<string>(RESET_MAILS_PER_HOUR).fill('mailed'),
+      'throttled',
+      'mailed',
+      'throttled',
+    ]);
+    expect(sent).toHaveLength(RESET_MAILS_PER_HOUR + 1);
   });
 
   it.each([[{}], [{ email: 'not an email' }], [{ email: 42 }]])(
@@ -126,16 +170,34 @@ describe('POST /api/auth/password-reset/confirm', () => {
     expect((await login(tenant.email, TEST_PASSWORD)).statusCode).toBe(200);
   });
 
-  it('lifts a lockout', async () => {
+  it('lifts every login lockout of the email', async () => {
     const tenant = await createTenant(context);
-    await context.db.query(
-      "UPDATE dashboard_users SET failed_logins = 9, locked_until = now() + interval '1 hour' WHERE id = $1",
-      [tenant.userId],
-    );
+    const address = '192.0.2.77';
+    for (let index = 0; index < LOCKOUT_THRESHOLD; index++) {
+      await context.app.inject({
+        method: 'POST',
+        url: '/api/auth/login',
+        payload: { email: tenant.email, password: 'wrong password' },
+        remoteAddress: address,
+      });
+    }
+    const locked = await context.app.inject({
+      method: 'POST',
+      url: '/api/auth/login',
+      payload: { email: tenant.email, password: TEST_PASSWORD },
+      remoteAddress: address,
+    });
+    expect(locked.statusCode, locked.body).toBe(429);
     await requestReset(tenant.email);
     const token = await tokenMailedTo(tenant.email);
     expect((await confirm({ token, password: NEW_PASSWORD })).statusCode).toBe(204);
-    expect((await login(tenant.email, NEW_PASSWORD)).statusCode).toBe(200);
+    const after = await context.app.inject({
+      method: 'POST',
+      url: '/api/auth/login',
+      payload: { email: tenant.email, password: NEW_PASSWORD },
+      remoteAddress: address,
+    });
+    expect(after.statusCode, after.body).toBe(200);
   });
 
   it.each([

@@ -26,8 +26,11 @@ export const ConfirmPasswordResetBody = Type.Object(
   },
 );
 
-const RESET_ACCEPTED = 'If an account has this email, a password reset token is on its way';
-const ResetAccepted = Type.Object({ message: Type.String() }, { examples: [{ message: RESET_ACCEPTED }] });
+const RESET_MAILED = 'If an account has this email, a password reset token is on its way';
+/** The same for every email too: whether Beacon has a mail server is not a secret of any account. */
+const RESET_WITHOUT_MAIL =
+  'This Beacon cannot send mail: ask an administrator for a password reset token for this email';
+const ResetAccepted = Type.Object({ message: Type.String() }, { examples: [{ message: RESET_MAILED }] });
 
 export function registerPasswordResetRoutes(app: App, deps: { db: Pool; mailer: Mailer }) {
   // Resets run after the reply so that its timing says nothing about whether the account exists;
@@ -44,17 +47,23 @@ export function registerPasswordResetRoutes(app: App, deps: { db: Pool; mailer: 
       schema: {
         tags: ['auth'],
         summary: 'Mail a one-time password reset token (valid 1 hour) if an account has this email',
-        description: 'Always 202, whether or not the account exists.',
+        description:
+          'Always 202, whether or not the account exists; at most 3 messages per account and hour. ' +
+          'Without a mail server nothing is sent: an administrator makes reset tokens with ' +
+          '`npm run beacon -- password-reset --email <email>`.',
         body: PasswordResetBody,
         response: { 202: ResetAccepted, ...errorResponses(400, 429) },
       },
     },
     async (request, reply) => {
       const work = requestPasswordReset({ db: deps.db, mailer: deps.mailer, email: request.body.email })
-        .catch((error: unknown) => request.log.error({ err: error }, 'password reset request failed'))
+        .then(
+          () => undefined,
+          (error: unknown) => request.log.error({ err: error }, 'password reset request failed'),
+        )
         .finally(() => running.delete(work));
       running.add(work);
-      return reply.status(202).send({ message: RESET_ACCEPTED });
+      return reply.status(202).send({ message: deps.mailer.delivers ? RESET_MAILED : RESET_WITHOUT_MAIL });
     },
   );
 

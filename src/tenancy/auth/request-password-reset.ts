@@ -1,16 +1,21 @@
-import type { Queryable } from '../../db/pool.ts';
+import { withTransaction, type Pool } from '../../db/pool.ts';
 import type { Mailer } from '../mailer.ts';
-import { newOneTimeToken } from '../one-time-token.ts';
+import { confirmInstructions, insertPasswordReset, PASSWORD_RESET_TTL_MS } from './password-reset-record.ts';
 
-/** A reset token is valid for one hour and can be used once. */
-export const PASSWORD_RESET_TTL_MS = 60 * 60 * 1000;
+/**
+ * Reset messages one account receives per hour at most. More requests are answered alike and do
+ * nothing, so nobody can fill a mailbox (or, without a mail server, the log) through this route.
+ * The window equals the token lifetime, so every row it counts is still unexpired and unpruned.
+ */
+export const RESET_MAILS_PER_HOUR = 3;
+
+export type PasswordResetOutcome = 'mailed' | 'unknown_email' | 'throttled';
 
 function resetText(token: string, expiresAt: Date): string {
   return [
     'Someone asked to reset the password of your Beacon account.',
     '',
-    'To choose a new password, send it with this one-time token to POST /api/auth/password-reset/confirm',
-    `({"token": "…", "password": "…"}) before ${expiresAt.toISOString()}:`,
+    confirmInstructions(expiresAt),
     '',
     token,
     '',
@@ -19,9 +24,11 @@ function resetText(token: string, expiresAt: Date): string {
 }
 
 /**
- * Mails a one-time reset token when an account has this email, and does nothing otherwise. The
- * caller answers the same either way and does not wait for this, so neither the response nor its
- * timing tells whether the account exists.
+ * Mails a one-time reset token when an account has this email, and does nothing otherwise or past
+ * RESET_MAILS_PER_HOUR. The caller answers the same in every case and does not wait for this, so
+ * neither the response nor its timing tells whether the account exists. Without a mail server the
+ * token is still made (so the throttle also bounds the warnings), and the mailer only logs that
+ * nothing was sent and how an administrator can help.
  */
 export async function requestPasswordReset({
   db,
@@ -29,27 +36,32 @@ export async function requestPasswordReset({
   email,
   now = Date.now(),
 }: {
-  db: Queryable;
+  db: Pool;
   mailer: Mailer;
   email: string;
   now?: number;
-}): Promise<void> {
-  const { rows } = await db.query<{ id: string; email: string }>(
-    'SELECT id, email FROM dashboard_users WHERE email = $1',
-    [email.trim().toLowerCase()],
-  );
-  const user = rows[0];
-  if (user === undefined) return;
-  const { token, hash } = newOneTimeToken();
-  const expiresAt = new Date(now + PASSWORD_RESET_TTL_MS);
-  await db.query('INSERT INTO password_resets (token_hash, user_id, expires_at) VALUES ($1, $2, $3)', [
-    hash,
-    user.id,
-    expiresAt,
-  ]);
-  await mailer.send({
-    to: user.email,
-    subject: 'Reset your Beacon password',
-    text: resetText(token, expiresAt),
+}): Promise<PasswordResetOutcome> {
+  const reset = await withTransaction(db, async (client) => {
+    // Locking the user makes concurrent requests count one after the other.
+    const { rows } = await client.query<{ id: string; email: string }>(
+      'SELECT id, email FROM dashboard_users WHERE email = $1 FOR UPDATE',
+      [email.trim().toLowerCase()],
+    );
+    const user = rows[0];
+    if (user === undefined) return 'unknown_email';
+    const { rows: recent } = await client.query<{ count: number }>(
+      'SELECT count(*)::int AS count FROM password_resets WHERE user_id = $1 AND created_at > $2',
+      [user.id, new Date(now - PASSWORD_RESET_TTL_MS)],
+    );
+    if (recent[0]!.count >= RESET_MAILS_PER_HOUR) return 'throttled';
+    return { email: user.email, ...(await insertPasswordReset(client, user.id, now)) };
   });
+  if (typeof reset === 'string') return reset;
+  await mailer.send({
+    to: reset.email,
+    subject: 'Reset your Beacon password',
+    text: resetText(reset.token, reset.expiresAt),
+    withoutMail: `an administrator can make a reset token with: npm run beacon -- password-reset --email ${reset.email}`,
+  });
+  return 'mailed';
 }

@@ -53,6 +53,12 @@ function alreadyRegisteredText(role: InvitableRole): string {
  * ones revoked) and audited. When the mailer fails, the stored row is deleted (nobody ever had its
  * token), the earlier invitation still works, nothing is audited, and the caller gets 503
  * service_unavailable, which a retry may cure.
+ *
+ * Without a mail server the instance administrator gets the token in the answer, once, to hand
+ * over; it is never logged. Anyone else gets 503: holding the token, an inviter could accept it
+ * and so learn whether another agency uses the address (which the mail tells only its recipient),
+ * or take an address for an account nobody asked for. The instance administrator can do both
+ * already, by creating agencies.
  */
 export async function createInvitation({
   db,
@@ -68,7 +74,7 @@ export async function createInvitation({
   input: CreateInvitationInput;
   ip: string | undefined;
   now?: number;
-}): Promise<Invitation> {
+}): Promise<Invitation & { token?: string }> {
   const email = input.email.trim().toLowerCase();
   const { token, hash } = newOneTimeToken();
   const expiresAt = new Date(now + INVITATION_TTL_MS);
@@ -82,6 +88,13 @@ export async function createInvitation({
     const manager = await requireManager(client, actor);
     if (!canManageRole(manager.role, input.role)) {
       throw new AppError('forbidden', `Your role may not invite a ${input.role}`, { field: 'role' });
+    }
+    if (!mailer.delivers && !manager.isInstanceAdmin) {
+      throw new AppError(
+        'service_unavailable',
+        'This Beacon has no mail server (SMTP_URL), so invitations cannot be mailed; ' +
+          'ask the instance administrator to invite this person',
+      );
     }
     const existing = await client.query<{ agency_id: string }>(
       'SELECT agency_id FROM dashboard_users WHERE email = $1',
@@ -99,20 +112,23 @@ export async function createInvitation({
     );
     return toInvitation(rows[0]!);
   });
-  try {
-    await mailer.send({
-      to: email,
-      subject: 'Your invitation to Beacon',
-      text: elsewhere ? alreadyRegisteredText(input.role) : invitationText(token, input.role, expiresAt),
-    });
-  } catch (error) {
-    await db.query('DELETE FROM invitations WHERE agency_id = $1 AND id = $2', [
-      actor.agencyId,
-      invitation.id,
-    ]);
-    throw new AppError('service_unavailable', 'The invitation could not be mailed; try again later', {
-      cause: error,
-    });
+  if (mailer.delivers) {
+    try {
+      await mailer.send({
+        to: email,
+        subject: 'Your invitation to Beacon',
+        text: elsewhere ? alreadyRegisteredText(input.role) : invitationText(token, input.role, expiresAt),
+        withoutMail: 'the instance administrator can invite without mail',
+      });
+    } catch (error) {
+      await db.query('DELETE FROM invitations WHERE agency_id = $1 AND id = $2', [
+        actor.agencyId,
+        invitation.id,
+      ]);
+      throw new AppError('service_unavailable', 'The invitation could not be mailed; try again later', {
+        cause: error,
+      });
+    }
   }
   await withTransaction(db, async (client) => {
     await client.query(
@@ -126,8 +142,13 @@ export async function createInvitation({
       targetType: 'invitation',
       targetId: invitation.id,
       ip,
-      details: { email, role: input.role, siteIds: invitation.siteIds },
+      details: {
+        email,
+        role: input.role,
+        siteIds: invitation.siteIds,
+        delivery: mailer.delivers ? 'mail' : 'handed_over',
+      },
     });
   });
-  return invitation;
+  return mailer.delivers ? invitation : { ...invitation, token };
 }

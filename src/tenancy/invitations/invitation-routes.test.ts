@@ -357,7 +357,9 @@ describe('POST /api/invitations when the mail server cannot be reached', () => {
   let smtp: FakeSmtp;
   const mailer = { current: undefined as Mailer | undefined };
   // The app is built before the server's port is known: its mailer delegates to the one made then.
-  const viaSmtp = useTestApp({ mailer: { send: (message) => mailer.current!.send(message) } });
+  const viaSmtp = useTestApp({
+    mailer: { delivers: true, send: (message) => mailer.current!.send(message) },
+  });
   beforeAll(async () => {
     smtp = await startFakeSmtp({ users: { beacon: 'hunter22' } });
     mailer.current = createSmtpMailer({
@@ -418,6 +420,7 @@ describe('POST /api/invitations while the mail server is slow', () => {
   const seenByMailer: Array<{ rows: number }> = [];
   const slow = useTestApp({
     mailer: {
+      delivers: true,
       // Another connection looks for the invitation while its mail is in flight: it must already be
       // committed, so no transaction (and no pooled connection) waits on the mail server.
       async send(message) {

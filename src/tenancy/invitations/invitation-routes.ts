@@ -55,6 +55,20 @@ export const AcceptInvitationBody = Type.Object(
   },
 );
 
+const CreatedInvitation = Type.Object(
+  {
+    ...Invitation.properties,
+    token: Type.Optional(
+      Type.String({
+        description:
+          'Only when Beacon has no mail server, and only for the instance administrator: the one-time ' +
+          'token, shown this once, to hand to the invitee, who accepts it at POST /api/invitations/accept',
+      }),
+    ),
+  },
+  { examples: [INVITATION_EXAMPLE] },
+);
+
 const InvitationParams = Type.Object({ invitationId: Type.String({ minLength: 1, maxLength: 64 }) });
 
 export function registerInvitationRoutes(app: App, deps: { db: Pool; tokens: AccessTokens; mailer: Mailer }) {
@@ -69,9 +83,12 @@ export function registerInvitationRoutes(app: App, deps: { db: Pool; tokens: Acc
         tags: ['invitations'],
         summary:
           'Invite someone into the agency; they receive a one-time token valid for 7 days (owner or admin)',
+        description:
+          'Without a mail server (no SMTP_URL) only the instance administrator can invite: the answer ' +
+          'then carries the token to hand over. Others get 503.',
         security,
         body: CreateInvitationBody,
-        response: { 201: Invitation, ...errorResponses(400, 401, 403, 409, 503) },
+        response: { 201: CreatedInvitation, ...errorResponses(400, 401, 403, 409, 503) },
       },
     },
     async (request, reply) => {

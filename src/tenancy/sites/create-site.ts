@@ -4,6 +4,7 @@ import { newId, newSecret, sha256Hex } from '../../lib/ids.ts';
 import type { Actor } from '../auth/access-tokens.ts';
 import { normalizeDomain } from './domains.ts';
 import { recordAudit } from '../audit/record-audit.ts';
+import { currentActor } from '../users/current-actor.ts';
 import { canManageSites } from '../users/roles.ts';
 import { SITE_COLUMNS, toSite, type Site, type SiteRow } from './site-record.ts';
 
@@ -12,7 +13,10 @@ export interface CreateSiteInput {
   domain: string;
 }
 
-/** Creates a site in the actor's agency. The secret write key is returned here once and never again. */
+/**
+ * Creates a site in the actor's agency (owner or admin, as the database has the role now). The
+ * secret write key is returned here once and never again.
+ */
 export async function createSite({
   db,
   actor,
@@ -24,7 +28,9 @@ export async function createSite({
   input: CreateSiteInput;
   ip: string | undefined;
 }): Promise<Site & { writeKey: string }> {
-  if (!canManageSites(actor.role)) throw new AppError('forbidden', 'Your role may not create sites');
+  if (!canManageSites((await currentActor(db, actor)).role)) {
+    throw new AppError('forbidden', 'Your role may not create sites');
+  }
   const domain = normalizeDomain(input.domain);
   if (domain === undefined) {
     throw new AppError('validation_failed', 'domain must be a hostname such as www.example.com', {

@@ -1,6 +1,7 @@
 import type { Queryable } from '../../db/pool.ts';
 import { AppError } from '../../errors.ts';
 import type { Actor } from '../auth/access-tokens.ts';
+import { currentActor } from '../users/current-actor.ts';
 import { allows, seesAllSites, type SiteAccess } from '../users/roles.ts';
 import { SITE_COLUMNS, toSite, type Site, type SiteRow } from './site-record.ts';
 
@@ -22,7 +23,8 @@ export function visibleParams(actor: Actor): [string, boolean, string] {
 /**
  * The site if the actor may reach it with the given access. A site of another agency, or one a
  * member is not assigned to, is "not found" — never "forbidden", which would confirm it exists.
- * A reachable site the role may not change is 403.
+ * A reachable site the role may not change is 403. For `write` and `manage` the role is read from
+ * the database (currentActor), so a user demoted or removed a moment ago cannot change anything.
  */
 export async function getSite({
   db,
@@ -35,6 +37,7 @@ export async function getSite({
   siteId: string;
   access?: SiteAccess;
 }): Promise<Site> {
+  if (access !== 'read') actor = await currentActor(db, actor);
   const { rows } = await db.query<SiteRow>(
     `SELECT ${SITE_COLUMNS} FROM sites WHERE id = $1 AND ${visibleToActor(2)}`,
     [siteId, ...visibleParams(actor)],

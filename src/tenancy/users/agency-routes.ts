@@ -6,6 +6,7 @@ import { errorResponses, type App } from '../../http/types.ts';
 import type { AccessTokens } from '../auth/access-tokens.ts';
 import { Agency, User, USER_EXAMPLE } from './agency-record.ts';
 import { createAgency } from './create-agency.ts';
+import { currentActor } from './current-actor.ts';
 
 export const CreateAgencyBody = Type.Object(
   {
@@ -61,7 +62,7 @@ export function registerAgencyRoutes(app: App, deps: { db: Pool; tokens: AccessT
       },
     },
     async (request, reply) => {
-      if (!actorOf(request).isInstanceAdmin) {
+      if (!(await currentActor(deps.db, actorOf(request))).isInstanceAdmin) {
         throw new AppError('forbidden', 'Only the instance administrator may create agencies');
       }
       const { agency, owner } = await createAgency({ db: deps.db, input: request.body });

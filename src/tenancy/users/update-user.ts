@@ -1,9 +1,10 @@
 import { withTransaction, type Pool } from '../../db/pool.ts';
 import type { Actor } from '../auth/access-tokens.ts';
+import { revokeUserApiKeys } from '../api-keys/revoke-user-api-keys.ts';
 import { recordAudit } from '../audit/record-audit.ts';
 import { checkUserChange } from './check-user-change.ts';
 import { lockAgencyUsers, requireManager } from './require-manager.ts';
-import type { Role } from './roles.ts';
+import { canManageUsers, type Role } from './roles.ts';
 import { assignSites, checkSiteIds } from '../sites/site-ids.ts';
 import { getManagedUser, type ManagedUser } from './user-record.ts';
 
@@ -15,7 +16,9 @@ export interface UpdateUserInput {
 
 /**
  * Changes a user's role and/or assigned sites (owners and admins; see checkUserChange for the rules).
- * The new role applies to the user's next access token, within 15 minutes.
+ * Writes take the new role at once (they read it from the database); reads with an access token
+ * issued before keep the old one until it lapses, within 15 minutes. A user who may no longer make
+ * API keys (now member or viewer) loses the ones they made, in the same transaction.
  */
 export async function updateUser({
   db,
@@ -43,12 +46,16 @@ export async function updateUser({
     const siteIds =
       input.siteIds === undefined ? undefined : await checkSiteIds(client, actor.agencyId, input.siteIds);
     if (input.role === undefined && siteIds === undefined) return target;
+    let revokedApiKeys: string[] = [];
     if (input.role !== undefined && input.role !== target.role) {
       await client.query('UPDATE dashboard_users SET role = $3 WHERE id = $1 AND agency_id = $2', [
         userId,
         actor.agencyId,
         input.role,
       ]);
+      if (!canManageUsers(input.role)) {
+        revokedApiKeys = await revokeUserApiKeys(client, { agencyId: actor.agencyId, userId });
+      }
     }
     if (siteIds !== undefined) await assignSites(client, userId, siteIds);
     await recordAudit(client, {
@@ -60,6 +67,7 @@ export async function updateUser({
       details: {
         ...(input.role === undefined ? {} : { role: { from: target.role, to: input.role } }),
         ...(siteIds === undefined ? {} : { siteIds }),
+        ...(revokedApiKeys.length === 0 ? {} : { revokedApiKeys }),
       },
     });
     return getManagedUser(client, actor.agencyId, userId);

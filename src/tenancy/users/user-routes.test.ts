@@ -308,3 +308,79 @@ describe('DELETE /api/users/:userId', () => {
     expect((await removeUser(coOwner.auth, admin.userId)).statusCode).toBe(403);
   });
 });
+
+describe('a demotion or removal stops writes at once, while the access token is still valid', () => {
+  function patchSite(auth: Auth, siteId: string) {
+    return context.app.inject({
+      method: 'PATCH',
+      url: `/api/sites/${siteId}`,
+      headers: auth,
+      payload: { name: 'Renamed' },
+    });
+  }
+
+  it.each(['member', 'viewer'] as const)(
+    'an admin demoted to %s gets 403 on PATCH /api/sites/:siteId and POST /api/sites',
+    async (role) => {
+      const owner = await createTenant(context);
+      const siteId = await newSite(owner.auth);
+      const admin = await addUser(context, owner.agencyId, 'admin');
+      expect((await patchSite(admin.auth, siteId)).statusCode).toBe(200);
+      expect((await patchUser(owner.auth, admin.userId, { role, siteIds: [siteId] })).statusCode).toBe(200);
+      const patch = await patchSite(admin.auth, siteId);
+      expect(patch.statusCode, patch.body).toBe(403);
+      const create = await context.app.inject({
+        method: 'POST',
+        url: '/api/sites',
+        headers: admin.auth,
+        payload: { name: 'New', domain: 'new.example' },
+      });
+      expect(create.statusCode, create.body).toBe(403);
+      const { rows } = await context.db.query('SELECT name FROM sites WHERE id = $1', [siteId]);
+      expect(rows[0].name).toBe('Renamed');
+      const { rowCount } = await context.db.query(
+        "SELECT 1 FROM audit_log WHERE agency_id = $1 AND action = 'site.create'",
+        [owner.agencyId],
+      );
+      expect(rowCount, 'only the owner created a site').toBe(1);
+    },
+  );
+
+  it('a removed admin gets 401 on PATCH and DELETE /api/sites/:siteId', async () => {
+    const owner = await createTenant(context);
+    const siteId = await newSite(owner.auth);
+    const admin = await addUser(context, owner.agencyId, 'admin');
+    expect((await removeUser(owner.auth, admin.userId)).statusCode).toBe(204);
+    const patch = await patchSite(admin.auth, siteId);
+    expect(patch.statusCode, patch.body).toBe(401);
+    const remove = await context.app.inject({
+      method: 'DELETE',
+      url: `/api/sites/${siteId}`,
+      headers: admin.auth,
+    });
+    expect(remove.statusCode, remove.body).toBe(401);
+  });
+
+  it('a member demoted to viewer may no longer hide a company of an assigned site', async () => {
+    const owner = await createTenant(context);
+    const siteId = await newSite(owner.auth);
+    const member = await addUser(context, owner.agencyId, 'member');
+    await patchUser(owner.auth, member.userId, { siteIds: [siteId] });
+    await patchUser(owner.auth, member.userId, { role: 'viewer' });
+    const response = await context.app.inject({
+      method: 'POST',
+      url: `/api/sites/${siteId}/companies/cmp_unknown/hide`,
+      headers: member.auth,
+    });
+    expect(response.statusCode, response.body).toBe(403);
+  });
+
+  it('a promotion lets the user write at once', async () => {
+    const owner = await createTenant(context);
+    const siteId = await newSite(owner.auth);
+    const member = await addUser(context, owner.agencyId, 'member');
+    await patchUser(owner.auth, member.userId, { role: 'admin' });
+    const patch = await patchSite(member.auth, siteId);
+    expect(patch.statusCode, patch.body).toBe(200);
+  });
+});
