@@ -29,6 +29,7 @@ async function start(config: Config) {
     openDatabase({
       databaseUrl: config.databaseUrl,
       poolSize: config.databasePoolSize,
+      statementTimeoutMs: config.databaseStatementTimeoutMs,
       dataDir: config.dataDir,
       log: { info: (msg) => log.info(msg), warn: (msg) => log.warn(msg) },
     }),

@@ -4,6 +4,12 @@ import { pingDatabase, type Pool } from '../db/pool.ts';
 import type { SharedState } from '../state/interface.ts';
 import type { App } from './types.ts';
 
+/**
+ * /ready answers within this bound even when PostgreSQL stalls: a load balancer's health check must
+ * learn that this instance cannot serve, not time out on it.
+ */
+export const READY_TIMEOUT_MS = 2_000;
+
 export function registerHealthRoutes(app: App, deps: { db: Pool; state: SharedState; metrics: Registry }) {
   app.get(
     '/health',
@@ -27,12 +33,16 @@ export function registerHealthRoutes(app: App, deps: { db: Pool; state: SharedSt
     {
       schema: {
         tags: ['operations'],
-        summary: 'Readiness: 200 when PostgreSQL and a configured Redis answer, else 503',
+        summary: 'Readiness: 200 when PostgreSQL and a configured Redis answer, else 503 (within 2 s)',
         response: { 200: Readiness, 503: Readiness },
       },
     },
     async (_request, reply) => {
-      const [database, state] = await Promise.all([pingDatabase(deps.db), deps.state.ping()]);
+      // The state's ping is bounded by the state itself (one Redis call, or none while it is away).
+      const [database, state] = await Promise.all([
+        pingDatabase(deps.db, READY_TIMEOUT_MS),
+        deps.state.ping(),
+      ]);
       const ready = database && state;
       return reply.status(ready ? 200 : 503).send({
         status: ready ? 'ready' : 'unavailable',
