@@ -35,7 +35,10 @@ async function start(config: Config) {
     }),
     loadGeoProviders({ ipinfo: config.ipinfo, geoipDb: config.geoipDb }),
   ]);
-  const state = createSharedState({ redisUrl: config.redisUrl });
+  const state = createSharedState({
+    redisUrl: config.redisUrl,
+    log: { info: (msg) => log.info(msg), warn: (msg) => log.warn(msg) },
+  });
   const secret = await loadOrCreateSecret(config.secret, config.dataDir);
   const tokens = createAccessTokens({ key: deriveKey(secret, 'access-tokens') });
 

@@ -108,6 +108,10 @@ export async function buildApp(deps: AppDeps): Promise<App> {
   await app.register(rateLimit, {
     global: false,
     store: rateLimitStoreFor(deps.state.rateLimits),
+    // The shared state falls back to in-process counters while Redis is away, so the store does not
+    // fail; should it fail all the same, the request goes on unlimited rather than answering 500:
+    // logins keep their per-account lockout in PostgreSQL, and tracking must not lose events.
+    skipOnError: true,
     keyGenerator: rateLimitKey,
     errorResponseBuilder: (_request, context) => {
       const error = new AppError(

@@ -1,4 +1,4 @@
-import type { Registry } from 'prom-client';
+import { Gauge, type Registry } from 'prom-client';
 import { Type } from 'typebox';
 import { pingDatabase, type Pool } from '../db/pool.ts';
 import type { SharedState } from '../state/interface.ts';
@@ -11,6 +11,15 @@ import type { App } from './types.ts';
 export const READY_TIMEOUT_MS = 2_000;
 
 export function registerHealthRoutes(app: App, deps: { db: Pool; state: SharedState; metrics: Registry }) {
+  new Gauge({
+    name: 'beacon_shared_state_degraded',
+    help: 'Whether Redis (REDIS_URL) is unreachable and cache, rate limits and pub/sub run in-process (1) or not (0)',
+    registers: [deps.metrics],
+    collect() {
+      this.set(deps.state.degraded() ? 1 : 0);
+    },
+  });
+
   app.get(
     '/health',
     {
