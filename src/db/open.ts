@@ -51,6 +51,27 @@ const MIGRATION_BOUNDS = {
   connectTimeoutMs: 5_000,
 };
 
+/** The API's and jobs' pool and the writer's, each with its settings and bounds. */
+export function createDatabasePools(options: {
+  connectionString: string;
+  poolSize: number;
+  statementTimeoutMs?: number;
+}): { pool: Pool; writerPool: Pool } {
+  return {
+    pool: createPool({
+      connectionString: options.connectionString,
+      max: options.poolSize,
+      bounds: connectionBounds(options.statementTimeoutMs ?? DEFAULT_STATEMENT_TIMEOUT_MS),
+    }),
+    writerPool: createPool({
+      connectionString: options.connectionString,
+      max: WRITER_CONNECTIONS,
+      settings: WRITER_SETTINGS,
+      bounds: WRITER_BOUNDS,
+    }),
+  };
+}
+
 /**
  * Connects to DATABASE_URL, or starts the embedded PostgreSQL under the data directory; then
  * applies pending migrations and makes sure the coming days' event partitions exist.
@@ -69,16 +90,10 @@ export async function openDatabase(options: {
     embedded = await startEmbeddedPostgres({ dir: path.join(options.dataDir, 'postgres'), log: options.log });
     connectionString = embedded.connectionString;
   }
-  const pool = createPool({
+  const { pool, writerPool } = createDatabasePools({
     connectionString,
-    max: options.poolSize,
-    bounds: connectionBounds(options.statementTimeoutMs ?? DEFAULT_STATEMENT_TIMEOUT_MS),
-  });
-  const writerPool = createPool({
-    connectionString,
-    max: WRITER_CONNECTIONS,
-    settings: WRITER_SETTINGS,
-    bounds: WRITER_BOUNDS,
+    poolSize: options.poolSize,
+    statementTimeoutMs: options.statementTimeoutMs,
   });
   const migrationPool = createPool({ connectionString, max: 1, bounds: MIGRATION_BOUNDS });
   try {
