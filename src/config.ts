@@ -11,6 +11,8 @@ export interface Config {
   host: string;
   databaseUrl: string | undefined;
   databasePoolSize: number;
+  /** Longest an API or job statement may run before PostgreSQL cancels it. */
+  databaseStatementTimeoutMs: number;
   redisUrl: string | undefined;
   dataDir: string;
   secret: string | undefined;
@@ -181,6 +183,7 @@ export function loadConfig(env: Env = process.env): Config {
     host,
     databaseUrl: parseUrl(env, 'DATABASE_URL', ['postgres:', 'postgresql:']),
     databasePoolSize: parsePositiveInt(env, 'DATABASE_POOL_SIZE', 10, 200),
+    databaseStatementTimeoutMs: parsePositiveInt(env, 'DATABASE_STATEMENT_TIMEOUT_MS', 30_000, 3_600_000),
     redisUrl: parseUrl(env, 'REDIS_URL', ['redis:', 'rediss:']),
     dataDir: path.resolve(read(env, 'BEACON_DATA_DIR') ?? './data'),
     secret,

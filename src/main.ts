@@ -26,12 +26,16 @@ async function start(config: Config) {
     openDatabase({
       databaseUrl: config.databaseUrl,
       poolSize: config.databasePoolSize,
+      statementTimeoutMs: config.databaseStatementTimeoutMs,
       dataDir: config.dataDir,
       log: { info: (msg) => log.info(msg), warn: (msg) => log.warn(msg) },
     }),
     loadGeoProviders({ ipinfo: config.ipinfo, geoipDb: config.geoipDb }),
   ]);
-  const state = createSharedState({ redisUrl: config.redisUrl });
+  const state = createSharedState({
+    redisUrl: config.redisUrl,
+    log: { info: (msg) => log.info(msg), warn: (msg) => log.warn(msg) },
+  });
   const secret = await loadOrCreateSecret(config.secret, config.dataDir);
   const tokens = createAccessTokens({ key: deriveKey(secret, 'access-tokens') });
 

@@ -75,19 +75,30 @@ export function useTestApp(
     /** A pino logger for the app, for tests of what it logs; default: a silent app. */
     logger?: FastifyBaseLogger;
     metricsToken?: string;
+    /** Shared state instead of the run's, e.g. a Redis behind a proxy that the test cuts. */
+    state?: () => SharedState;
+    /** The API's and the writer's pools, e.g. through a proxy that the test freezes; closed after. */
+    pools?: () => { pool: Pool; writerPool: Pool };
   } = {},
 ): TestContext {
   const context = {} as TestContext;
+  let writerPool: Pool | undefined;
   beforeAll(async () => {
-    context.db = createPool({ connectionString: inject('databaseUrl'), max: 4 });
+    const pools = options.pools?.();
+    writerPool = pools?.writerPool;
+    context.db = pools?.pool ?? createPool({ connectionString: inject('databaseUrl'), max: 4 });
     const backends = stateBackends();
-    context.state = backends[backends.length - 1]!.create();
+    context.state = options.state?.() ?? backends[backends.length - 1]!.create();
     context.key = randomBytes(32);
     context.webhookUrls = sealedWebhookUrls(createSealer({ current: randomBytes(32) }));
     context.tokens = createAccessTokens({ key: context.key });
     const metrics = createMetricsRegistry({ db: context.db });
     context.enrichment = await options.enrichment?.(context.state, metrics);
-    context.ingestion = createIngestion({ db: context.db, ipEnricher: context.enrichment?.enricher });
+    context.ingestion = createIngestion({
+      db: context.db,
+      writerDb: writerPool,
+      ipEnricher: context.enrichment?.enricher,
+    });
     const { mailer: memoryMailer, sent } = createMemoryMailer();
     context.mail = sent;
     context.app = await buildApp({
@@ -110,6 +121,7 @@ export function useTestApp(
     await context.ingestion?.writer.close();
     context.enrichment?.close();
     await context.state?.close();
+    await writerPool?.end();
     await context.db?.end();
   });
   return context;

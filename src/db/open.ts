@@ -2,7 +2,7 @@ import path from 'node:path';
 import { startEmbeddedPostgres, type EmbeddedPostgres } from './embedded.ts';
 import { migrate } from './migrate.ts';
 import { ensureEventPartitions } from './partitions.ts';
-import { createPool, type Pool } from './pool.ts';
+import { connectionBounds, createPool, DEFAULT_STATEMENT_TIMEOUT_MS, type Pool } from './pool.ts';
 
 export interface Database {
   pool: Pool;
@@ -33,12 +33,54 @@ const WRITER_CONNECTIONS = 3;
 export const WRITER_SETTINGS = { enable_seqscan: 'off', jit: 'off', plan_cache_mode: 'force_generic_plan' };
 
 /**
+ * A writer transaction takes milliseconds; one that needs seconds means the database is in trouble,
+ * and every event waiting in that lane waits with it. So the writer gives up after 5 s (the
+ * connection after 7 s without an answer) and answers 503 with Retry-After, where the API's
+ * statements get DATABASE_STATEMENT_TIMEOUT_MS.
+ */
+export const WRITER_BOUNDS = connectionBounds(5_000);
+
+/**
+ * Migrations may build indexes on big tables and wait for another instance's migration lock, for
+ * as long as that takes; only connecting is bounded.
+ */
+const MIGRATION_BOUNDS = {
+  statementTimeoutMs: 0,
+  idleInTransactionTimeoutMs: 0,
+  stallTimeoutMs: 0,
+  connectTimeoutMs: 5_000,
+};
+
+/** The API's and jobs' pool and the writer's, each with its settings and bounds. */
+export function createDatabasePools(options: {
+  connectionString: string;
+  poolSize: number;
+  statementTimeoutMs?: number;
+}): { pool: Pool; writerPool: Pool } {
+  return {
+    pool: createPool({
+      connectionString: options.connectionString,
+      max: options.poolSize,
+      bounds: connectionBounds(options.statementTimeoutMs ?? DEFAULT_STATEMENT_TIMEOUT_MS),
+    }),
+    writerPool: createPool({
+      connectionString: options.connectionString,
+      max: WRITER_CONNECTIONS,
+      settings: WRITER_SETTINGS,
+      bounds: WRITER_BOUNDS,
+    }),
+  };
+}
+
+/**
  * Connects to DATABASE_URL, or starts the embedded PostgreSQL under the data directory; then
  * applies pending migrations and makes sure the coming days' event partitions exist.
  */
 export async function openDatabase(options: {
   databaseUrl: string | undefined;
   poolSize: number;
+  /** DATABASE_STATEMENT_TIMEOUT_MS: the API's and jobs' statements. */
+  statementTimeoutMs?: number;
   dataDir: string;
   log: { info(msg: string): void; warn(msg: string): void };
 }): Promise<Database> {
@@ -48,10 +90,14 @@ export async function openDatabase(options: {
     embedded = await startEmbeddedPostgres({ dir: path.join(options.dataDir, 'postgres'), log: options.log });
     connectionString = embedded.connectionString;
   }
-  const pool = createPool({ connectionString, max: options.poolSize });
-  const writerPool = createPool({ connectionString, max: WRITER_CONNECTIONS, settings: WRITER_SETTINGS });
+  const { pool, writerPool } = createDatabasePools({
+    connectionString,
+    poolSize: options.poolSize,
+    statementTimeoutMs: options.statementTimeoutMs,
+  });
+  const migrationPool = createPool({ connectionString, max: 1, bounds: MIGRATION_BOUNDS });
   try {
-    const applied = await migrate(pool);
+    const applied = await migrate(migrationPool).finally(() => migrationPool.end());
     if (applied.length > 0) options.log.info(`applied migrations: ${applied.join(', ')}`);
     await ensureEventPartitions(pool);
   } catch (error) {

@@ -37,6 +37,15 @@ describe('operations endpoints', () => {
     expect(response.body).toMatch(/beacon_db_pool_connections\{state="total"\} \d+/);
   });
 
+  it('GET /metrics says whether the shared state runs degraded (Redis away)', async () => {
+    const response = await context.app.inject({ method: 'GET', url: '/metrics' });
+    expect(response.body).toMatch(/^beacon_shared_state_degraded 0$/m);
+  });
+
+  it('bounds how long a client may take to send its request (slowloris)', () => {
+    expect(context.app.server.requestTimeout).toBeGreaterThan(0);
+  });
+
   it('GET /api/openapi.json documents the routes with their schemas', async () => {
     const response = await context.app.inject({ method: 'GET', url: '/api/openapi.json' });
     expect(response.statusCode).toBe(200);

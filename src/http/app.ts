@@ -65,6 +65,7 @@ export interface AppDeps {
 }
 
 export const DEFAULT_BODY_LIMIT = 256 * 1024;
+const REQUEST_TIMEOUT_MS = 60_000;
 
 /** Builds the whole HTTP app without listening; main.ts listens, tests use inject(). */
 export async function buildApp(deps: AppDeps): Promise<App> {
@@ -78,6 +79,10 @@ export async function buildApp(deps: AppDeps): Promise<App> {
     genReqId: () => randomUUID(),
     requestIdHeader: false,
     return503OnClosing: true,
+    // A client gets this long to send its whole request; a slow or stalled one (slowloris) then
+    // loses its socket instead of holding it. A batch of 1 MB still fits at ~20 KB/s. What a
+    // handler waits on is bounded where it waits (PostgreSQL, Redis, providers), not here.
+    requestTimeout: REQUEST_TIMEOUT_MS,
   }).withTypeProvider<TypeBoxTypeProvider>();
 
   app.setValidatorCompiler(createValidatorCompiler());
@@ -111,6 +116,10 @@ export async function buildApp(deps: AppDeps): Promise<App> {
   await app.register(rateLimit, {
     global: false,
     store: rateLimitStoreFor(deps.state.rateLimits),
+    // The shared state falls back to in-process counters while Redis is away, so the store does not
+    // fail; should it fail all the same, the request goes on unlimited rather than answering 500:
+    // logins keep their per-account lockout in PostgreSQL, and tracking must not lose events.
+    skipOnError: true,
     keyGenerator: rateLimitKey,
     errorResponseBuilder: (_request, context) => {
       const error = new AppError(

@@ -1,5 +1,6 @@
 import type { FastifyError } from 'fastify';
 import { describe, expect, it } from 'vitest';
+import { ConnectionStalledError } from '../db/pool.ts';
 import { AppError } from '../errors.ts';
 import { statusOf, toAppError } from './errors.ts';
 
@@ -17,10 +18,19 @@ describe('toAppError', () => {
     [{ statusCode: 400 }, 'bad_request', 400],
     [{}, 'internal_error', 500],
     [{ statusCode: 503 }, 'internal_error', 500],
+    [{ code: 'ECONNREFUSED' }, 'service_unavailable', 503],
+    [{ code: '57014', message: 'canceling statement due to statement timeout' }, 'service_unavailable', 503],
+    [{ message: 'timeout exceeded when trying to connect' }, 'service_unavailable', 503],
   ])('maps %j to %s', (props, code, status) => {
     const error = toAppError(fastifyError(props));
     expect(error.code).toBe(code);
     expect(statusOf(error)).toBe(status);
+  });
+
+  it('asks the client to retry later when PostgreSQL is unavailable, saying nothing internal', () => {
+    const error = toAppError(new ConnectionStalledError(7_000));
+    expect(error).toMatchObject({ code: 'service_unavailable', retryAfterSeconds: 5 });
+    expect(error.message).not.toContain('PostgreSQL');
   });
 
   it('names the missing field of a validation error', () => {

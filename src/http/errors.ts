@@ -1,4 +1,5 @@
 import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
+import { isDatabaseUnavailable } from '../db/pool.ts';
 import { AppError, type ErrorCode } from '../errors.ts';
 
 /** The HTTP status of each error code. */
@@ -81,6 +82,12 @@ export function toAppError(error: FastifyError | Error): AppError {
       return new AppError('invalid_json', 'The request body is not valid JSON');
     case status >= 400 && status < 500:
       return new AppError('bad_request', 'Bad request');
+    // PostgreSQL unreachable, stalled or refusing work: a retry later can succeed, so say when.
+    case isDatabaseUnavailable(error):
+      return new AppError('service_unavailable', 'The database is unavailable right now; retry shortly', {
+        retryAfterSeconds: 5,
+        cause: error,
+      });
     default:
       return new AppError('internal_error', 'Internal server error', { cause: error });
   }

@@ -1,10 +1,16 @@
 import { timingSafeEqual } from 'node:crypto';
-import type { Registry } from 'prom-client';
+import { Gauge, type Registry } from 'prom-client';
 import { Type } from 'typebox';
 import { pingDatabase, type Pool } from '../db/pool.ts';
 import { AppError } from '../errors.ts';
 import type { SharedState } from '../state/interface.ts';
 import type { App } from './types.ts';
+
+/**
+ * /ready answers within this bound even when PostgreSQL stalls: a load balancer's health check must
+ * learn that this instance cannot serve, not time out on it.
+ */
+export const READY_TIMEOUT_MS = 2_000;
 
 /** Whether `header` is `Bearer <token>`, compared in constant time. */
 function bearerMatches(header: string | undefined, token: string): boolean {
@@ -23,6 +29,15 @@ export function registerHealthRoutes(
     metricsToken?: string;
   },
 ) {
+  new Gauge({
+    name: 'beacon_shared_state_degraded',
+    help: 'Whether Redis (REDIS_URL) is unreachable and cache, rate limits and pub/sub run in-process (1) or not (0)',
+    registers: [deps.metrics],
+    collect() {
+      this.set(deps.state.degraded() ? 1 : 0);
+    },
+  });
+
   app.get(
     '/health',
     {
@@ -45,12 +60,16 @@ export function registerHealthRoutes(
     {
       schema: {
         tags: ['operations'],
-        summary: 'Readiness: 200 when PostgreSQL and a configured Redis answer, else 503',
+        summary: 'Readiness: 200 when PostgreSQL and a configured Redis answer, else 503 (within 2 s)',
         response: { 200: Readiness, 503: Readiness },
       },
     },
     async (_request, reply) => {
-      const [database, state] = await Promise.all([pingDatabase(deps.db), deps.state.ping()]);
+      // The state's ping is bounded by the state itself (one Redis call, or none while it is away).
+      const [database, state] = await Promise.all([
+        pingDatabase(deps.db, READY_TIMEOUT_MS),
+        deps.state.ping(),
+      ]);
       const ready = database && state;
       return reply.status(ready ? 200 : 503).send({
         status: ready ? 'ready' : 'unavailable',

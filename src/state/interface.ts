@@ -1,6 +1,7 @@
 /**
  * Shared state that several Beacon instances must agree on. With REDIS_URL it lives in Redis;
- * without it, in-process implementations stand in (one instance only).
+ * without it, in-process implementations stand in (one instance only). While a configured Redis is
+ * unreachable, the in-process implementations stand in for it too, so no call fails or waits long.
  */
 export interface Cache {
   get(key: string): Promise<string | undefined>;
@@ -35,6 +36,9 @@ export interface SharedState {
   cache: Cache;
   rateLimits: RateLimitStore;
   pubsub: PubSub;
+  /** Whether Redis answers (always true in-process); false while the in-process fallback serves. */
   ping(): Promise<boolean>;
+  /** True while a configured Redis is unreachable and the in-process fallback serves. */
+  degraded(): boolean;
   close(): Promise<void>;
 }

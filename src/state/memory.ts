@@ -67,6 +67,7 @@ export function createMemoryState(): SharedState {
     async ping() {
       return true;
     },
+    degraded: () => false,
     async close() {},
   };
 }

@@ -1,5 +1,8 @@
-import { Redis } from 'ioredis';
-import type { Cache, PubSub, RateLimitStore, SharedState } from './interface.ts';
+import { Redis, type RedisOptions } from 'ioredis';
+import { cacheWithFallback, pubsubWithFallback, rateLimitsWithFallback, routeBy } from './fallback.ts';
+import type { Cache, RateLimitStore, SharedState } from './interface.ts';
+import { createMemoryCache, createMemoryRateLimitStore } from './memory.ts';
+import { watchRedis, type StateLog } from './redis-watch.ts';
 
 // INCRBY and set the expiry on the first hit, atomically, so a crash cannot leave a counter without TTL.
 const HIT_SCRIPT = `
@@ -7,6 +10,30 @@ local count = redis.call('INCRBY', KEYS[1], ARGV[2])
 if count == tonumber(ARGV[2]) then redis.call('PEXPIRE', KEYS[1], ARGV[1]) end
 local ttl = redis.call('PTTL', KEYS[1])
 return {count, ttl}`;
+
+/**
+ * A Redis call answers in well under a millisecond on a healthy network; one that takes this long
+ * means Redis is stalled or gone, and the call is served in-process instead. Requests pay this at
+ * most once per outage: after it, calls go in-process without trying Redis.
+ */
+export const REDIS_CALL_TIMEOUT_MS = 500;
+
+/**
+ * Calls fail at once instead of queuing while disconnected, and are never replayed after a
+ * reconnect (a hit counted in-process meanwhile must not count twice); a connection that owes
+ * answers and stays silent (a frozen server) is dropped and made again, forever, at most every 2 s.
+ */
+const CONNECTION_OPTIONS: RedisOptions = {
+  enableOfflineQueue: false,
+  maxRetriesPerRequest: 0,
+  autoResendUnfulfilledCommands: false,
+  // pubsubWithFallback re-subscribes itself once Redis answers, subscriptions made meanwhile included.
+  autoResubscribe: false,
+  commandTimeout: REDIS_CALL_TIMEOUT_MS,
+  socketTimeout: 2 * REDIS_CALL_TIMEOUT_MS,
+  connectTimeout: 2_000,
+  retryStrategy: (attempt) => Math.min(attempt * 200, 2_000),
+};
 
 export function createRedisCache(redis: Redis, prefix: string): Cache {
   return {
@@ -37,84 +64,85 @@ export function createRedisRateLimitStore(redis: Redis, prefix: string): RateLim
   };
 }
 
-/** A subscriber connection cannot issue other commands, so pub/sub gets its own. */
-export function createRedisPubSub(publisher: Redis, subscriber: Redis, prefix: string): PubSub {
-  const handlers = new Map<string, Set<(message: string) => void>>();
-  subscriber.on('message', (channel: string, message: string) => {
-    for (const handler of handlers.get(channel) ?? []) handler(message);
-  });
-  return {
-    async publish(channel, message) {
-      await publisher.publish(prefix + channel, message);
-    },
-    async subscribe(channel, onMessage) {
-      const name = prefix + channel;
-      let set = handlers.get(name);
-      if (set === undefined) {
-        set = new Set();
-        handlers.set(name, set);
-        await subscriber.subscribe(name);
-      }
-      set.add(onMessage);
-      return async () => {
-        set.delete(onMessage);
-        if (set.size === 0 && handlers.get(name) === set) {
-          handlers.delete(name);
-          await subscriber.unsubscribe(name);
-        }
-      };
-    },
-  };
-}
-
 export interface RedisStateOptions {
   url: string;
   /** Namespaces every key and channel, so tests and several deployments can share one Redis. */
   prefix?: string;
+  /** Where the state says, once each, that Redis went away and that it came back. */
+  log?: StateLog;
 }
 
+/**
+ * Shared state in Redis, with the in-process implementations standing in while Redis is away (see
+ * redis-watch.ts for when, fallback.ts for what each part then does). Pub/sub listens on a
+ * connection of its own, so messages never wait behind commands.
+ */
 export function createRedisState(options: RedisStateOptions): SharedState & { redis: Redis } {
   const prefix = options.prefix ?? 'beacon:';
-  const redis = new Redis(options.url, {
-    maxRetriesPerRequest: 2,
-    enableOfflineQueue: true,
-    lazyConnect: false,
-  });
+  const channelPrefix = `${prefix}ps:`;
+  const redis = new Redis(options.url, CONNECTION_OPTIONS);
   const subscriber = redis.duplicate();
-  // Connection errors surface as failed commands and in /ready; the client reconnects by itself.
+  // Failures surface as failed calls, which the watch turns into the fallback; the client reconnects by itself.
   redis.on('error', () => undefined);
   subscriber.on('error', () => undefined);
+
+  const probe = async () => {
+    // A write, as the calls it stands for are writes: a Redis that is out of memory or read-only
+    // answers PING but would fail every counter.
+    await Promise.all([redis.set(`${prefix}probe`, '1', 'PX', 60_000), subscriber.ping()]);
+  };
+  const watch = watchRedis({
+    connections: [redis, subscriber],
+    probe,
+    onRecovery: () => channels.resubscribe(),
+    log: options.log,
+  });
+  const route = routeBy(watch);
+  const channels = pubsubWithFallback(
+    {
+      publish: async (channel, message) => {
+        await redis.publish(channelPrefix + channel, message);
+      },
+      subscribe: async (names) => {
+        await subscriber.subscribe(...names.map((channel) => channelPrefix + channel));
+      },
+      unsubscribe: async (channel) => {
+        await subscriber.unsubscribe(channelPrefix + channel);
+      },
+    },
+    route,
+  );
+  subscriber.on('message', (channel: string, message: string) => {
+    if (channel.startsWith(channelPrefix)) channels.deliver(channel.slice(channelPrefix.length), message);
+  });
+
   return {
     backend: 'redis',
     redis,
-    cache: createRedisCache(redis, `${prefix}cache:`),
-    rateLimits: createRedisRateLimitStore(redis, `${prefix}rl:`),
-    pubsub: createRedisPubSub(redis, subscriber, `${prefix}ps:`),
+    cache: cacheWithFallback(createRedisCache(redis, `${prefix}cache:`), createMemoryCache(), route),
+    rateLimits: rateLimitsWithFallback(
+      createRedisRateLimitStore(redis, `${prefix}rl:`),
+      createMemoryRateLimitStore(),
+      route,
+    ),
+    pubsub: channels.pubsub,
     async ping() {
+      if (watch.starting()) await watch.settled;
+      if (!watch.usable()) return false;
       try {
-        return (await withTimeout(redis.ping(), 1000)) === 'PONG';
-      } catch {
+        return (await redis.ping()) === 'PONG';
+      } catch (error) {
+        watch.lost(error);
         return false;
       }
     },
+    degraded: () => watch.degraded(),
     async close() {
-      await Promise.allSettled([redis.quit(), subscriber.quit()]);
+      watch.close();
+      // quit() fails on a connection that is down; disconnect() then stops it reconnecting.
+      await Promise.all(
+        [redis, subscriber].map((connection) => connection.quit().catch(() => connection.disconnect())),
+      );
     },
   };
-}
-
-function withTimeout<T>(promise: Promise<T>, ms: number): Promise<T> {
-  return new Promise((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error('timeout')), ms);
-    promise.then(
-      (value) => {
-        clearTimeout(timer);
-        resolve(value);
-      },
-      (error: unknown) => {
-        clearTimeout(timer);
-        reject(error as Error);
-      },
-    );
-  });
 }

@@ -14,8 +14,9 @@ describe.each(backends)('shared state contract on $name', ({ create }) => {
   const state: SharedState = create();
   afterAll(() => state.close());
 
-  it('answers ping', async () => {
+  it('answers ping, and is not degraded while its store answers', async () => {
     await expect(state.ping()).resolves.toBe(true);
+    expect(state.degraded()).toBe(false);
   });
 
   it('stores, reads and deletes cache entries', async () => {
