@@ -1,10 +1,10 @@
 import { afterAll, describe, expect, inject, it } from 'vitest';
 import { AppError } from '../errors.ts';
 import { WRITER_SETTINGS } from '../db/open.ts';
-import { createPool } from '../db/pool.ts';
+import { createPool, type PoolClient } from '../db/pool.ts';
 import { newId } from '../lib/ids.ts';
 import { blankEventRow, type EventRow } from './event-row.ts';
-import { createEventWriter, FIND_KNOWN_IDS_AND_SESSIONS } from './event-writer.ts';
+import { createEventWriter, FIND_KNOWN_IDS_AND_SESSIONS, type WriteOutcome } from './event-writer.ts';
 
 const db = createPool({ connectionString: inject('databaseUrl'), max: 6 });
 afterAll(() => db.end());
@@ -21,6 +21,49 @@ function row(siteId: string, overrides: Partial<EventRow> = {}): EventRow {
     currency: 'EUR',
     ...overrides,
   });
+}
+
+async function waitUntil(condition: () => Promise<boolean>) {
+  for (let attempt = 0; attempt < 500; attempt++) {
+    if (await condition()) return;
+    await new Promise((resolve) => setTimeout(resolve, 20));
+  }
+  throw new Error('condition not met within 10 s');
+}
+
+/**
+ * Another transaction holds `second`; the writer then writes a request that needs both keys. A
+ * writer that takes keys in order holds `first` while it waits, so when the other transaction asks
+ * for `first` too, the two deadlock, and PostgreSQL fails the writer's transaction: its
+ * deadlock_timeout (1 s) runs out first. Resolves with the request's outcome once the other
+ * transaction has rolled back.
+ */
+async function deadlockAgainstWriter(
+  lock: (other: PoolClient, key: string) => Promise<unknown>,
+  keys: { first: string; second: string },
+  write: () => Promise<WriteOutcome[]>,
+): Promise<WriteOutcome[]> {
+  const other = await db.connect();
+  try {
+    await other.query(`SET deadlock_timeout = '60s'`);
+    const { rows } = await other.query<{ pid: number }>('SELECT pg_backend_pid() AS pid');
+    await other.query('BEGIN');
+    await lock(other, keys.second);
+    const written = write();
+    await waitUntil(async () => {
+      const { rows: blocked } = await db.query(
+        'SELECT 1 FROM pg_stat_activity WHERE $1::int = ANY (pg_blocking_pids(pid))',
+        [rows[0]!.pid],
+      );
+      return blocked.length > 0;
+    });
+    await lock(other, keys.first);
+    await other.query('ROLLBACK');
+    return await written;
+  } finally {
+    await other.query('ROLLBACK');
+    other.release();
+  }
 }
 
 async function count(siteId: string): Promise<number> {
@@ -77,7 +120,7 @@ describe('event writer (group commit)', () => {
     const writer = createEventWriter({ db: unreachable });
     const error = await writer.write([row(newId('site'))]).catch((caught: unknown) => caught);
     expect(error).toBeInstanceOf(AppError);
-    expect(error).toMatchObject({ code: 'service_unavailable', statusCode: 503, retryAfterSeconds: 5 });
+    expect(error).toMatchObject({ code: 'service_unavailable', retryAfterSeconds: 5 });
     await writer.close();
     await unreachable.end();
   });
@@ -141,6 +184,100 @@ describe('event writer (group commit)', () => {
     }
     expect(await count(siteId)).toBe(20);
     await Promise.all(instances.map((writer) => writer.close()));
+  });
+
+  it('never deadlocks when two instances write the same eventIds in opposite orders, and stores each once', async () => {
+    const instances = [createEventWriter({ db }), createEventWriter({ db })];
+    const siteId = newId('site');
+    const gate = await db.connect();
+    try {
+      const { rows } = await gate.query<{ pid: number }>('SELECT pg_backend_pid() AS pid');
+      for (let round = 0; round < 10; round++) {
+        const eventIds = Array.from({ length: 100 }, (_, index) => `round-${round}-${index}`);
+        // Each instance first waits for an eventId of its own that another transaction holds; its
+        // rollback lets both go at once, so their transactions overlap. Opposite orders and different
+        // visitors (consent changed between retries), so nothing else orders the two.
+        const gates = [`0-gate-${round}-0`, `0-gate-${round}-1`];
+        await gate.query('BEGIN');
+        await gate.query(
+          `INSERT INTO event_ids (site_id, event_id, received_at, row_id)
+           SELECT $1, unnest($2::text[]), now(), 'evt_gate'`,
+          [siteId, gates],
+        );
+        const written = Promise.all(
+          instances.map((writer, instance) =>
+            writer.write(
+              [gates[instance]!, ...(instance === 0 ? eventIds : [...eventIds].reverse())].map((eventId) =>
+                row(siteId, { event_id: eventId, visitor_id: `${eventId}-${instance}` }),
+              ),
+            ),
+          ),
+        );
+        await waitUntil(async () => {
+          const { rows: blocked } = await db.query(
+            'SELECT 1 FROM pg_stat_activity WHERE $1::int = ANY (pg_blocking_pids(pid))',
+            [rows[0]!.pid],
+          );
+          return blocked.length === 2;
+        });
+        await gate.query('ROLLBACK');
+        const accepted = (await written).flat().filter((outcome) => outcome.status === 'accepted');
+        expect(accepted).toHaveLength(102);
+      }
+    } finally {
+      gate.release();
+    }
+    expect(await count(siteId)).toBe(1020);
+    // Locked in the same order, the two never wait for each other: no deadlock to retry.
+    expect(instances.map((writer) => writer.stats().lockRetries)).toEqual([0, 0]);
+    await Promise.all(instances.map((writer) => writer.close()));
+  });
+
+  it("takes a request's eventIds in key order, and retries once when another transaction deadlocks with it", async () => {
+    const writer = createEventWriter({ db, lanes: 1 });
+    const siteId = newId('site');
+    const outcome = await deadlockAgainstWriter(
+      (other, eventId) =>
+        other.query(
+          `INSERT INTO event_ids (site_id, event_id, received_at, row_id) VALUES ($1, $2, now(), 'evt_other')`,
+          [siteId, eventId],
+        ),
+      { first: 'a', second: 'b' },
+      () => writer.write([row(siteId, { event_id: 'b' }), row(siteId, { event_id: 'a' })]),
+    );
+    expect(outcome.map(({ status }) => status)).toEqual(['accepted', 'accepted']);
+    expect(writer.stats().lockRetries).toBe(1);
+    expect(await count(siteId)).toBe(2);
+    await writer.close();
+  });
+
+  it('continues sessions in key order, and retries once when another transaction deadlocks with it', async () => {
+    const writer = createEventWriter({ db, lanes: 1 });
+    const siteId = newId('site');
+    const start = Date.now() - 60_000;
+    await writer.write([row(siteId, { visitor_id: 'v1' }), row(siteId, { visitor_id: 'v2' })]);
+    const { rows: sessions } = await db.query<{ id: string; visitor_id: string }>(
+      'SELECT id, visitor_id FROM sessions WHERE site_id = $1 ORDER BY id',
+      [siteId],
+    );
+    const [first, second] = sessions;
+    const outcome = await deadlockAgainstWriter(
+      (other, sessionId) =>
+        other.query('UPDATE sessions SET events = events + 1 WHERE site_id = $1 AND id = $2', [
+          siteId,
+          sessionId,
+        ]),
+      { first: first!.id, second: second!.id },
+      // The second session's event happened first, so it comes first in the writer's totals.
+      () =>
+        writer.write([
+          row(siteId, { visitor_id: second!.visitor_id, occurred_at: new Date(start) }),
+          row(siteId, { visitor_id: first!.visitor_id, occurred_at: new Date(start + 1000) }),
+        ]),
+    );
+    expect(outcome.map(({ status }) => status)).toEqual(['accepted', 'accepted']);
+    expect(writer.stats().lockRetries).toBe(1);
+    await writer.close();
   });
 
   it('flushes what it holds on close and then refuses new writes', async () => {

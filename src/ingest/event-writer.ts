@@ -1,6 +1,6 @@
 import { companyCredits, type SessionBefore, type SessionTotals } from '../companies/company-credits.ts';
 import { upsertCompanies } from '../companies/upsert-companies.ts';
-import { copyInto, runScript, sqlValues, type ScriptStatement } from '../db/copy.ts';
+import { copyInto, runScript, sqlValues, type ScriptStatement, type SqlType } from '../db/copy.ts';
 import type { Pool, PoolClient } from '../db/pool.ts';
 import { ensureEventPartitions } from '../db/partitions.ts';
 import { AppError } from '../errors.ts';
@@ -27,6 +27,8 @@ export interface EventWriterStats {
   rowsWritten: number;
   duplicates: number;
   failedBatches: number;
+  /** Transactions retried after a deadlock or serialization failure. */
+  lockRetries: number;
   rejectedFull: number;
 }
 
@@ -80,7 +82,7 @@ const SESSION_COLUMNS = [
   ['company_domain', 'text'],
   ['is_bot', 'boolean'],
   ['campaign_key', 'text'],
-] as const satisfies ReadonlyArray<readonly [keyof SessionDelta, string]>;
+] as const satisfies ReadonlyArray<readonly [keyof SessionDelta, SqlType]>;
 const SESSION_COLUMN_NAMES = SESSION_COLUMNS.map(([name]) => name);
 
 /**
@@ -144,6 +146,8 @@ export const FIND_KNOWN_IDS_AND_SESSIONS = `SELECT
 /** eventIds are unique per site: the key of one in the writer's maps. */
 const eventIdKey = (siteId: string, eventId: string | null) => `${siteId}\u0000${eventId}`;
 
+const compareText = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0);
+
 function laneOf(row: EventRow, lanes: number): number {
   const key = row.visitor_id === null ? row.id : sessionKey(row.site_id, row.visitor_id);
   let hash = 0;
@@ -161,6 +165,12 @@ function isDataError(error: unknown): boolean {
 function isEventIdRace(error: unknown): boolean {
   const { code, constraint } = error as { code?: unknown; constraint?: unknown };
   return code === '23505' && constraint === 'event_ids_pkey';
+}
+
+/** A deadlock (40P01) or serialization failure (40001): the transaction may succeed if run again. */
+function isLockConflict(error: unknown): boolean {
+  const code = (error as { code?: unknown }).code;
+  return code === '40P01' || code === '40001';
 }
 
 function isMissingPartition(error: unknown): boolean {
@@ -188,6 +198,7 @@ export function createEventWriter(options: EventWriterOptions): EventWriter {
     rowsWritten: 0,
     duplicates: 0,
     failedBatches: 0,
+    lockRetries: 0,
     rejectedFull: 0,
   };
   let closed = false;
@@ -279,7 +290,11 @@ export function createEventWriter(options: EventWriterOptions): EventWriter {
       });
       before.set(sessionKey(session.site_id, session.id), session);
     }
-    const sessions = assignSessions(rows, previous, () => newId('ses'));
+    // Rows that can meet another transaction's (an eventId sent twice, a visitor on two instances)
+    // are written in key order, so any two transactions lock them in the same order: no deadlock.
+    const sessions = assignSessions(rows, previous, () => newId('ses')).sort(
+      (a, b) => compareText(a.site_id, b.site_id) || compareText(a.id, b.id),
+    );
     // A session can earn its company credit only if it names a company, now or from before.
     const mayCreditCompanies = sessions.some(
       (session) =>
@@ -289,7 +304,9 @@ export function createEventWriter(options: EventWriterOptions): EventWriter {
     // The write transaction as one script, so one round trip. A plain COPY into event_ids turns an
     // eventId stored since the lookup into a unique violation that aborts the whole transaction
     // (see isEventIdRace): nothing half-written. COMMIT waits when companies must be credited first.
-    const fresh = rows.filter((row) => row.event_id !== null);
+    const fresh = rows
+      .filter((row) => row.event_id !== null)
+      .sort((a, b) => compareText(a.site_id, b.site_id) || compareText(a.event_id!, b.event_id!));
     const statements: ScriptStatement[] = [{ sql: 'BEGIN' }];
     if (fresh.length > 0) {
       statements.push(
@@ -329,20 +346,33 @@ export function createEventWriter(options: EventWriterOptions): EventWriter {
     return results;
   }
 
-  async function commit(entries: Entry[], attempt = 1): Promise<Array<[Entry, WriteOutcome]>> {
-    const client = await options.db.connect();
-    let failure: unknown;
-    try {
-      return await writeBatch(client, entries);
-    } catch (error) {
-      failure = error;
-      await client.query('ROLLBACK').catch(() => undefined);
-    } finally {
-      client.release();
+  /**
+   * Runs a batch's transaction, once more when it lost a race for an eventId (the lookup then
+   * answers it as a duplicate) and once more after a deadlock or serialization failure: this
+   * writer takes row locks in key order, but the enrichment backfill does not, nor may an instance
+   * of an older version during an upgrade.
+   */
+  async function commit(entries: Entry[]): Promise<Array<[Entry, WriteOutcome]>> {
+    let retriedRace = false;
+    let retriedConflict = false;
+    for (;;) {
+      const client = await options.db.connect();
+      try {
+        return await writeBatch(client, entries);
+      } catch (error) {
+        await client.query('ROLLBACK').catch(() => undefined);
+        if (!retriedRace && isEventIdRace(error)) {
+          retriedRace = true;
+        } else if (!retriedConflict && isLockConflict(error)) {
+          retriedConflict = true;
+          stats.lockRetries += 1;
+        } else {
+          throw error;
+        }
+      } finally {
+        client.release();
+      }
     }
-    // The lookup will now see the other writer's eventId and answer it as a duplicate.
-    if (attempt === 1 && isEventIdRace(failure)) return commit(entries, 2);
-    throw failure;
   }
 
   /** Commits a batch; a data error in one request must not fail the others, so it retries per request. */
