@@ -280,6 +280,61 @@ describe('event writer (group commit)', () => {
     await writer.close();
   });
 
+  /** Twenty visitors: all in one of two lanes about once in half a million runs. */
+  const acrossLanes = (siteId: string) =>
+    Array.from({ length: 20 }, (_, index) => row(siteId, { visitor_id: `visitor-${index}` }));
+
+  it('stores nothing of a request whose visitors span lanes when one of its rows fails, and its neighbours regardless', async () => {
+    const writer = createEventWriter({ db, lanes: 2 });
+    const [siteId, neighbourSite] = [newId('site'), newId('site')];
+    const neighbour = writer.write([row(neighbourSite, { visitor_id: 'neighbour' })]);
+    const bad = writer.write(
+      acrossLanes(siteId).map((each, index) => (index === 13 ? { ...each, value: 1e20 } : each)),
+    );
+    const [badResult, neighbourResult] = await Promise.allSettled([bad, neighbour]);
+    // Closed, the writer has finished every transaction: nothing of the request can commit later.
+    await writer.close();
+    expect(badResult).toMatchObject({ status: 'rejected', reason: { code: 'bad_request' } });
+    expect(await count(siteId)).toBe(0);
+    expect(neighbourResult).toMatchObject({ status: 'fulfilled' });
+    expect(await count(neighbourSite)).toBe(1);
+  });
+
+  it('commits a valid request whose visitors span lanes in one transaction', async () => {
+    const writer = createEventWriter({ db, lanes: 2 });
+    const siteId = newId('site');
+    const outcomes = await writer.write(acrossLanes(siteId));
+    expect(outcomes.map(({ status }) => status)).toEqual(Array.from({ length: 20 }, () => 'accepted'));
+    expect(writer.stats().batches).toBe(1);
+    const { rows } = await db.query<{ transactions: number }>(
+      'SELECT count(DISTINCT xmin::text)::int AS transactions FROM events WHERE site_id = $1',
+      [siteId],
+    );
+    expect(rows[0]).toEqual({ transactions: 1 });
+    await writer.close();
+  });
+
+  it("keeps each visitor's events in order while requests across lanes and within one interleave", async () => {
+    const writer = createEventWriter({ db, lanes: 2 });
+    const siteId = newId('site');
+    const visitors = Array.from({ length: 30 }, (_, index) => `visitor-${index}`);
+    const requests: Array<Promise<unknown>> = [];
+    for (let round = 0; round < 10; round++) {
+      requests.push(writer.write(visitors.map((visitor) => row(siteId, { visitor_id: visitor }))));
+      for (const visitor of visitors) requests.push(writer.write([row(siteId, { visitor_id: visitor })]));
+    }
+    await Promise.all(requests);
+    // Two transactions of one visitor at once would each find no session and open one.
+    const { rows } = await db.query<{ visitor_id: string; sessions: number; pageviews: number }>(
+      `SELECT visitor_id, count(*)::int AS sessions, sum(pageviews)::int AS pageviews
+       FROM sessions WHERE site_id = $1 GROUP BY visitor_id`,
+      [siteId],
+    );
+    expect(rows).toHaveLength(30);
+    expect(rows.filter((session) => session.sessions !== 1 || session.pageviews !== 20)).toEqual([]);
+    await writer.close();
+  });
+
   it('flushes what it holds on close and then refuses new writes', async () => {
     const writer = createEventWriter({ db });
     const siteId = newId('site');

@@ -40,6 +40,7 @@ export interface EventWriter {
   close(): Promise<void>;
 }
 
+/** One request: all its rows commit in one transaction, or none do. */
 interface Pending {
   rows: EventRow[];
   /** Index of each row in its request, so outcomes go back in order. */
@@ -47,6 +48,17 @@ interface Pending {
   remaining: number;
   resolve(outcomes: WriteOutcome[]): void;
   reject(error: Error): void;
+  /** Set when its visitors map to several lanes (see crossLanes). */
+  across?: AcrossLanes;
+}
+
+interface AcrossLanes {
+  lanes: number;
+  /** Lanes that have reached the request at the head of their queue. */
+  arrived: number;
+  /** Settles when the request's transaction is over, so the lanes go on. */
+  done: Promise<void>;
+  finish(): void;
 }
 
 interface Entry {
@@ -56,7 +68,8 @@ interface Entry {
 }
 
 interface Lane {
-  queue: Entry[];
+  /** Whole requests, in arrival order; a request across lanes sits in the queue of each of its lanes. */
+  queue: Pending[];
   flushing: Promise<void> | undefined;
 }
 
@@ -183,7 +196,8 @@ function isMissingPartition(error: unknown): boolean {
  * Group commit: each request's rows wait in a lane; a lane that is not busy flushes at the next tick,
  * and a busy lane's next batch gathers everything that arrived meanwhile. So latency stays at one
  * commit under light load and batches grow with load. A request's promise settles only when the
- * transaction holding its rows has committed: a 2xx never precedes durability.
+ * transaction holding its rows has committed: a 2xx never precedes durability. A request's rows are
+ * never split between transactions: they commit together or not at all.
  */
 export function createEventWriter(options: EventWriterOptions): EventWriter {
   // Two lanes: enough to overlap one commit's round trips with the next batch's, few enough that
@@ -208,15 +222,6 @@ export function createEventWriter(options: EventWriterOptions): EventWriter {
     pending.outcomes[entry.index] = outcome;
     pending.remaining -= 1;
     if (pending.remaining === 0) pending.resolve(pending.outcomes);
-  }
-
-  function fail(entries: Entry[], error: Error) {
-    const seen = new Set<Pending>();
-    for (const entry of entries) {
-      if (seen.has(entry.pending)) continue;
-      seen.add(entry.pending);
-      entry.pending.reject(error);
-    }
   }
 
   async function writeBatch(client: PoolClient, entries: Entry[]): Promise<Array<[Entry, WriteOutcome]>> {
@@ -375,9 +380,20 @@ export function createEventWriter(options: EventWriterOptions): EventWriter {
     }
   }
 
-  /** Commits a batch; a data error in one request must not fail the others, so it retries per request. */
-  async function flushBatch(entries: Entry[]): Promise<void> {
+  function fail(batch: readonly Pending[], error: unknown) {
+    options.log?.error({ err: error, requests: batch.length }, 'event batch failed to commit');
+    const refusal = isDataError(error)
+      ? new AppError('bad_request', 'The events could not be stored as sent')
+      : new AppError('service_unavailable', 'Events could not be stored right now; retry later', {
+          retryAfterSeconds: 5,
+        });
+    for (const pending of batch) pending.reject(refusal);
+  }
+
+  /** Commits whole requests; a data error in one must not fail the others, so it retries per request. */
+  async function flushBatch(batch: readonly Pending[]): Promise<void> {
     stats.batches += 1;
+    const entries = batch.flatMap((pending) => pending.rows.map((row, index) => ({ row, index, pending })));
     let results: Array<[Entry, WriteOutcome]>;
     try {
       try {
@@ -389,22 +405,11 @@ export function createEventWriter(options: EventWriterOptions): EventWriter {
       }
     } catch (error) {
       stats.failedBatches += 1;
-      const byRequest = new Map<Pending, Entry[]>();
-      for (const entry of entries)
-        byRequest.set(entry.pending, [...(byRequest.get(entry.pending) ?? []), entry]);
-      if (isDataError(error) && byRequest.size > 1) {
-        for (const group of byRequest.values()) await flushBatch(group);
-        return;
+      if (isDataError(error) && batch.length > 1) {
+        for (const pending of batch) await flushBatch([pending]);
+      } else {
+        fail(batch, error);
       }
-      options.log?.error({ err: error, rows: entries.length }, 'event batch failed to commit');
-      fail(
-        entries,
-        isDataError(error)
-          ? new AppError('bad_request', 'The events could not be stored as sent')
-          : new AppError('service_unavailable', 'Events could not be stored right now; retry later', {
-              retryAfterSeconds: 5,
-            }),
-      );
       return;
     }
     for (const [entry, outcome] of results) {
@@ -414,14 +419,58 @@ export function createEventWriter(options: EventWriterOptions): EventWriter {
     }
   }
 
+  /** Its rows leave the buffer when their transaction starts. */
+  function release(pending: Pending) {
+    stats.buffered -= pending.rows.length;
+  }
+
+  /**
+   * Whole requests from the head of a lane's queue, up to maxBatchRows rows (a larger request goes
+   * alone), stopping before a request across lanes.
+   */
+  function takeBatch(queue: Pending[]): Pending[] {
+    let count = 0;
+    let rows = 0;
+    while (count < queue.length) {
+      const next = queue[count]!;
+      if (next.across !== undefined || (count > 0 && rows + next.rows.length > maxBatchRows)) break;
+      rows += next.rows.length;
+      count += 1;
+    }
+    return queue.splice(0, count);
+  }
+
+  /**
+   * A request whose visitors map to several lanes commits once each of its lanes has reached it,
+   * as a batch of its own, while those lanes wait: so its rows share one transaction, and each of
+   * its visitors' events still commit in arrival order. Requests are queued in all their lanes at
+   * once, so every lane meets them in the same order and no two wait for each other.
+   */
+  async function crossLanes(pending: Pending, across: AcrossLanes): Promise<void> {
+    across.arrived += 1;
+    if (across.arrived < across.lanes) return across.done;
+    release(pending);
+    try {
+      await flushBatch([pending]);
+    } finally {
+      across.finish();
+    }
+  }
+
   function schedule(lane: Lane) {
     if (lane.flushing || lane.queue.length === 0) return;
     lane.flushing = (async () => {
       // One tick lets the requests parsed in the same event-loop turn join this batch.
       await new Promise((resolve) => setImmediate(resolve));
       while (lane.queue.length > 0) {
-        const batch = lane.queue.splice(0, maxBatchRows);
-        stats.buffered -= batch.length;
+        const { across } = lane.queue[0]!;
+        if (across !== undefined) {
+          await crossLanes(lane.queue[0]!, across);
+          lane.queue.shift();
+          continue;
+        }
+        const batch = takeBatch(lane.queue);
+        for (const pending of batch) release(pending);
         await flushBatch(batch);
       }
     })().finally(() => {
@@ -446,6 +495,7 @@ export function createEventWriter(options: EventWriterOptions): EventWriter {
           }),
         );
       }
+      const touched = [...new Set(rows.map((row) => lanes[laneOf(row, laneCount)]!))];
       return new Promise<WriteOutcome[]>((resolve, reject) => {
         const pending: Pending = {
           rows,
@@ -454,14 +504,16 @@ export function createEventWriter(options: EventWriterOptions): EventWriter {
           resolve,
           reject,
         };
-        const touched = new Set<Lane>();
-        rows.forEach((row, index) => {
-          const lane = lanes[laneOf(row, laneCount)]!;
-          lane.queue.push({ row, index, pending });
-          touched.add(lane);
-        });
+        if (touched.length > 1) {
+          let finish = () => {};
+          const done = new Promise<void>((resolveDone) => (finish = resolveDone));
+          pending.across = { lanes: touched.length, arrived: 0, done, finish };
+        }
         stats.buffered += rows.length;
-        for (const lane of touched) schedule(lane);
+        for (const lane of touched) {
+          lane.queue.push(pending);
+          schedule(lane);
+        }
       });
     },
     stats: () => ({ ...stats }),
