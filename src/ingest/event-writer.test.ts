@@ -335,6 +335,32 @@ describe('event writer (group commit)', () => {
     await writer.close();
   });
 
+  it("gives each site a fair share of the buffer, so a flooding site cannot refuse another's events", async () => {
+    const writer = createEventWriter({ db, maxBufferedRows: 100, minSiteShare: 10 });
+    const [flooding, alsoFlooding, quiet] = [newId('site'), newId('site'), newId('site')];
+    const tenRows = (siteId: string) => Array.from({ length: 10 }, () => row(siteId));
+    const settled = (siteId: string, requests: number) =>
+      Promise.allSettled(Array.from({ length: requests }, () => writer.write(tenRows(siteId))));
+    // All in one tick, before the first flush takes anything out of the buffer.
+    const flood = settled(flooding, 20);
+    const secondFlood = settled(alsoFlooding, 20);
+    const [quietResult] = await settled(quiet, 1);
+    expect(quietResult).toMatchObject({ status: 'fulfilled' });
+    const refusals = [...(await flood), ...(await secondFlood)].filter(
+      (result) => result.status === 'rejected',
+    );
+    expect(refusals.length).toBeGreaterThan(0);
+    for (const refusal of refusals) {
+      expect(refusal).toMatchObject({ reason: { code: 'service_unavailable', retryAfterSeconds: 1 } });
+    }
+    expect(writer.stats()).toMatchObject({ rejectedSiteShare: refusals.length, rejectedFull: 0 });
+    // Alone, a site may fill half the buffer; a second one its third, keeping a share for the next.
+    expect(await count(flooding)).toBe(50);
+    expect(await count(alsoFlooding)).toBe(30);
+    expect(await count(quiet)).toBe(10);
+    await writer.close();
+  });
+
   it('flushes what it holds on close and then refuses new writes', async () => {
     const writer = createEventWriter({ db });
     const siteId = newId('site');

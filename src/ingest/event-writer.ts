@@ -18,6 +18,11 @@ export interface EventWriterOptions {
   maxBatchRows?: number;
   /** Rows waiting in memory at most; beyond this, writes are refused with 503 (backpressure). */
   maxBufferedRows?: number;
+  /**
+   * Rows one site may always hold, however many sites share the buffer. Above it, a site may hold
+   * its fair share: the buffer divided by the sites holding rows, plus one share kept for the next.
+   */
+  minSiteShare?: number;
   log?: { error(object: object, message: string): void };
 }
 
@@ -30,6 +35,8 @@ export interface EventWriterStats {
   /** Transactions retried after a deadlock or serialization failure. */
   lockRetries: number;
   rejectedFull: number;
+  /** Requests refused because their site held more than its share of the buffer. */
+  rejectedSiteShare: number;
 }
 
 export interface EventWriter {
@@ -48,6 +55,8 @@ interface Pending {
   remaining: number;
   resolve(outcomes: WriteOutcome[]): void;
   reject(error: Error): void;
+  /** Its rows per site, which count against each site's share of the buffer until they are taken. */
+  rowsBySite: Map<string, number>;
   /** Set when its visitors map to several lanes (see crossLanes). */
   across?: AcrossLanes;
 }
@@ -205,7 +214,10 @@ export function createEventWriter(options: EventWriterOptions): EventWriter {
   const laneCount = options.lanes ?? 2;
   const maxBatchRows = options.maxBatchRows ?? 1000;
   const maxBufferedRows = options.maxBufferedRows ?? 50_000;
+  const minSiteShare = options.minSiteShare ?? 1000;
   const lanes: Lane[] = Array.from({ length: laneCount }, () => ({ queue: [], flushing: undefined }));
+  /** Rows each site holds in the lanes' queues; a site holding none has no entry. */
+  const bufferedBySite = new Map<string, number>();
   const stats: EventWriterStats = {
     buffered: 0,
     batches: 0,
@@ -214,6 +226,7 @@ export function createEventWriter(options: EventWriterOptions): EventWriter {
     failedBatches: 0,
     lockRetries: 0,
     rejectedFull: 0,
+    rejectedSiteShare: 0,
   };
   let closed = false;
 
@@ -419,9 +432,50 @@ export function createEventWriter(options: EventWriterOptions): EventWriter {
     }
   }
 
+  function hold(pending: Pending) {
+    stats.buffered += pending.rows.length;
+    for (const [siteId, rows] of pending.rowsBySite) {
+      bufferedBySite.set(siteId, (bufferedBySite.get(siteId) ?? 0) + rows);
+    }
+  }
+
   /** Its rows leave the buffer when their transaction starts. */
   function release(pending: Pending) {
     stats.buffered -= pending.rows.length;
+    for (const [siteId, rows] of pending.rowsBySite) {
+      const left = bufferedBySite.get(siteId)! - rows;
+      if (left === 0) bufferedBySite.delete(siteId);
+      else bufferedBySite.set(siteId, left);
+    }
+  }
+
+  /**
+   * Why a request cannot wait in the buffer now, if it cannot. Each site may hold its fair share:
+   * the buffer divided among the sites holding rows and one more, so a site that starts sending
+   * while others flood still finds room; never less than minSiteShare. A site above its share is
+   * refused while others are still accepted, so one site cannot fill the buffer for all.
+   */
+  function refusal(rows: number, rowsBySite: Map<string, number>): AppError | undefined {
+    let sites = bufferedBySite.size;
+    for (const siteId of rowsBySite.keys()) if (!bufferedBySite.has(siteId)) sites += 1;
+    const share = Math.max(minSiteShare, Math.floor(maxBufferedRows / (sites + 1)));
+    for (const [siteId, count] of rowsBySite) {
+      if ((bufferedBySite.get(siteId) ?? 0) + count > share) {
+        stats.rejectedSiteShare += 1;
+        return new AppError(
+          'service_unavailable',
+          'This site is sending events faster than they can be stored; retry shortly',
+          { retryAfterSeconds: 1 },
+        );
+      }
+    }
+    if (stats.buffered + rows > maxBufferedRows) {
+      stats.rejectedFull += 1;
+      return new AppError('service_unavailable', 'Ingestion is over capacity; retry shortly', {
+        retryAfterSeconds: 1,
+      });
+    }
+    return undefined;
   }
 
   /**
@@ -487,14 +541,10 @@ export function createEventWriter(options: EventWriterOptions): EventWriter {
           new AppError('service_unavailable', 'Beacon is shutting down; retry', { retryAfterSeconds: 1 }),
         );
       }
-      if (stats.buffered + rows.length > maxBufferedRows) {
-        stats.rejectedFull += 1;
-        return Promise.reject(
-          new AppError('service_unavailable', 'Ingestion is over capacity; retry shortly', {
-            retryAfterSeconds: 1,
-          }),
-        );
-      }
+      const rowsBySite = new Map<string, number>();
+      for (const row of rows) rowsBySite.set(row.site_id, (rowsBySite.get(row.site_id) ?? 0) + 1);
+      const refused = refusal(rows.length, rowsBySite);
+      if (refused !== undefined) return Promise.reject(refused);
       const touched = [...new Set(rows.map((row) => lanes[laneOf(row, laneCount)]!))];
       return new Promise<WriteOutcome[]>((resolve, reject) => {
         const pending: Pending = {
@@ -503,13 +553,14 @@ export function createEventWriter(options: EventWriterOptions): EventWriter {
           remaining: rows.length,
           resolve,
           reject,
+          rowsBySite,
         };
         if (touched.length > 1) {
           let finish = () => {};
           const done = new Promise<void>((resolveDone) => (finish = resolveDone));
           pending.across = { lanes: touched.length, arrived: 0, done, finish };
         }
-        stats.buffered += rows.length;
+        hold(pending);
         for (const lane of touched) {
           lane.queue.push(pending);
           schedule(lane);
