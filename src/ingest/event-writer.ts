@@ -189,6 +189,9 @@ function isEventIdRace(error: unknown): boolean {
   return code === '23505' && constraint === 'event_ids_pkey';
 }
 
+/** How long, and up to twice as long, a batch waits before it runs again after a deadlock. */
+const LOCK_RETRY_DELAY_MS = 25;
+
 /** A deadlock (40P01) or serialization failure (40001): the transaction may succeed if run again. */
 function isLockConflict(error: unknown): boolean {
   const code = (error as { code?: unknown }).code;
@@ -368,13 +371,15 @@ export function createEventWriter(options: EventWriterOptions): EventWriter {
    * Runs a batch's transaction, once more when it lost a race for an eventId (the lookup then
    * answers it as a duplicate) and once more after a deadlock or serialization failure: this
    * writer takes row locks in key order, but the enrichment backfill does not, nor may an instance
-   * of an older version during an upgrade.
+   * of an older version during an upgrade. After a deadlock it first waits a little, so the
+   * transaction it lost to takes the locks it was waiting for, rather than meeting it again.
    */
   async function commit(entries: Entry[]): Promise<Array<[Entry, WriteOutcome]>> {
     let retriedRace = false;
     let retriedConflict = false;
     for (;;) {
       const client = await options.db.connect();
+      let backOff = false;
       try {
         return await writeBatch(client, entries);
       } catch (error) {
@@ -383,6 +388,7 @@ export function createEventWriter(options: EventWriterOptions): EventWriter {
           retriedRace = true;
         } else if (!retriedConflict && isLockConflict(error)) {
           retriedConflict = true;
+          backOff = true;
           stats.lockRetries += 1;
         } else {
           throw error;
@@ -390,6 +396,8 @@ export function createEventWriter(options: EventWriterOptions): EventWriter {
       } finally {
         client.release();
       }
+      if (backOff)
+        await new Promise((resolve) => setTimeout(resolve, LOCK_RETRY_DELAY_MS * (1 + Math.random())));
     }
   }
 
