@@ -525,9 +525,9 @@ export function createEventWriter(options: EventWriterOptions): EventWriter {
       // One tick lets the requests parsed in the same event-loop turn join this batch.
       await new Promise((resolve) => setImmediate(resolve));
       while (lane.queue.length > 0) {
-        const { across } = lane.queue[0]!;
-        if (across !== undefined) {
-          await crossLanes(lane.queue[0]!, across);
+        const head = lane.queue[0]!;
+        if (head.across !== undefined) {
+          await crossLanes(head, head.across);
           lane.queue.shift();
           continue;
         }
