@@ -6,8 +6,9 @@ import type { CompanyCredit } from './company-credits.ts';
  * Adds credits to their companies, creating the ones not seen before (unique per site and domain),
  * in one statement. Runs inside the transaction that makes the events durable (the group-commit
  * writer) or completes them (the enrichment backfill), so counters and events commit together.
- * `touch_seq` tells the scorer the company changed. Rows are inserted in the credits' order (site,
- * domain), which keeps lock order equal across concurrent transactions.
+ * `touch_seq` tells the scorer the company changed. Rows are upserted in key order (site, domain),
+ * whatever order the credits come in, so concurrent transactions (the writer's lanes, other
+ * instances, the backfill) lock company rows in the same order and cannot deadlock on them.
  */
 export async function upsertCompanies(db: Queryable, credits: readonly CompanyCredit[]): Promise<void> {
   if (credits.length === 0) return;
@@ -19,9 +20,9 @@ export async function upsertCompanies(db: Queryable, credits: readonly CompanyCr
             u.sessions, u.sessions, u.pageviews, u.seconds
      FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[],
                  $7::timestamptz[], $8::timestamptz[], $9::integer[], $10::integer[], $11::integer[])
-            WITH ORDINALITY AS u(id, site_id, domain, name, country, city, first_seen_at, last_seen_at,
-                                 sessions, pageviews, seconds, position)
-     ORDER BY u.position
+            AS u(id, site_id, domain, name, country, city, first_seen_at, last_seen_at,
+                 sessions, pageviews, seconds)
+     ORDER BY u.site_id, u.domain
      ON CONFLICT (site_id, domain) DO UPDATE SET
        name = COALESCE(companies.name, EXCLUDED.name),
        country = COALESCE(EXCLUDED.country, companies.country),

@@ -50,12 +50,18 @@ export function copyTextLines<Row>(rows: readonly Row[], columns: ReadonlyArray<
 }
 
 /**
+ * The types a literal may be cast to: a closed set, because the name is spliced into SQL as it is.
+ * Add a type here when a statement needs it.
+ */
+export type SqlType = 'text' | 'integer' | 'boolean' | 'timestamptz';
+
+/**
  * One value as an SQL literal of `type`, for statements of a script, which take no parameters.
  * Every value is an E'' literal, so the result is the same whatever standard_conforming_strings says;
  * a NUL character becomes an escape that PostgreSQL refuses as a data error (22021) instead of a
  * byte that would end the query message early.
  */
-export function sqlLiteral(value: unknown, type: string): string {
+export function sqlLiteral(value: unknown, type: SqlType): string {
   const text = pgText(value);
   if (text === null) return `NULL::${type}`;
   const escaped = text.replace(/[\\'\0]/g, (char) =>
@@ -67,7 +73,7 @@ export function sqlLiteral(value: unknown, type: string): string {
 /** `VALUES (…), (…)` of rows, each value a literal of its column's type (see sqlLiteral). */
 export function sqlValues<Row>(
   rows: readonly Row[],
-  columns: ReadonlyArray<readonly [keyof Row & string, string]>,
+  columns: ReadonlyArray<readonly [keyof Row & string, SqlType]>,
 ): string {
   const tuples = rows.map(
     (row) => `(${columns.map(([name, type]) => sqlLiteral(row[name], type)).join(', ')})`,

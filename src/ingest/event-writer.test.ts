@@ -1,10 +1,10 @@
 import { afterAll, describe, expect, inject, it } from 'vitest';
 import { AppError } from '../errors.ts';
 import { WRITER_SETTINGS } from '../db/open.ts';
-import { createPool } from '../db/pool.ts';
+import { createPool, type PoolClient } from '../db/pool.ts';
 import { newId } from '../lib/ids.ts';
 import { blankEventRow, type EventRow } from './event-row.ts';
-import { createEventWriter, FIND_KNOWN_IDS_AND_SESSIONS } from './event-writer.ts';
+import { createEventWriter, FIND_KNOWN_IDS_AND_SESSIONS, type WriteOutcome } from './event-writer.ts';
 
 const db = createPool({ connectionString: inject('databaseUrl'), max: 6 });
 afterAll(() => db.end());
@@ -21,6 +21,49 @@ function row(siteId: string, overrides: Partial<EventRow> = {}): EventRow {
     currency: 'EUR',
     ...overrides,
   });
+}
+
+async function waitUntil(condition: () => Promise<boolean>) {
+  for (let attempt = 0; attempt < 500; attempt++) {
+    if (await condition()) return;
+    await new Promise((resolve) => setTimeout(resolve, 20));
+  }
+  throw new Error('condition not met within 10 s');
+}
+
+/**
+ * Another transaction holds `second`; the writer then writes a request that needs both keys. A
+ * writer that takes keys in order holds `first` while it waits, so when the other transaction asks
+ * for `first` too, the two deadlock, and PostgreSQL fails the writer's transaction: its
+ * deadlock_timeout (1 s) runs out first. Resolves with the request's outcome once the other
+ * transaction has rolled back.
+ */
+async function deadlockAgainstWriter(
+  lock: (other: PoolClient, key: string) => Promise<unknown>,
+  keys: { first: string; second: string },
+  write: () => Promise<WriteOutcome[]>,
+): Promise<WriteOutcome[]> {
+  const other = await db.connect();
+  try {
+    await other.query(`SET deadlock_timeout = '60s'`);
+    const { rows } = await other.query<{ pid: number }>('SELECT pg_backend_pid() AS pid');
+    await other.query('BEGIN');
+    await lock(other, keys.second);
+    const written = write();
+    await waitUntil(async () => {
+      const { rows: blocked } = await db.query(
+        'SELECT 1 FROM pg_stat_activity WHERE $1::int = ANY (pg_blocking_pids(pid))',
+        [rows[0]!.pid],
+      );
+      return blocked.length > 0;
+    });
+    await lock(other, keys.first);
+    await other.query('ROLLBACK');
+    return await written;
+  } finally {
+    await other.query('ROLLBACK');
+    other.release();
+  }
 }
 
 async function count(siteId: string): Promise<number> {
@@ -141,6 +184,181 @@ describe('event writer (group commit)', () => {
     }
     expect(await count(siteId)).toBe(20);
     await Promise.all(instances.map((writer) => writer.close()));
+  });
+
+  it('never deadlocks when two instances write the same eventIds in opposite orders, and stores each once', async () => {
+    const instances = [createEventWriter({ db }), createEventWriter({ db })];
+    const siteId = newId('site');
+    const gate = await db.connect();
+    try {
+      const { rows } = await gate.query<{ pid: number }>('SELECT pg_backend_pid() AS pid');
+      for (let round = 0; round < 10; round++) {
+        const eventIds = Array.from({ length: 100 }, (_, index) => `round-${round}-${index}`);
+        // Each instance first waits for an eventId of its own that another transaction holds; its
+        // rollback lets both go at once, so their transactions overlap. Opposite orders and different
+        // visitors (consent changed between retries), so nothing else orders the two.
+        const gates = [`0-gate-${round}-0`, `0-gate-${round}-1`];
+        await gate.query('BEGIN');
+        await gate.query(
+          `INSERT INTO event_ids (site_id, event_id, received_at, row_id)
+           SELECT $1, unnest($2::text[]), now(), 'evt_gate'`,
+          [siteId, gates],
+        );
+        const written = Promise.all(
+          instances.map((writer, instance) =>
+            writer.write(
+              [gates[instance]!, ...(instance === 0 ? eventIds : [...eventIds].reverse())].map((eventId) =>
+                row(siteId, { event_id: eventId, visitor_id: `${eventId}-${instance}` }),
+              ),
+            ),
+          ),
+        );
+        await waitUntil(async () => {
+          const { rows: blocked } = await db.query(
+            'SELECT 1 FROM pg_stat_activity WHERE $1::int = ANY (pg_blocking_pids(pid))',
+            [rows[0]!.pid],
+          );
+          return blocked.length === 2;
+        });
+        await gate.query('ROLLBACK');
+        const accepted = (await written).flat().filter((outcome) => outcome.status === 'accepted');
+        expect(accepted).toHaveLength(102);
+      }
+    } finally {
+      gate.release();
+    }
+    expect(await count(siteId)).toBe(1020);
+    // Locked in the same order, the two never wait for each other: no deadlock to retry.
+    expect(instances.map((writer) => writer.stats().lockRetries)).toEqual([0, 0]);
+    await Promise.all(instances.map((writer) => writer.close()));
+  });
+
+  it("takes a request's eventIds in key order, and retries once when another transaction deadlocks with it", async () => {
+    const writer = createEventWriter({ db, lanes: 1 });
+    const siteId = newId('site');
+    const outcome = await deadlockAgainstWriter(
+      (other, eventId) =>
+        other.query(
+          `INSERT INTO event_ids (site_id, event_id, received_at, row_id) VALUES ($1, $2, now(), 'evt_other')`,
+          [siteId, eventId],
+        ),
+      { first: 'a', second: 'b' },
+      () => writer.write([row(siteId, { event_id: 'b' }), row(siteId, { event_id: 'a' })]),
+    );
+    expect(outcome.map(({ status }) => status)).toEqual(['accepted', 'accepted']);
+    expect(writer.stats().lockRetries).toBe(1);
+    expect(await count(siteId)).toBe(2);
+    await writer.close();
+  });
+
+  it('continues sessions in key order, and retries once when another transaction deadlocks with it', async () => {
+    const writer = createEventWriter({ db, lanes: 1 });
+    const siteId = newId('site');
+    const start = Date.now() - 60_000;
+    await writer.write([row(siteId, { visitor_id: 'v1' }), row(siteId, { visitor_id: 'v2' })]);
+    const { rows: sessions } = await db.query<{ id: string; visitor_id: string }>(
+      'SELECT id, visitor_id FROM sessions WHERE site_id = $1 ORDER BY id',
+      [siteId],
+    );
+    const [first, second] = sessions;
+    const outcome = await deadlockAgainstWriter(
+      (other, sessionId) =>
+        other.query('UPDATE sessions SET events = events + 1 WHERE site_id = $1 AND id = $2', [
+          siteId,
+          sessionId,
+        ]),
+      { first: first!.id, second: second!.id },
+      // The second session's event happened first, so it comes first in the writer's totals.
+      () =>
+        writer.write([
+          row(siteId, { visitor_id: second!.visitor_id, occurred_at: new Date(start) }),
+          row(siteId, { visitor_id: first!.visitor_id, occurred_at: new Date(start + 1000) }),
+        ]),
+    );
+    expect(outcome.map(({ status }) => status)).toEqual(['accepted', 'accepted']);
+    expect(writer.stats().lockRetries).toBe(1);
+    await writer.close();
+  });
+
+  /** Twenty visitors: all in one of two lanes about once in half a million runs. */
+  const acrossLanes = (siteId: string) =>
+    Array.from({ length: 20 }, (_, index) => row(siteId, { visitor_id: `visitor-${index}` }));
+
+  it('stores nothing of a request whose visitors span lanes when one of its rows fails, and its neighbours regardless', async () => {
+    const writer = createEventWriter({ db, lanes: 2 });
+    const [siteId, neighbourSite] = [newId('site'), newId('site')];
+    const neighbour = writer.write([row(neighbourSite, { visitor_id: 'neighbour' })]);
+    const bad = writer.write(
+      acrossLanes(siteId).map((each, index) => (index === 13 ? { ...each, value: 1e20 } : each)),
+    );
+    const [badResult, neighbourResult] = await Promise.allSettled([bad, neighbour]);
+    // Closed, the writer has finished every transaction: nothing of the request can commit later.
+    await writer.close();
+    expect(badResult).toMatchObject({ status: 'rejected', reason: { code: 'bad_request' } });
+    expect(await count(siteId)).toBe(0);
+    expect(neighbourResult).toMatchObject({ status: 'fulfilled' });
+    expect(await count(neighbourSite)).toBe(1);
+  });
+
+  it('commits a valid request whose visitors span lanes in one transaction', async () => {
+    const writer = createEventWriter({ db, lanes: 2 });
+    const siteId = newId('site');
+    const outcomes = await writer.write(acrossLanes(siteId));
+    expect(outcomes.map(({ status }) => status)).toEqual(Array.from({ length: 20 }, () => 'accepted'));
+    expect(writer.stats().batches).toBe(1);
+    const { rows } = await db.query<{ transactions: number }>(
+      'SELECT count(DISTINCT xmin::text)::int AS transactions FROM events WHERE site_id = $1',
+      [siteId],
+    );
+    expect(rows[0]).toEqual({ transactions: 1 });
+    await writer.close();
+  });
+
+  it("keeps each visitor's events in order while requests across lanes and within one interleave", async () => {
+    const writer = createEventWriter({ db, lanes: 2 });
+    const siteId = newId('site');
+    const visitors = Array.from({ length: 30 }, (_, index) => `visitor-${index}`);
+    const requests: Array<Promise<unknown>> = [];
+    for (let round = 0; round < 10; round++) {
+      requests.push(writer.write(visitors.map((visitor) => row(siteId, { visitor_id: visitor }))));
+      for (const visitor of visitors) requests.push(writer.write([row(siteId, { visitor_id: visitor })]));
+    }
+    await Promise.all(requests);
+    // Two transactions of one visitor at once would each find no session and open one.
+    const { rows } = await db.query<{ visitor_id: string; sessions: number; pageviews: number }>(
+      `SELECT visitor_id, count(*)::int AS sessions, sum(pageviews)::int AS pageviews
+       FROM sessions WHERE site_id = $1 GROUP BY visitor_id`,
+      [siteId],
+    );
+    expect(rows).toHaveLength(30);
+    expect(rows.filter((session) => session.sessions !== 1 || session.pageviews !== 20)).toEqual([]);
+    await writer.close();
+  });
+
+  it("gives each site a fair share of the buffer, so a flooding site cannot refuse another's events", async () => {
+    const writer = createEventWriter({ db, maxBufferedRows: 100, minSiteShare: 10 });
+    const [flooding, alsoFlooding, quiet] = [newId('site'), newId('site'), newId('site')];
+    const tenRows = (siteId: string) => Array.from({ length: 10 }, () => row(siteId));
+    const settled = (siteId: string, requests: number) =>
+      Promise.allSettled(Array.from({ length: requests }, () => writer.write(tenRows(siteId))));
+    // All in one tick, before the first flush takes anything out of the buffer.
+    const flood = settled(flooding, 20);
+    const secondFlood = settled(alsoFlooding, 20);
+    const [quietResult] = await settled(quiet, 1);
+    expect(quietResult).toMatchObject({ status: 'fulfilled' });
+    const refusals = [...(await flood), ...(await secondFlood)].filter(
+      (result) => result.status === 'rejected',
+    );
+    expect(refusals.length).toBeGreaterThan(0);
+    for (const refusal of refusals) {
+      expect(refusal).toMatchObject({ reason: { code: 'service_unavailable', retryAfterSeconds: 1 } });
+    }
+    expect(writer.stats()).toMatchObject({ rejectedSiteShare: refusals.length, rejectedFull: 0 });
+    // Alone, a site may fill half the buffer; a second one its third, keeping a share for the next.
+    expect(await count(flooding)).toBe(50);
+    expect(await count(alsoFlooding)).toBe(30);
+    expect(await count(quiet)).toBe(10);
+    await writer.close();
   });
 
   it('flushes what it holds on close and then refuses new writes', async () => {

@@ -1,6 +1,6 @@
 import { companyCredits, type SessionBefore, type SessionTotals } from '../companies/company-credits.ts';
 import { upsertCompanies } from '../companies/upsert-companies.ts';
-import { copyInto, runScript, sqlValues, type ScriptStatement } from '../db/copy.ts';
+import { copyInto, runScript, sqlValues, type ScriptStatement, type SqlType } from '../db/copy.ts';
 import type { Pool, PoolClient } from '../db/pool.ts';
 import { ensureEventPartitions } from '../db/partitions.ts';
 import { AppError } from '../errors.ts';
@@ -18,6 +18,11 @@ export interface EventWriterOptions {
   maxBatchRows?: number;
   /** Rows waiting in memory at most; beyond this, writes are refused with 503 (backpressure). */
   maxBufferedRows?: number;
+  /**
+   * Rows one site may always hold, however many sites share the buffer. Above it, a site may hold
+   * its fair share: the buffer divided by the sites holding rows, plus one share kept for the next.
+   */
+  minSiteShare?: number;
   log?: { error(object: object, message: string): void };
 }
 
@@ -27,7 +32,11 @@ export interface EventWriterStats {
   rowsWritten: number;
   duplicates: number;
   failedBatches: number;
+  /** Transactions retried after a deadlock or serialization failure. */
+  lockRetries: number;
   rejectedFull: number;
+  /** Requests refused because their site held more than its share of the buffer. */
+  rejectedSiteShare: number;
 }
 
 export interface EventWriter {
@@ -38,6 +47,7 @@ export interface EventWriter {
   close(): Promise<void>;
 }
 
+/** One request: all its rows commit in one transaction, or none do. */
 interface Pending {
   rows: EventRow[];
   /** Index of each row in its request, so outcomes go back in order. */
@@ -45,6 +55,19 @@ interface Pending {
   remaining: number;
   resolve(outcomes: WriteOutcome[]): void;
   reject(error: Error): void;
+  /** Its rows per site, which count against each site's share of the buffer until they are taken. */
+  rowsBySite: Map<string, number>;
+  /** Set when its visitors map to several lanes (see crossLanes). */
+  across?: AcrossLanes;
+}
+
+interface AcrossLanes {
+  lanes: number;
+  /** Lanes that have reached the request at the head of their queue. */
+  arrived: number;
+  /** Settles when the request's transaction is over, so the lanes go on. */
+  done: Promise<void>;
+  finish(): void;
 }
 
 interface Entry {
@@ -54,7 +77,8 @@ interface Entry {
 }
 
 interface Lane {
-  queue: Entry[];
+  /** Whole requests, in arrival order; a request across lanes sits in the queue of each of its lanes. */
+  queue: Pending[];
   flushing: Promise<void> | undefined;
 }
 
@@ -80,7 +104,7 @@ const SESSION_COLUMNS = [
   ['company_domain', 'text'],
   ['is_bot', 'boolean'],
   ['campaign_key', 'text'],
-] as const satisfies ReadonlyArray<readonly [keyof SessionDelta, string]>;
+] as const satisfies ReadonlyArray<readonly [keyof SessionDelta, SqlType]>;
 const SESSION_COLUMN_NAMES = SESSION_COLUMNS.map(([name]) => name);
 
 /**
@@ -144,6 +168,8 @@ export const FIND_KNOWN_IDS_AND_SESSIONS = `SELECT
 /** eventIds are unique per site: the key of one in the writer's maps. */
 const eventIdKey = (siteId: string, eventId: string | null) => `${siteId}\u0000${eventId}`;
 
+const compareText = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0);
+
 function laneOf(row: EventRow, lanes: number): number {
   const key = row.visitor_id === null ? row.id : sessionKey(row.site_id, row.visitor_id);
   let hash = 0;
@@ -163,6 +189,15 @@ function isEventIdRace(error: unknown): boolean {
   return code === '23505' && constraint === 'event_ids_pkey';
 }
 
+/** How long, and up to twice as long, a batch waits before it runs again after a deadlock. */
+const LOCK_RETRY_DELAY_MS = 25;
+
+/** A deadlock (40P01) or serialization failure (40001): the transaction may succeed if run again. */
+function isLockConflict(error: unknown): boolean {
+  const code = (error as { code?: unknown }).code;
+  return code === '40P01' || code === '40001';
+}
+
 function isMissingPartition(error: unknown): boolean {
   return (
     (error as { code?: unknown }).code === '23514' && /no partition/i.test(String((error as Error).message))
@@ -173,7 +208,8 @@ function isMissingPartition(error: unknown): boolean {
  * Group commit: each request's rows wait in a lane; a lane that is not busy flushes at the next tick,
  * and a busy lane's next batch gathers everything that arrived meanwhile. So latency stays at one
  * commit under light load and batches grow with load. A request's promise settles only when the
- * transaction holding its rows has committed: a 2xx never precedes durability.
+ * transaction holding its rows has committed: a 2xx never precedes durability. A request's rows are
+ * never split between transactions: they commit together or not at all.
  */
 export function createEventWriter(options: EventWriterOptions): EventWriter {
   // Two lanes: enough to overlap one commit's round trips with the next batch's, few enough that
@@ -181,14 +217,19 @@ export function createEventWriter(options: EventWriterOptions): EventWriter {
   const laneCount = options.lanes ?? 2;
   const maxBatchRows = options.maxBatchRows ?? 1000;
   const maxBufferedRows = options.maxBufferedRows ?? 50_000;
+  const minSiteShare = options.minSiteShare ?? 1000;
   const lanes: Lane[] = Array.from({ length: laneCount }, () => ({ queue: [], flushing: undefined }));
+  /** Rows each site holds in the lanes' queues; a site holding none has no entry. */
+  const bufferedBySite = new Map<string, number>();
   const stats: EventWriterStats = {
     buffered: 0,
     batches: 0,
     rowsWritten: 0,
     duplicates: 0,
     failedBatches: 0,
+    lockRetries: 0,
     rejectedFull: 0,
+    rejectedSiteShare: 0,
   };
   let closed = false;
 
@@ -197,15 +238,6 @@ export function createEventWriter(options: EventWriterOptions): EventWriter {
     pending.outcomes[entry.index] = outcome;
     pending.remaining -= 1;
     if (pending.remaining === 0) pending.resolve(pending.outcomes);
-  }
-
-  function fail(entries: Entry[], error: Error) {
-    const seen = new Set<Pending>();
-    for (const entry of entries) {
-      if (seen.has(entry.pending)) continue;
-      seen.add(entry.pending);
-      entry.pending.reject(error);
-    }
   }
 
   async function writeBatch(client: PoolClient, entries: Entry[]): Promise<Array<[Entry, WriteOutcome]>> {
@@ -279,7 +311,11 @@ export function createEventWriter(options: EventWriterOptions): EventWriter {
       });
       before.set(sessionKey(session.site_id, session.id), session);
     }
-    const sessions = assignSessions(rows, previous, () => newId('ses'));
+    // Rows that can meet another transaction's (an eventId sent twice, a visitor on two instances)
+    // are written in key order, so any two transactions lock them in the same order: no deadlock.
+    const sessions = assignSessions(rows, previous, () => newId('ses')).sort(
+      (a, b) => compareText(a.site_id, b.site_id) || compareText(a.id, b.id),
+    );
     // A session can earn its company credit only if it names a company, now or from before.
     const mayCreditCompanies = sessions.some(
       (session) =>
@@ -289,7 +325,9 @@ export function createEventWriter(options: EventWriterOptions): EventWriter {
     // The write transaction as one script, so one round trip. A plain COPY into event_ids turns an
     // eventId stored since the lookup into a unique violation that aborts the whole transaction
     // (see isEventIdRace): nothing half-written. COMMIT waits when companies must be credited first.
-    const fresh = rows.filter((row) => row.event_id !== null);
+    const fresh = rows
+      .filter((row) => row.event_id !== null)
+      .sort((a, b) => compareText(a.site_id, b.site_id) || compareText(a.event_id!, b.event_id!));
     const statements: ScriptStatement[] = [{ sql: 'BEGIN' }];
     if (fresh.length > 0) {
       statements.push(
@@ -329,25 +367,54 @@ export function createEventWriter(options: EventWriterOptions): EventWriter {
     return results;
   }
 
-  async function commit(entries: Entry[], attempt = 1): Promise<Array<[Entry, WriteOutcome]>> {
-    const client = await options.db.connect();
-    let failure: unknown;
-    try {
-      return await writeBatch(client, entries);
-    } catch (error) {
-      failure = error;
-      await client.query('ROLLBACK').catch(() => undefined);
-    } finally {
-      client.release();
+  /**
+   * Runs a batch's transaction, once more when it lost a race for an eventId (the lookup then
+   * answers it as a duplicate) and once more after a deadlock or serialization failure: this
+   * writer takes row locks in key order, but the enrichment backfill does not, nor may an instance
+   * of an older version during an upgrade. After a deadlock it first waits a little, so the
+   * transaction it lost to takes the locks it was waiting for, rather than meeting it again.
+   */
+  async function commit(entries: Entry[]): Promise<Array<[Entry, WriteOutcome]>> {
+    let retriedRace = false;
+    let retriedConflict = false;
+    for (;;) {
+      const client = await options.db.connect();
+      let backOff = false;
+      try {
+        return await writeBatch(client, entries);
+      } catch (error) {
+        await client.query('ROLLBACK').catch(() => undefined);
+        if (!retriedRace && isEventIdRace(error)) {
+          retriedRace = true;
+        } else if (!retriedConflict && isLockConflict(error)) {
+          retriedConflict = true;
+          backOff = true;
+          stats.lockRetries += 1;
+        } else {
+          throw error;
+        }
+      } finally {
+        client.release();
+      }
+      if (backOff)
+        await new Promise((resolve) => setTimeout(resolve, LOCK_RETRY_DELAY_MS * (1 + Math.random())));
     }
-    // The lookup will now see the other writer's eventId and answer it as a duplicate.
-    if (attempt === 1 && isEventIdRace(failure)) return commit(entries, 2);
-    throw failure;
   }
 
-  /** Commits a batch; a data error in one request must not fail the others, so it retries per request. */
-  async function flushBatch(entries: Entry[]): Promise<void> {
+  function fail(batch: readonly Pending[], error: unknown) {
+    options.log?.error({ err: error, requests: batch.length }, 'event batch failed to commit');
+    const refusal = isDataError(error)
+      ? new AppError('bad_request', 'The events could not be stored as sent')
+      : new AppError('service_unavailable', 'Events could not be stored right now; retry later', {
+          retryAfterSeconds: 5,
+        });
+    for (const pending of batch) pending.reject(refusal);
+  }
+
+  /** Commits whole requests; a data error in one must not fail the others, so it retries per request. */
+  async function flushBatch(batch: readonly Pending[]): Promise<void> {
     stats.batches += 1;
+    const entries = batch.flatMap((pending) => pending.rows.map((row, index) => ({ row, index, pending })));
     let results: Array<[Entry, WriteOutcome]>;
     try {
       try {
@@ -359,22 +426,11 @@ export function createEventWriter(options: EventWriterOptions): EventWriter {
       }
     } catch (error) {
       stats.failedBatches += 1;
-      const byRequest = new Map<Pending, Entry[]>();
-      for (const entry of entries)
-        byRequest.set(entry.pending, [...(byRequest.get(entry.pending) ?? []), entry]);
-      if (isDataError(error) && byRequest.size > 1) {
-        for (const group of byRequest.values()) await flushBatch(group);
-        return;
+      if (isDataError(error) && batch.length > 1) {
+        for (const pending of batch) await flushBatch([pending]);
+      } else {
+        fail(batch, error);
       }
-      options.log?.error({ err: error, rows: entries.length }, 'event batch failed to commit');
-      fail(
-        entries,
-        isDataError(error)
-          ? new AppError('bad_request', 'The events could not be stored as sent')
-          : new AppError('service_unavailable', 'Events could not be stored right now; retry later', {
-              retryAfterSeconds: 5,
-            }),
-      );
       return;
     }
     for (const [entry, outcome] of results) {
@@ -384,14 +440,99 @@ export function createEventWriter(options: EventWriterOptions): EventWriter {
     }
   }
 
+  function hold(pending: Pending) {
+    stats.buffered += pending.rows.length;
+    for (const [siteId, rows] of pending.rowsBySite) {
+      bufferedBySite.set(siteId, (bufferedBySite.get(siteId) ?? 0) + rows);
+    }
+  }
+
+  /** Its rows leave the buffer when their transaction starts. */
+  function release(pending: Pending) {
+    stats.buffered -= pending.rows.length;
+    for (const [siteId, rows] of pending.rowsBySite) {
+      const left = bufferedBySite.get(siteId)! - rows;
+      if (left === 0) bufferedBySite.delete(siteId);
+      else bufferedBySite.set(siteId, left);
+    }
+  }
+
+  /**
+   * Why a request cannot wait in the buffer now, if it cannot. Each site may hold its fair share:
+   * the buffer divided among the sites holding rows and one more, so a site that starts sending
+   * while others flood still finds room; never less than minSiteShare. A site above its share is
+   * refused while others are still accepted, so one site cannot fill the buffer for all.
+   */
+  function refusal(rows: number, rowsBySite: Map<string, number>): AppError | undefined {
+    let sites = bufferedBySite.size;
+    for (const siteId of rowsBySite.keys()) if (!bufferedBySite.has(siteId)) sites += 1;
+    const share = Math.max(minSiteShare, Math.floor(maxBufferedRows / (sites + 1)));
+    for (const [siteId, count] of rowsBySite) {
+      if ((bufferedBySite.get(siteId) ?? 0) + count > share) {
+        stats.rejectedSiteShare += 1;
+        return new AppError(
+          'service_unavailable',
+          'This site is sending events faster than they can be stored; retry shortly',
+          { retryAfterSeconds: 1 },
+        );
+      }
+    }
+    if (stats.buffered + rows > maxBufferedRows) {
+      stats.rejectedFull += 1;
+      return new AppError('service_unavailable', 'Ingestion is over capacity; retry shortly', {
+        retryAfterSeconds: 1,
+      });
+    }
+    return undefined;
+  }
+
+  /**
+   * Whole requests from the head of a lane's queue, up to maxBatchRows rows (a larger request goes
+   * alone), stopping before a request across lanes.
+   */
+  function takeBatch(queue: Pending[]): Pending[] {
+    let count = 0;
+    let rows = 0;
+    while (count < queue.length) {
+      const next = queue[count]!;
+      if (next.across !== undefined || (count > 0 && rows + next.rows.length > maxBatchRows)) break;
+      rows += next.rows.length;
+      count += 1;
+    }
+    return queue.splice(0, count);
+  }
+
+  /**
+   * A request whose visitors map to several lanes commits once each of its lanes has reached it,
+   * as a batch of its own, while those lanes wait: so its rows share one transaction, and each of
+   * its visitors' events still commit in arrival order. Requests are queued in all their lanes at
+   * once, so every lane meets them in the same order and no two wait for each other.
+   */
+  async function crossLanes(pending: Pending, across: AcrossLanes): Promise<void> {
+    across.arrived += 1;
+    if (across.arrived < across.lanes) return across.done;
+    release(pending);
+    try {
+      await flushBatch([pending]);
+    } finally {
+      across.finish();
+    }
+  }
+
   function schedule(lane: Lane) {
     if (lane.flushing || lane.queue.length === 0) return;
     lane.flushing = (async () => {
       // One tick lets the requests parsed in the same event-loop turn join this batch.
       await new Promise((resolve) => setImmediate(resolve));
       while (lane.queue.length > 0) {
-        const batch = lane.queue.splice(0, maxBatchRows);
-        stats.buffered -= batch.length;
+        const head = lane.queue[0]!;
+        if (head.across !== undefined) {
+          await crossLanes(head, head.across);
+          lane.queue.shift();
+          continue;
+        }
+        const batch = takeBatch(lane.queue);
+        for (const pending of batch) release(pending);
         await flushBatch(batch);
       }
     })().finally(() => {
@@ -408,14 +549,11 @@ export function createEventWriter(options: EventWriterOptions): EventWriter {
           new AppError('service_unavailable', 'Beacon is shutting down; retry', { retryAfterSeconds: 1 }),
         );
       }
-      if (stats.buffered + rows.length > maxBufferedRows) {
-        stats.rejectedFull += 1;
-        return Promise.reject(
-          new AppError('service_unavailable', 'Ingestion is over capacity; retry shortly', {
-            retryAfterSeconds: 1,
-          }),
-        );
-      }
+      const rowsBySite = new Map<string, number>();
+      for (const row of rows) rowsBySite.set(row.site_id, (rowsBySite.get(row.site_id) ?? 0) + 1);
+      const refused = refusal(rows.length, rowsBySite);
+      if (refused !== undefined) return Promise.reject(refused);
+      const touched = [...new Set(rows.map((row) => lanes[laneOf(row, laneCount)]!))];
       return new Promise<WriteOutcome[]>((resolve, reject) => {
         const pending: Pending = {
           rows,
@@ -423,15 +561,18 @@ export function createEventWriter(options: EventWriterOptions): EventWriter {
           remaining: rows.length,
           resolve,
           reject,
+          rowsBySite,
         };
-        const touched = new Set<Lane>();
-        rows.forEach((row, index) => {
-          const lane = lanes[laneOf(row, laneCount)]!;
-          lane.queue.push({ row, index, pending });
-          touched.add(lane);
-        });
-        stats.buffered += rows.length;
-        for (const lane of touched) schedule(lane);
+        if (touched.length > 1) {
+          let finish = () => {};
+          const done = new Promise<void>((resolveDone) => (finish = resolveDone));
+          pending.across = { lanes: touched.length, arrived: 0, done, finish };
+        }
+        hold(pending);
+        for (const lane of touched) {
+          lane.queue.push(pending);
+          schedule(lane);
+        }
       });
     },
     stats: () => ({ ...stats }),

@@ -10,6 +10,7 @@ import { checkProps } from './props.ts';
 import { classifyReferrer } from './referrer.ts';
 import { scrubProps, scrubValue } from './scrub-personal-data.ts';
 import type { ResolvedSite } from './site-resolver.ts';
+import { findUnstorableText } from './storable-text.ts';
 import type { TrackEvent } from './track-schema.ts';
 import { hashUserIdentifiers } from './user-hashes.ts';
 import type { CookielessVisitorIds } from './visitor-ids.ts';
@@ -57,6 +58,15 @@ const checkEventFields: Step = ({ event }) => {
   }
   const props = checkProps(event.props);
   if (!props.ok) return { kind: 'rejected', field: props.field, message: props.message };
+  // Every string of the event, props at any depth included, before anything is derived from it.
+  const unstorable = findUnstorableText(event);
+  if (unstorable !== undefined) {
+    return {
+      kind: 'rejected',
+      field: unstorable,
+      message: `${unstorable} contains a NUL character or an unpaired surrogate, which cannot be stored`,
+    };
+  }
 };
 
 const honourDoNotTrack: Step = ({ context }) => {

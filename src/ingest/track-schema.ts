@@ -46,7 +46,14 @@ const PURCHASE_EXAMPLE = {
  */
 export const TrackEvent = Type.Object(
   {
-    site: Type.String({ minLength: 1, maxLength: 64, description: 'Public site key (data-site)' }),
+    // Looked up in PostgreSQL before the pipeline's checks run. Keys are `pk_` and base32; the pattern
+    // refuses a NUL, which would fail the lookup with a 500, as a 400.
+    site: Type.String({
+      minLength: 1,
+      maxLength: 64,
+      pattern: '^[A-Za-z0-9_-]+$',
+      description: 'Public site key (data-site)',
+    }),
     type: Type.Union([Type.Literal('pageview'), Type.Literal('event'), Type.Literal('identify')]),
     name: Type.Optional(
       Type.String({ minLength: 1, maxLength: 200, description: 'Required for type "event"' }),
