@@ -10,7 +10,7 @@ import { checkProps } from './props.ts';
 import { classifyReferrer } from './referrer.ts';
 import { scrubProps, scrubValue } from './scrub-personal-data.ts';
 import type { ResolvedSite } from './site-resolver.ts';
-import { findUnstorableText } from './storable-text.ts';
+import { cutText, findUnstorableText } from './storable-text.ts';
 import type { TrackEvent } from './track-schema.ts';
 import { hashUserIdentifiers } from './user-hashes.ts';
 import type { CookielessVisitorIds } from './visitor-ids.ts';
@@ -77,7 +77,7 @@ const parseAgent =
   (parse: (userAgent: string | undefined) => UserAgentInfo): Step =>
   ({ row, context }) => {
     const agent = parse(context.userAgent);
-    row.user_agent = context.userAgent?.slice(0, USER_AGENT_MAX) ?? null;
+    row.user_agent = context.userAgent === undefined ? null : cutText(context.userAgent, USER_AGENT_MAX);
     row.browser_name = agent.browserName;
     row.browser_version = agent.browserVersion;
     row.os_name = agent.osName;
@@ -148,7 +148,7 @@ const parseUrls: Step = ({ row, event, context }) => {
  * when parsed. The title is scrubbed before it is shortened, so no half address survives the cut.
  */
 const scrubFreeText: Step = ({ row, event }) => {
-  row.title = event.title === undefined ? null : scrubValue(event.title).slice(0, TITLE_MAX);
+  row.title = event.title === undefined ? null : cutText(scrubValue(event.title), TITLE_MAX);
   if (row.name !== null) row.name = scrubValue(row.name);
   if (row.props !== null) row.props = scrubProps(row.props);
 };

@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { createTenant, useTestApp, type TestContext } from '../../test/helpers.ts';
 import { copyInto, runScript, sqlLiteral } from '../db/copy.ts';
 import type { PoolClient } from '../db/pool.ts';
-import { findUnstorableText, isStorableText } from './storable-text.ts';
+import { cutText, findUnstorableText, isStorableText } from './storable-text.ts';
 
 const context = useTestApp();
 
@@ -240,5 +240,21 @@ describe('tracking refuses text PostgreSQL cannot store, naming the field', () =
     const after = context.ingestion.writer.stats();
     expect(after.failedBatches - before.failedBatches).toBe(0);
     expect(after.batches - before.batches).toBe(1);
+  });
+});
+
+describe('cutText', () => {
+  it.each([
+    ['short', 10, 'short'],
+    ['exactly10!', 10, 'exactly10!'],
+    ['abcdefghijk', 10, 'abcdefghij'],
+    // 😀 is two UTF-16 units: cutting between them would leave half a pair.
+    ['abcdefghi😀', 10, 'abcdefghi'],
+    ['abcdefgh😀x', 10, 'abcdefgh😀'],
+    ['', 5, ''],
+  ])('cuts %j to %i units as %j', (text, max, expected) => {
+    const cut = cutText(text, max);
+    expect(cut).toBe(expected);
+    expect(isStorableText(cut)).toBe(true);
   });
 });

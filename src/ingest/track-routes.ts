@@ -110,7 +110,7 @@ function ingestMetrics(registry: Registry, ingestion: Ingestion) {
   });
   new Gauge({
     name: 'beacon_ingest_writer',
-    help: 'Group-commit writer: buffered rows, committed batches and rows, failed batches, refusals when full',
+    help: "Group-commit writer: buffered rows, committed batches and rows, duplicates, failed batches, lock retries, refusals when full and over a site's share",
     labelNames: ['stat'] as const,
     registers: [registry],
     collect() {
