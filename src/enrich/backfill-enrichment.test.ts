@@ -245,4 +245,18 @@ describe('enrichment backfill', () => {
     ).toMatchObject({ done: 1 });
     expect(await eventRow(pending)).toMatchObject({ enrichment_status: 'done', asn: 4_294_967_295 });
   });
+
+  it('completes an event whose received_at has microseconds (a JavaScript Date keeps only milliseconds)', async () => {
+    const siteId = await createSiteRow();
+    const id = newId('evt');
+    await db.query(
+      `INSERT INTO events (site_id, id, type, received_at, occurred_at, ip, enrichment_status)
+       VALUES ($1, $2, 'pageview', now() - interval '0.000123 seconds', now(), '81.2.69.190', 'pending')`,
+      [siteId, id],
+    );
+    expect(await backfillEnrichment({ db, enrichment: serviceAnswering(acme), siteId })).toMatchObject({
+      done: 1,
+    });
+    expect(await eventRow(id)).toMatchObject({ enrichment_status: 'done', ip: '81.2.69.0' });
+  });
 });

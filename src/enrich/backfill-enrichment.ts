@@ -17,6 +17,8 @@ export interface BackfillResult {
 interface PendingRow {
   site_id: string;
   received_at: Date;
+  /** received_at as PostgreSQL writes it: a Date keeps milliseconds, the column microseconds. */
+  received_at_text: string;
   id: string;
   ip: string | null;
   is_bot: boolean;
@@ -50,7 +52,7 @@ export async function backfillEnrichment({
   siteId?: string;
 }): Promise<BackfillResult> {
   const { rows } = await db.query<PendingRow>(
-    `SELECT site_id, received_at, id, ip, is_bot, session_id FROM events
+    `SELECT site_id, received_at, received_at::text AS received_at_text, id, ip, is_bot, session_id FROM events
      WHERE enrichment_status = 'pending' AND ($2::text IS NULL OR site_id = $2)
      ORDER BY received_at
      LIMIT $1`,
@@ -93,7 +95,7 @@ export async function backfillEnrichment({
 
   return withTransaction(db, async (client) => {
     const column = <T>(pick: (update: (typeof updates)[number]) => T) => updates.map(pick);
-    const { rows: written } = await client.query<{ site_id: string; received_at: Date; id: string }>(
+    const { rows: written } = await client.query<{ site_id: string; id: string }>(
       `UPDATE events e SET
          enrichment_status = u.status, ip = u.ip, country = u.country, region = u.region, city = u.city,
          asn = u.asn, as_name = u.as_name, visitor_class = u.visitor_class,
@@ -108,10 +110,10 @@ export async function backfillEnrichment({
               company_domain, company_name, is_vpn, is_hosting)
        WHERE e.site_id = u.site_id AND e.received_at = u.received_at AND e.id = u.id
          AND e.enrichment_status = 'pending'
-       RETURNING e.site_id, e.received_at, e.id`,
+       RETURNING e.site_id, e.id`,
       [
         column((u) => u.row.site_id),
-        column((u) => u.row.received_at),
+        column((u) => u.row.received_at_text),
         column((u) => u.row.id),
         column((u) => u.status),
         column((u) => enrichment.minimize(u.row.ip ?? undefined) ?? null),
