@@ -4,6 +4,7 @@ import fs from 'node:fs';
 import { createServer } from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
+import { buildIfStale } from '../scripts/build.mjs';
 import { embeddedConnectionString } from '../src/db/embedded.ts';
 
 export const repoRoot = path.resolve(import.meta.dirname, '..');
@@ -125,11 +126,12 @@ async function startBeaconOnce(options: BeaconOptions): Promise<Server> {
   };
   // Only the settings that choose the backend pass through: anything else from the caller's shell
   // (LOG_LEVEL=debug, IPINFO_TOKEN) would change what is measured.
-  // TMPDIR too, so that Beacon's tsx cache is where bench/source-map.ts looks for it.
-  for (const name of ['DATABASE_URL', 'DATABASE_POOL_SIZE', 'REDIS_URL', 'TMPDIR']) {
+  for (const name of ['DATABASE_URL', 'DATABASE_POOL_SIZE', 'REDIS_URL']) {
     if (process.env[name]) env[name] = process.env[name];
   }
-  const { child, pid, output } = launch('Beacon', [...nodeArgs, '--import', 'tsx', 'src/main.ts'], env);
+  // What production runs; dist/ is rebuilt first if the sources changed.
+  await buildIfStale();
+  const { child, pid, output } = launch('Beacon', [...nodeArgs, 'dist/main.js'], env);
   const base = `http://127.0.0.1:${port}`;
   await waitFor(
     'Beacon',

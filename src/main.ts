@@ -83,6 +83,7 @@ async function start(config: Config) {
   }, PARTITION_CHECK_INTERVAL_MS);
   partitionTimer.unref();
 
+  const trackerScript = await readBuiltTracker();
   const app = await buildApp({
     db: database.pool,
     state,
@@ -103,6 +104,7 @@ async function start(config: Config) {
       cert: await fs.readFile(config.tls.certFile),
       key: await fs.readFile(config.tls.keyFile),
     },
+    trackerScript,
   });
   await app.listen({ port: config.port, host: config.host });
   log.info(
@@ -140,6 +142,14 @@ async function start(config: Config) {
   };
   process.once('SIGTERM', () => void shutdown('SIGTERM'));
   process.once('SIGINT', () => void shutdown('SIGINT'));
+}
+
+/** `npm run build` puts the tracker beside the compiled server (dist/beacon.js). */
+async function readBuiltTracker(): Promise<string> {
+  const file = new URL('./beacon.js', import.meta.url);
+  return fs.readFile(file, 'utf8').catch(() => {
+    throw new Error(`the tracker script ${file.pathname} is missing: run npm run build`);
+  });
 }
 
 let config: Config;

@@ -4,7 +4,10 @@ import { createServer } from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 
-/** Starts Beacon as `npm start` does (src/main.ts in its own process), for tests that need a real process. */
+/**
+ * Starts Beacon as production runs it, `node dist/main.js` in its own process (the test run's global
+ * setup builds dist/), for tests that need a real process.
+ */
 const root = path.resolve(import.meta.dirname, '..');
 
 export async function freePort(): Promise<number> {
@@ -31,7 +34,7 @@ export function killAllBeacons() {
 
 export async function startBeacon(env: Record<string, string>): Promise<RunningBeacon> {
   const port = await freePort();
-  const child = spawn(process.execPath, ['--import', 'tsx', 'src/main.ts'], {
+  const child = spawn(process.execPath, ['dist/main.js'], {
     cwd: root,
     env: { PATH: process.env.PATH ?? '', HOME: os.tmpdir(), PORT: String(port), HOST: '127.0.0.1', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],

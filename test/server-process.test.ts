@@ -8,7 +8,7 @@ import { killAllBeacons, postJson as post, startBeacon, stopBeacon } from './bea
 import { uniqueEmail } from './helpers.ts';
 
 /**
- * Beacon as a user runs it: `npm start`'s entry point in a child process, talked to over HTTP.
+ * Beacon as a user runs it: `node dist/main.js` in a child process, talked to over HTTP.
  * Covers the bootstrap owner, login, site creation, SIGTERM within 10 s, restarts and SIGKILL.
  */
 afterAll(killAllBeacons);
@@ -67,7 +67,7 @@ describe('beacon process', () => {
   }, 120_000);
 
   it('refuses to rotate secrets without the previous secret', async () => {
-    const child = spawn(process.execPath, ['--import', 'tsx', 'src/cli.ts', 'secrets', 'rotate'], {
+    const child = spawn(process.execPath, ['dist/cli.js', 'secrets', 'rotate'], {
       cwd: path.resolve(import.meta.dirname, '..'),
       env: { PATH: process.env.PATH ?? '', DATABASE_URL: inject('databaseUrl') },
       stdio: ['ignore', 'pipe', 'pipe'],
@@ -80,7 +80,7 @@ describe('beacon process', () => {
   });
 
   it('refuses to start on a bad setting, naming it', async () => {
-    const child = spawn(process.execPath, ['--import', 'tsx', 'src/main.ts'], {
+    const child = spawn(process.execPath, ['dist/main.js'], {
       cwd: path.resolve(import.meta.dirname, '..'),
       env: { PATH: process.env.PATH ?? '', PORT: 'eighty' },
       stdio: ['ignore', 'pipe', 'pipe'],

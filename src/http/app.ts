@@ -59,6 +59,8 @@ export interface AppDeps {
   webhookUrls: WebhookUrlSealer;
   /** Sends invitations and password resets; default: the log transport on the app's logger. */
   mailer?: Mailer;
+  /** The built tracker served as /beacon.js (dist/beacon.js, from `npm run build`). */
+  trackerScript: string;
 }
 
 export const DEFAULT_BODY_LIMIT = 256 * 1024;
@@ -163,7 +165,7 @@ export async function buildApp(deps: AppDeps): Promise<App> {
     deps.ingestion.sites.invalidate(siteKey),
   );
   app.addHook('onClose', async () => unsubscribe());
-  await registerTrackerRoutes(app, deps);
+  registerTrackerRoutes(app, deps);
   registerEnrichmentRoutes(app, { db: deps.db, tokens: deps.tokens, enrichment: deps.enrichment });
   registerEventRoutes(app, deps);
   registerCompanyRoutes(app, deps);
