@@ -1,4 +1,5 @@
 import { spawn, type ChildProcess } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
 import { once } from 'node:events';
 import fs from 'node:fs';
 import { createServer } from 'node:net';
@@ -117,6 +118,8 @@ async function startBeaconOnce(options: BeaconOptions): Promise<Server> {
     BEACON_DATA_DIR: options.dataDir,
     BEACON_ADMIN_EMAIL: options.admin.email,
     BEACON_ADMIN_PASSWORD: options.admin.password,
+    // Required with DATABASE_URL or REDIS_URL; the run's own tokens are all it signs.
+    BEACON_SECRET: randomBytes(32).toString('base64url'),
     // X-Forwarded-For from loopback is what lets one load generator look like thousands of visitors.
     TRUSTED_PROXIES: 'loopback',
     // One load generator stands in for thousands of visitors; the limits would measure themselves.

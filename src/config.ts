@@ -152,11 +152,33 @@ function parseTls(env: Env): Config['tls'] {
   return { certFile: path.resolve(certFile), keyFile: path.resolve(keyFile) };
 }
 
-export function loadConfig(env: Env = process.env): Config {
+/**
+ * Without BEACON_SECRET each instance generates one into its own data directory. That suits the
+ * embedded default, a single process; instances sharing a database or Redis would each have their
+ * own, so tokens from one fail on the others and credentials sealed by one cannot be opened by them.
+ */
+function parseSecret(env: Env, shared: { databaseUrl: string | undefined; redisUrl: string | undefined }) {
   const secret = read(env, 'BEACON_SECRET');
   if (secret !== undefined && secret.length < 32) {
     throw new ConfigError('BEACON_SECRET', 'must be at least 32 characters');
   }
+  const sharedSetting = shared.databaseUrl ? 'DATABASE_URL' : shared.redisUrl ? 'REDIS_URL' : undefined;
+  if (secret === undefined && sharedSetting !== undefined) {
+    throw new ConfigError(
+      'BEACON_SECRET',
+      `is required with ${sharedSetting}: instances sharing it would each generate their own secret, so ` +
+        'tokens signed by one would fail on another and credentials sealed by one could not be opened ' +
+        'by another. Set the same value (at least 32 characters, e.g. from `openssl rand -base64 48`) ' +
+        'on every instance',
+    );
+  }
+  return secret;
+}
+
+export function loadConfig(env: Env = process.env): Config {
+  const databaseUrl = parseUrl(env, 'DATABASE_URL', ['postgres:', 'postgresql:']);
+  const redisUrl = parseUrl(env, 'REDIS_URL', ['redis:', 'rediss:']);
+  const secret = parseSecret(env, { databaseUrl, redisUrl });
   const logLevel = (read(env, 'LOG_LEVEL') ?? 'info') as LogLevel;
   if (!LOG_LEVELS.includes(logLevel)) {
     throw new ConfigError('LOG_LEVEL', `must be one of ${LOG_LEVELS.join(', ')}`);
@@ -168,9 +190,9 @@ export function loadConfig(env: Env = process.env): Config {
   return {
     port: parsePort(env, 'PORT', 3000),
     host,
-    databaseUrl: parseUrl(env, 'DATABASE_URL', ['postgres:', 'postgresql:']),
+    databaseUrl,
     databasePoolSize: parsePositiveInt(env, 'DATABASE_POOL_SIZE', 10, 200),
-    redisUrl: parseUrl(env, 'REDIS_URL', ['redis:', 'rediss:']),
+    redisUrl,
     dataDir: path.resolve(read(env, 'BEACON_DATA_DIR') ?? './data'),
     secret,
     previousSecret: read(env, 'BEACON_PREVIOUS_SECRET'),

@@ -10,6 +10,9 @@ import path from 'node:path';
  */
 const root = path.resolve(import.meta.dirname, '..');
 
+/** BEACON_SECRET for processes on the shared database, which refuse to start without one. */
+export const TEST_SECRET = 'a test secret that is long enough to be accepted';
+
 export async function freePort(): Promise<number> {
   const server = createServer().listen(0, '127.0.0.1');
   await once(server, 'listening');

@@ -4,7 +4,7 @@ import fs from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, inject, it } from 'vitest';
-import { killAllBeacons, postJson as post, startBeacon, stopBeacon } from './beacon-process.ts';
+import { TEST_SECRET, killAllBeacons, postJson as post, startBeacon, stopBeacon } from './beacon-process.ts';
 import { uniqueEmail } from './helpers.ts';
 
 /**
@@ -47,7 +47,11 @@ async function scenario(env: Record<string, string>) {
 describe('beacon process', () => {
   it('on PostgreSQL from DATABASE_URL: bootstrap, login, site, SIGTERM < 10 s, data kept across restart', async () => {
     const dataDir = await fs.mkdtemp(path.join(os.tmpdir(), 'beacon-proc-'));
-    const running = await scenario({ DATABASE_URL: inject('databaseUrl'), BEACON_DATA_DIR: dataDir });
+    const running = await scenario({
+      DATABASE_URL: inject('databaseUrl'),
+      BEACON_SECRET: TEST_SECRET,
+      BEACON_DATA_DIR: dataDir,
+    });
     expect((await stopBeacon(running)).code).toBe(0);
     await fs.rm(dataDir, { recursive: true, force: true });
   });
@@ -69,7 +73,7 @@ describe('beacon process', () => {
   it('refuses to rotate secrets without the previous secret', async () => {
     const child = spawn(process.execPath, ['dist/cli.js', 'secrets', 'rotate'], {
       cwd: path.resolve(import.meta.dirname, '..'),
-      env: { PATH: process.env.PATH ?? '', DATABASE_URL: inject('databaseUrl') },
+      env: { PATH: process.env.PATH ?? '', DATABASE_URL: inject('databaseUrl'), BEACON_SECRET: TEST_SECRET },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     let stderr = '';
