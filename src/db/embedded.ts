@@ -249,7 +249,14 @@ async function launchServer(options: {
       '-c',
       'max_connections=100',
     ],
-    { ...options.runAs, stdio: ['ignore', logFile.fd, logFile.fd], env: { LC_ALL: 'C' } },
+    {
+      ...options.runAs,
+      stdio: ['ignore', logFile.fd, logFile.fd],
+      env: { LC_ALL: 'C' },
+      // Its own process group: Ctrl-C signals the terminal's whole foreground group, and the server
+      // must keep serving until Beacon has flushed; Beacon stops it last.
+      detached: true,
+    },
   );
   await logFile.close();
   let exited = false;
@@ -297,27 +304,27 @@ export async function startEmbeddedPostgres(options: EmbeddedPostgresOptions): P
   server ??= await launch(await tcpListener());
   if (server === undefined) throw new Error(`embedded PostgreSQL did not start; see ${logPath}`);
   const { child, listen, hasExited, exit } = server;
-  const adminUrl = connectionString(listen, password, 'postgres');
+  const stop = async () => {
+    await fs.rm(path.join(options.dir, 'beacon.pid'), { force: true });
+    if (hasExited()) return;
+    // SIGINT is PostgreSQL's "fast" shutdown: roll back open transactions, checkpoint, exit.
+    child.kill('SIGINT');
+    const timer = setTimeout(() => child.kill('SIGQUIT'), 15_000);
+    await exit;
+    clearTimeout(timer);
+  };
 
-  const admin = new pg.Client({ connectionString: adminUrl });
-  await admin.connect();
+  const admin = new pg.Client({ connectionString: connectionString(listen, password, 'postgres') });
   try {
+    await admin.connect();
     const { rowCount } = await admin.query('SELECT 1 FROM pg_database WHERE datname = $1', [DATABASE]);
     if (rowCount === 0) await admin.query(`CREATE DATABASE ${DATABASE}`);
+  } catch (error) {
+    await stop();
+    throw error;
   } finally {
-    await admin.end();
+    await admin.end().catch(() => undefined);
   }
 
-  return {
-    connectionString: connectionString(listen, password, DATABASE),
-    async stop() {
-      await fs.rm(path.join(options.dir, 'beacon.pid'), { force: true });
-      if (hasExited()) return;
-      // SIGINT is PostgreSQL's "fast" shutdown: roll back open transactions, checkpoint, exit.
-      child.kill('SIGINT');
-      const timer = setTimeout(() => child.kill('SIGQUIT'), 15_000);
-      await exit;
-      clearTimeout(timer);
-    },
-  };
+  return { connectionString: connectionString(listen, password, DATABASE), stop };
 }

@@ -93,9 +93,18 @@ export async function buildApp(deps: AppDeps): Promise<App> {
         ),
       ),
   );
+  // A request still running when close() begins would leave its keep-alive connection idle
+  // afterwards, and close() waits for idle connections until keepAliveTimeout (72 s): the shutdown
+  // would end at its deadline instead. Such replies tell the client to close the connection.
+  let closing = false;
+  app.addHook('preClose', (done) => {
+    closing = true;
+    done();
+  });
   // Callback-style hooks on every request: an async one costs a promise and a microtask each time.
   app.addHook('onSend', (request, reply, payload, done) => {
     reply.header('x-request-id', request.id);
+    if (closing) reply.header('connection', 'close');
     done(null, payload);
   });
   app.addSchema(ErrorResponse);
