@@ -107,6 +107,22 @@ describe('beacon process', () => {
     expect((await stopBeacon(revived)).code).toBe(0);
   }, 120_000);
 
+  it.runIf(process.getuid?.() === 0)(
+    'as root, starts with its data under a directory only root may enter (a /root checkout)',
+    async () => {
+      const privateParent = await fs.mkdtemp(path.join(os.tmpdir(), 'beacon-private-'));
+      dataDirs.push(privateParent);
+      const dataDir = path.join(privateParent, 'data');
+      const beacon = await startBeacon({ BEACON_DATA_DIR: dataDir });
+      const cluster = await fs.realpath(path.join(dataDir, 'postgres', 'cluster'));
+      dataDirs.push(cluster);
+      const ready = await fetch(`${beacon.base}/ready`).then((response) => response.json());
+      expect(ready).toMatchObject({ status: 'ready', checks: { database: true } });
+      expect((await stopBeacon(beacon)).code).toBe(0);
+    },
+    60_000,
+  );
+
   it('refuses to rotate secrets without the previous secret', async () => {
     const { code, output } = await runToExit(
       { DATABASE_URL: inject('databaseUrl'), BEACON_SECRET: TEST_SECRET },
