@@ -32,6 +32,11 @@ export interface Config {
 export type LogLevel = 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
 const LOG_LEVELS: readonly LogLevel[] = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'];
 
+/**
+ * A setting that is invalid, thrown here; or one that does not work on this machine (an unreachable
+ * DATABASE_URL, a PORT in use), thrown at start-up by what uses it. Either way an expected failure:
+ * main.ts prints the message, which names the setting, without a stack.
+ */
 export class ConfigError extends Error {
   constructor(
     readonly setting: string,
