@@ -36,6 +36,11 @@ export default tseslint.config(
     },
   },
   {
+    // Plain-JavaScript build scripts (run without tsx): tsc checks them (checkJs), globals included.
+    files: ['**/*.mjs'],
+    rules: { 'no-undef': 'off' },
+  },
+  {
     files: ['src/config.ts', 'test/**', 'bench/**', 'vitest.config.ts', '**/*.test.ts'],
     rules: { 'no-restricted-properties': 'off' },
   },

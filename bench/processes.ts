@@ -1,9 +1,11 @@
 import { spawn, type ChildProcess } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
 import { once } from 'node:events';
 import fs from 'node:fs';
 import { createServer } from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
+import { buildIfStale } from '../scripts/build.mjs';
 import { embeddedConnectionString } from '../src/db/embedded.ts';
 
 export const repoRoot = path.resolve(import.meta.dirname, '..');
@@ -116,6 +118,8 @@ async function startBeaconOnce(options: BeaconOptions): Promise<Server> {
     BEACON_DATA_DIR: options.dataDir,
     BEACON_ADMIN_EMAIL: options.admin.email,
     BEACON_ADMIN_PASSWORD: options.admin.password,
+    // Required with DATABASE_URL or REDIS_URL; the run's own tokens are all it signs.
+    BEACON_SECRET: randomBytes(32).toString('base64url'),
     // X-Forwarded-For from loopback is what lets one load generator look like thousands of visitors.
     TRUSTED_PROXIES: 'loopback',
     // One load generator stands in for thousands of visitors; the limits would measure themselves.
@@ -125,11 +129,12 @@ async function startBeaconOnce(options: BeaconOptions): Promise<Server> {
   };
   // Only the settings that choose the backend pass through: anything else from the caller's shell
   // (LOG_LEVEL=debug, IPINFO_TOKEN) would change what is measured.
-  // TMPDIR too, so that Beacon's tsx cache is where bench/source-map.ts looks for it.
-  for (const name of ['DATABASE_URL', 'DATABASE_POOL_SIZE', 'REDIS_URL', 'TMPDIR']) {
+  for (const name of ['DATABASE_URL', 'DATABASE_POOL_SIZE', 'REDIS_URL']) {
     if (process.env[name]) env[name] = process.env[name];
   }
-  const { child, pid, output } = launch('Beacon', [...nodeArgs, '--import', 'tsx', 'src/main.ts'], env);
+  // What production runs; dist/ is rebuilt first if the sources changed.
+  await buildIfStale();
+  const { child, pid, output } = launch('Beacon', [...nodeArgs, 'dist/main.js'], env);
   const base = `http://127.0.0.1:${port}`;
   await waitFor(
     'Beacon',

@@ -1,7 +1,8 @@
 import fs from 'node:fs';
 import path from 'node:path';
+import { pathToFileURL } from 'node:url';
 import { repoRoot } from './processes.ts';
-import { createSourceLines } from './source-map.ts';
+import { createSourcePositions } from './source-map.ts';
 
 /**
  * Reads a V8 .cpuprofile (what `node --cpu-prof` writes) and answers "where does the CPU go per
@@ -59,8 +60,8 @@ export interface WindowProfile {
 }
 
 /**
- * The main thread's profile of process `pid`: with `--import tsx` the module loader runs on a worker
- * thread that writes a profile of its own (CPU.<date>.<time>.<pid>.<thread>.<seq>.cpuprofile).
+ * The main thread's profile of process `pid` (CPU.<date>.<time>.<pid>.<thread>.<seq>.cpuprofile):
+ * a worker thread, if any, writes a profile of its own.
  */
 export function findProfile(dir: string, pid: number): string | undefined {
   const name = fs.readdirSync(dir).find((file) => {
@@ -94,18 +95,20 @@ function moduleOf(url: string, functionName: string): string {
   return short;
 }
 
-const sourceLine = createSourceLines();
+const original = createSourcePositions();
+
+/** The frame as a reader knows it: for Beacon's bundle (dist/main.js), its TypeScript file and line. */
+function sourceFrame(frame: CallFrame): CallFrame {
+  if (!frame.url.startsWith('file://') || frame.url.includes('/node_modules/')) return frame;
+  const position = original(new URL(frame.url).pathname, frame.lineNumber, frame.columnNumber);
+  if (position === undefined) return frame;
+  return { ...frame, url: pathToFileURL(position.file).href, lineNumber: position.line };
+}
 
 function frameLabel(frame: CallFrame): string {
   const name = frame.functionName || '(anonymous)';
   const short = shortUrl(frame.url);
-  if (short === '') return name;
-  if (frame.url.startsWith('file://') && !frame.url.includes('/node_modules/')) {
-    // V8 positions are 0-based and of tsx's output, one minified line per file: map them back.
-    const line = sourceLine(new URL(frame.url).pathname, frame.lineNumber, frame.columnNumber);
-    return `${name}  ${short}${line === undefined ? '' : `:${line}`}`;
-  }
-  return `${name}  ${short}:${frame.lineNumber + 1}`;
+  return short === '' ? name : `${name}  ${short}:${frame.lineNumber + 1}`;
 }
 
 const top = (map: Map<string, number>, limit: number, denominator: number): Cost[] =>
@@ -129,7 +132,7 @@ export function analyseProfile(file: string, fromUs: number, toUs: number, limit
   const describe = (id: number) => {
     let known = info.get(id);
     if (known === undefined) {
-      const frame = byId.get(id)!.callFrame;
+      const frame = sourceFrame(byId.get(id)!.callFrame);
       known = {
         label: frameLabel(frame),
         module: moduleOf(frame.url, frame.functionName),

@@ -1,33 +1,37 @@
 import fs from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
 
 /**
- * Maps a position in tsx's output back to the TypeScript source. tsx minifies whitespace, so every
- * frame of a src/ file sits on "line 1" of the code V8 ran; the source line is what a reader needs
- * to find an anonymous function. tsx keeps {code, map} per transformed file in its cache directory
- * (os.tmpdir()/tsx-<euid>), with the source text inside the map, which lets us find the entry made
- * from the file as it is on disk.
+ * Maps a position in compiled JavaScript back to its TypeScript source through the source map beside
+ * the file (`<file>.map`, which `npm run build` writes for dist/main.js). Beacon runs as one bundle:
+ * without the map, every Beacon frame of a CPU profile would read "dist/main.js".
  */
 
 interface RawMap {
   sources?: string[];
-  sourcesContent?: string[];
   mappings?: string;
 }
 
-/** Per generated line: [generatedColumn, sourceLine] pairs, ascending by column. */
-type Decoded = Array<Array<[number, number]>>;
+/** Per generated line: [generatedColumn, sourceIndex, sourceLine] segments, ascending by column. */
+type Decoded = Array<Array<[number, number, number]>>;
+
+interface LoadedMap {
+  /** Absolute paths of the sources, by index. */
+  sources: string[];
+  lines: Decoded;
+}
 
 const BASE64 = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/';
 const DIGIT = new Map([...BASE64].map((char, index) => [char, index]));
 
 function decodeMappings(mappings: string): Decoded {
   const lines: Decoded = [];
+  // Source index and line carry over from segment to segment and from line to line.
+  let sourceIndex = 0;
   let sourceLine = 0;
   for (const line of mappings.split(';')) {
-    const segments: Array<[number, number]> = [];
-    // Columns restart on each generated line; source positions carry over.
+    const segments: Array<[number, number, number]> = [];
+    // Columns restart on each generated line.
     let column = 0;
     for (const segment of line.split(',')) {
       if (segment === '') continue;
@@ -47,8 +51,9 @@ function decodeMappings(mappings: string): Decoded {
       }
       column += values[0] ?? 0;
       if (values.length >= 4) {
+        sourceIndex += values[1]!;
         sourceLine += values[2]!;
-        segments.push([column, sourceLine]);
+        segments.push([column, sourceIndex, sourceLine]);
       }
     }
     lines.push(segments);
@@ -56,67 +61,43 @@ function decodeMappings(mappings: string): Decoded {
   return lines;
 }
 
-export function createSourceLines() {
-  const cacheDir = path.join(os.tmpdir(), `tsx-${process.geteuid?.() ?? os.userInfo().username}`);
-  const maps = new Map<string, Decoded | undefined>();
-  let index: Map<string, Array<{ text: string; mtimeMs: number }>> | undefined;
+export function createSourcePositions() {
+  const maps = new Map<string, LoadedMap | undefined>();
 
-  /** Cache entries by the source file they were made from; read once, parsed only when needed. */
-  function entriesFor(file: string): Array<{ text: string; mtimeMs: number }> {
-    if (index === undefined) {
-      index = new Map();
-      let names: string[] = [];
-      try {
-        names = fs.readdirSync(cacheDir);
-      } catch {
-        // No cache: lines stay unknown.
-      }
-      for (const name of names) {
-        try {
-          const entry = path.join(cacheDir, name);
-          const text = fs.readFileSync(entry, 'utf8');
-          const source = /"sources":\["((?:[^"\\]|\\.)*)"/.exec(text)?.[1];
-          const { mtimeMs } = fs.statSync(entry);
-          if (source !== undefined) index.set(source, [...(index.get(source) ?? []), { text, mtimeMs }]);
-        } catch {
-          // An entry being written by another process; skip it.
-        }
-      }
-    }
-    return index.get(file) ?? [];
-  }
-
-  function load(file: string): Decoded | undefined {
+  function load(file: string): LoadedMap | undefined {
     if (maps.has(file)) return maps.get(file);
-    let decoded: Decoded | undefined;
+    let loaded: LoadedMap | undefined;
     try {
-      const source = fs.readFileSync(file, 'utf8');
-      const candidates = entriesFor(file)
-        .map(({ text, mtimeMs }) => ({ map: (JSON.parse(text) as { map?: RawMap }).map, mtimeMs }))
-        .filter((candidate) => candidate.map?.mappings !== undefined);
-      // Several entries exist when the file changed between runs. The one made from the current
-      // text is right; tsx does not always keep the text, and then the newest entry is the one the
-      // server just made or used.
-      const chosen =
-        candidates.find((candidate) => candidate.map?.sourcesContent?.[0] === source) ??
-        candidates.sort((a, b) => b.mtimeMs - a.mtimeMs)[0];
-      if (chosen?.map?.mappings) decoded = decodeMappings(chosen.map.mappings);
+      const raw = JSON.parse(fs.readFileSync(`${file}.map`, 'utf8')) as RawMap;
+      if (raw.mappings !== undefined) {
+        const dir = path.dirname(file);
+        loaded = {
+          sources: (raw.sources ?? []).map((source) => path.resolve(dir, source)),
+          lines: decodeMappings(raw.mappings),
+        };
+      }
     } catch {
-      decoded = undefined;
+      // No map beside the file: its positions are already the source's.
     }
-    maps.set(file, decoded);
-    return decoded;
+    maps.set(file, loaded);
+    return loaded;
   }
 
-  /** 1-based source line of a 0-based generated position, or undefined when it cannot be known. */
-  return function sourceLine(file: string, line: number, column: number): number | undefined {
-    const segments = load(file)?.[line];
-    if (segments === undefined || segments.length === 0) return undefined;
-    let found: number | undefined;
-    for (const [segmentColumn, sourceLineIndex] of segments) {
-      if (segmentColumn > column) break;
-      found = sourceLineIndex;
+  /** The source file and 0-based line of a 0-based generated position, when a map tells. */
+  return function original(
+    file: string,
+    line: number,
+    column: number,
+  ): { file: string; line: number } | undefined {
+    const map = load(file);
+    const segments = map?.lines[line];
+    if (map === undefined || segments === undefined) return undefined;
+    let found: [number, number, number] | undefined;
+    for (const segment of segments) {
+      if (segment[0] > column) break;
+      found = segment;
     }
-    return found === undefined ? undefined : found + 1;
+    const source = found && map.sources[found[1]];
+    return found && source !== undefined ? { file: source, line: found[2] } : undefined;
   };
 }

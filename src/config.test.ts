@@ -2,10 +2,13 @@ import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { ConfigError, loadConfig } from './config.ts';
 
+const SECRET = 'a secret of at least thirty-two characters';
+
 describe('loadConfig', () => {
   it('gives the documented defaults for an empty environment', () => {
     const config = loadConfig({});
     expect(config).toMatchObject({
+      secret: undefined,
       port: 3000,
       host: '0.0.0.0',
       databaseUrl: undefined,
@@ -24,8 +27,12 @@ describe('loadConfig', () => {
 
   it.each([
     [{ PORT: '8080' }, { port: 8080 }],
-    [{ DATABASE_URL: 'postgres://u:p@db:5432/beacon' }, { databaseUrl: 'postgres://u:p@db:5432/beacon' }],
-    [{ REDIS_URL: 'redis://cache:6379' }, { redisUrl: 'redis://cache:6379' }],
+    [
+      { DATABASE_URL: 'postgres://u:p@db:5432/beacon', BEACON_SECRET: SECRET },
+      { databaseUrl: 'postgres://u:p@db:5432/beacon', secret: SECRET },
+    ],
+    [{ REDIS_URL: 'redis://cache:6379', BEACON_SECRET: SECRET }, { redisUrl: 'redis://cache:6379' }],
+    [{ BEACON_SECRET: SECRET }, { secret: SECRET }],
     [
       { TRUSTED_PROXIES: '10.0.0.0/8, 192.168.1.1,::1' },
       { trustedProxies: ['10.0.0.0/8', '192.168.1.1', '::1'] },
@@ -79,6 +86,12 @@ describe('loadConfig', () => {
       [{ TRUSTED_PROXIES: 'everyone' }, 'TRUSTED_PROXIES'],
       [{ TRUSTED_PROXIES: '10.0.0.0/33' }, 'TRUSTED_PROXIES'],
       [{ BEACON_SECRET: 'short' }, 'BEACON_SECRET'],
+      [{ DATABASE_URL: 'postgres://db/beacon' }, 'BEACON_SECRET'],
+      [{ REDIS_URL: 'redis://cache:6379' }, 'BEACON_SECRET'],
+      [
+        { DATABASE_URL: 'postgres://db/beacon', REDIS_URL: 'redis://cache', BEACON_SECRET: ' ' },
+        'BEACON_SECRET',
+      ],
       [{ BEACON_ADMIN_EMAIL: 'a@b.co' }, 'BEACON_ADMIN_PASSWORD'],
       [{ BEACON_ADMIN_PASSWORD: 'long enough!' }, 'BEACON_ADMIN_EMAIL'],
       [{ BEACON_ADMIN_EMAIL: 'nobody', BEACON_ADMIN_PASSWORD: 'long enough!' }, 'BEACON_ADMIN_EMAIL'],
@@ -106,6 +119,13 @@ describe('loadConfig', () => {
       expect((caught as ConfigError).setting).toBe(setting);
       expect((caught as ConfigError).message).toMatch(new RegExp(`^${setting}: `));
     });
+  });
+
+  it('says why BEACON_SECRET is required with a shared database or Redis', () => {
+    expect(() => loadConfig({ DATABASE_URL: 'postgres://db/beacon' })).toThrow(
+      /^BEACON_SECRET: is required with DATABASE_URL: instances sharing it would each generate their own/,
+    );
+    expect(() => loadConfig({ REDIS_URL: 'redis://cache' })).toThrow(/required with REDIS_URL/);
   });
 
   it('never repeats SMTP_URL credentials in its error', () => {

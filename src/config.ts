@@ -37,6 +37,11 @@ export interface Config {
 export type LogLevel = 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
 const LOG_LEVELS: readonly LogLevel[] = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'];
 
+/**
+ * A setting that is invalid, thrown here; or one that does not work on this machine (an unreachable
+ * DATABASE_URL, a PORT in use), thrown at start-up by what uses it. Either way an expected failure:
+ * main.ts prints the message, which names the setting, without a stack.
+ */
 export class ConfigError extends Error {
   constructor(
     readonly setting: string,
@@ -165,11 +170,33 @@ function parseMetricsToken(env: Env): string | undefined {
   return token;
 }
 
-export function loadConfig(env: Env = process.env): Config {
+/**
+ * Without BEACON_SECRET each instance generates one into its own data directory. That suits the
+ * embedded default, a single process; instances sharing a database or Redis would each have their
+ * own, so tokens from one fail on the others and credentials sealed by one cannot be opened by them.
+ */
+function parseSecret(env: Env, shared: { databaseUrl: string | undefined; redisUrl: string | undefined }) {
   const secret = read(env, 'BEACON_SECRET');
   if (secret !== undefined && secret.length < 32) {
     throw new ConfigError('BEACON_SECRET', 'must be at least 32 characters');
   }
+  const sharedSetting = shared.databaseUrl ? 'DATABASE_URL' : shared.redisUrl ? 'REDIS_URL' : undefined;
+  if (secret === undefined && sharedSetting !== undefined) {
+    throw new ConfigError(
+      'BEACON_SECRET',
+      `is required with ${sharedSetting}: instances sharing it would each generate their own secret, so ` +
+        'tokens signed by one would fail on another and credentials sealed by one could not be opened ' +
+        'by another. Set the same value (at least 32 characters, e.g. from `openssl rand -base64 48`) ' +
+        'on every instance',
+    );
+  }
+  return secret;
+}
+
+export function loadConfig(env: Env = process.env): Config {
+  const databaseUrl = parseUrl(env, 'DATABASE_URL', ['postgres:', 'postgresql:']);
+  const redisUrl = parseUrl(env, 'REDIS_URL', ['redis:', 'rediss:']);
+  const secret = parseSecret(env, { databaseUrl, redisUrl });
   const logLevel = (read(env, 'LOG_LEVEL') ?? 'info') as LogLevel;
   if (!LOG_LEVELS.includes(logLevel)) {
     throw new ConfigError('LOG_LEVEL', `must be one of ${LOG_LEVELS.join(', ')}`);
@@ -181,10 +208,10 @@ export function loadConfig(env: Env = process.env): Config {
   return {
     port: parsePort(env, 'PORT', 3000),
     host,
-    databaseUrl: parseUrl(env, 'DATABASE_URL', ['postgres:', 'postgresql:']),
+    databaseUrl,
     databasePoolSize: parsePositiveInt(env, 'DATABASE_POOL_SIZE', 10, 200),
     databaseStatementTimeoutMs: parsePositiveInt(env, 'DATABASE_STATEMENT_TIMEOUT_MS', 30_000, 3_600_000),
-    redisUrl: parseUrl(env, 'REDIS_URL', ['redis:', 'rediss:']),
+    redisUrl,
     dataDir: path.resolve(read(env, 'BEACON_DATA_DIR') ?? './data'),
     secret,
     previousSecret: read(env, 'BEACON_PREVIOUS_SECRET'),

@@ -1,5 +1,6 @@
 import fs from 'node:fs/promises';
-import pino from 'pino';
+import { createSecureContext } from 'node:tls';
+import pino, { type Logger } from 'pino';
 import { ConfigError, loadConfig, type Config } from './config.ts';
 import { createGuardedFetch, sealedWebhookUrls } from './companies/webhook-urls.ts';
 import { openDatabase } from './db/open.ts';
@@ -10,6 +11,7 @@ import { createIngestion } from './ingest/index.ts';
 import { beaconJobs } from './jobs/catalog.ts';
 import { createJobRunner } from './jobs/runner.ts';
 import { createCredentialSealer, deriveKey, loadOrCreateSecret } from './lib/secret.ts';
+import { createLifecycle, settleAll, type Lifecycle } from './lifecycle.ts';
 import { createSharedState } from './state/index.ts';
 import { createAccessTokens } from './tenancy/auth/access-tokens.ts';
 import { ensureBootstrapAdmin, hasAnyUser } from './tenancy/users/bootstrap-admin.ts';
@@ -18,24 +20,36 @@ import { createSmtpMailer, smtpServerOf } from './tenancy/mailer.ts';
 /** SIGTERM to exit: in-flight requests finish, buffers flush, pools close, all within this bound. */
 const SHUTDOWN_DEADLINE_MS = 10_000;
 
-async function start(config: Config) {
+/**
+ * Opens everything in order and listens. Each resource is handed to `lifecycle` as soon as it is
+ * open, so a later step that fails (port in use, a bad TLS file) still closes it: the embedded
+ * PostgreSQL never outlives a failed start. Checks that cost little run before the database starts.
+ * An unreachable REDIS_URL does not stop the start: the shared state runs in-process, says so in the
+ * log and in /ready, and moves to Redis once it answers.
+ */
+async function start(config: Config, log: Logger, lifecycle: Lifecycle) {
   const startedAt = performance.now();
-  const log = pino({ level: config.logLevel, base: { service: 'beacon' } });
+  const tls = config.tls && (await readTlsFiles(config.tls));
+  const trackerScript = await readBuiltTracker();
+
   // The offline IP data takes about a second to load: do it while the database starts.
-  const [database, geoProviders] = await Promise.all([
+  const [database, geoProviders] = await settleAll([
     openDatabase({
       databaseUrl: config.databaseUrl,
       poolSize: config.databasePoolSize,
       statementTimeoutMs: config.databaseStatementTimeoutMs,
       dataDir: config.dataDir,
       log: { info: (msg) => log.info(msg), warn: (msg) => log.warn(msg) },
-    }),
+    }).then((opened) => lifecycle.adopt('the database', opened)),
     loadGeoProviders({ ipinfo: config.ipinfo, geoipDb: config.geoipDb }),
   ]);
-  const state = createSharedState({
-    redisUrl: config.redisUrl,
-    log: { info: (msg) => log.info(msg), warn: (msg) => log.warn(msg) },
-  });
+  const state = lifecycle.adopt(
+    'the shared state',
+    createSharedState({
+      redisUrl: config.redisUrl,
+      log: { info: (msg) => log.info(msg), warn: (msg) => log.warn(msg) },
+    }),
+  );
   const secret = await loadOrCreateSecret(config.secret, config.dataDir);
   const tokens = createAccessTokens({ key: deriveKey(secret, 'access-tokens') });
 
@@ -50,18 +64,22 @@ async function start(config: Config) {
   }
 
   const metrics = createMetricsRegistry({ db: database.pool });
-  const enrichment = createEnrichment({
-    providers: geoProviders,
-    sharedCache: state.cache,
-    metrics,
-    log: { info: (msg) => log.info(msg), warn: (msg) => log.warn(msg) },
-  });
+  const enrichment = lifecycle.adopt(
+    'the IP enrichment',
+    createEnrichment({
+      providers: geoProviders,
+      sharedCache: state.cache,
+      metrics,
+      log: { info: (msg) => log.info(msg), warn: (msg) => log.warn(msg) },
+    }),
+  );
   const ingestion = createIngestion({
     db: database.pool,
     writerDb: database.writerPool,
     log,
     ipEnricher: enrichment.enricher,
   });
+  lifecycle.onStop('the event writer', () => ingestion.writer.close());
   const webhookUrls = sealedWebhookUrls(createCredentialSealer(secret, config.previousSecret));
   const jobs = createJobRunner({
     db: database.pool,
@@ -76,31 +94,37 @@ async function start(config: Config) {
       log,
     }),
   });
+  lifecycle.onStop('the job runner', () => jobs.stop());
   jobs.start();
 
-  const app = await buildApp({
-    db: database.pool,
-    state,
-    tokens,
-    ingestion,
-    metrics,
-    enrichment,
-    logger: log,
-    trustedProxies: config.trustedProxies,
-    trackingLimits: config.trackingRateLimits,
-    metricsToken: config.metricsToken,
-    webhookUrls,
-    // Without SMTP_URL, buildApp's mailer sends nothing and says so in the log.
-    mailer:
-      config.mail.smtpUrl === undefined
-        ? undefined
-        : createSmtpMailer({ url: config.mail.smtpUrl, from: config.mail.from }),
-    tls: config.tls && {
-      cert: await fs.readFile(config.tls.certFile),
-      key: await fs.readFile(config.tls.keyFile),
-    },
+  // Closed first: app.close() stops accepting connections and waits for in-flight requests (and
+  // onClose hooks, where capabilities flush their buffers) before the stores above go away.
+  const app = lifecycle.adopt(
+    'the HTTP server',
+    await buildApp({
+      db: database.pool,
+      state,
+      tokens,
+      ingestion,
+      metrics,
+      enrichment,
+      logger: log,
+      trustedProxies: config.trustedProxies,
+      trackingLimits: config.trackingRateLimits,
+      metricsToken: config.metricsToken,
+      webhookUrls,
+      // Without SMTP_URL, buildApp's mailer sends nothing and says so in the log.
+      mailer:
+        config.mail.smtpUrl === undefined
+          ? undefined
+          : createSmtpMailer({ url: config.mail.smtpUrl, from: config.mail.from }),
+      tls,
+      trackerScript,
+    }),
+  );
+  await app.listen({ port: config.port, host: config.host }).catch((error: unknown) => {
+    throw listenError(error, config);
   });
-  await app.listen({ port: config.port, host: config.host });
   if (config.mail.smtpUrl === undefined) {
     log.warn(
       'mail is off (no SMTP_URL): the instance administrator hands invitation tokens over, and ' +
@@ -116,30 +140,64 @@ async function start(config: Config) {
     },
     `Beacon is listening on ${config.tls ? 'https' : 'http'}://${config.host === '0.0.0.0' ? 'localhost' : config.host}:${config.port}`,
   );
+}
 
-  let stopping = false;
-  const shutdown = async (signal: string) => {
-    if (stopping) return;
-    stopping = true;
-    log.info({ signal }, 'shutting down');
-    const deadline = setTimeout(() => {
-      log.error('shutdown took longer than 10 s; exiting');
-      process.exit(1);
-    }, SHUTDOWN_DEADLINE_MS);
-    deadline.unref();
-    // app.close() stops accepting connections and waits for in-flight requests (and onClose hooks,
-    // where capabilities flush their buffers) before the stores below go away.
-    await app.close();
-    await ingestion.writer.close();
-    await jobs.stop();
-    enrichment.close();
-    await state.close();
-    await database.close();
-    log.info('stopped');
-    process.exit(0);
-  };
-  process.once('SIGTERM', () => void shutdown('SIGTERM'));
-  process.once('SIGINT', () => void shutdown('SIGINT'));
+/** The PEM files of TLS_CERT_FILE and TLS_KEY_FILE, checked to be a certificate and its key. */
+async function readTlsFiles(files: NonNullable<Config['tls']>) {
+  const cert = await readSettingFile('TLS_CERT_FILE', files.certFile);
+  const key = await readSettingFile('TLS_KEY_FILE', files.keyFile);
+  try {
+    createSecureContext({ cert });
+  } catch (error) {
+    throw new ConfigError(
+      'TLS_CERT_FILE',
+      `${files.certFile} is not a PEM certificate (${errorText(error)})`,
+    );
+  }
+  try {
+    createSecureContext({ cert, key });
+  } catch (error) {
+    throw new ConfigError(
+      'TLS_KEY_FILE',
+      `${files.keyFile} is not the PEM key of TLS_CERT_FILE's certificate (${errorText(error)})`,
+    );
+  }
+  return { cert, key };
+}
+
+async function readSettingFile(setting: string, file: string): Promise<Buffer> {
+  try {
+    return await fs.readFile(file);
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    throw new ConfigError(setting, code === 'ENOENT' ? `file ${file} not found` : errorText(error));
+  }
+}
+
+/** `npm run build` puts the tracker beside the compiled server (dist/beacon.js). */
+async function readBuiltTracker(): Promise<string> {
+  const file = new URL('./beacon.js', import.meta.url);
+  return fs.readFile(file, 'utf8').catch(() => {
+    throw new Error(`the tracker script ${file.pathname} is missing: run npm run build`);
+  });
+}
+
+/** What a failed listen says about PORT or HOST; other failures are not theirs. */
+function listenError(error: unknown, config: Config): unknown {
+  switch ((error as NodeJS.ErrnoException).code) {
+    case 'EADDRINUSE':
+      return new ConfigError('PORT', `${config.port} is already in use on ${config.host}`);
+    case 'EACCES':
+      return new ConfigError('PORT', `${config.port} needs privileges this process does not have`);
+    case 'EADDRNOTAVAIL':
+      return new ConfigError('HOST', `${config.host} is not an address of this machine`);
+    default:
+      return error;
+  }
+}
+
+function errorText(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
 }
 
 let config: Config;
@@ -152,7 +210,25 @@ try {
   }
   throw error;
 }
-start(config).catch((error: unknown) => {
-  console.error('Beacon failed to start:', error);
-  process.exit(1);
+// Written synchronously, so the lines just before an exit (a failed start, "stopped") come out whole
+// and in order; the tracking routes log only warnings, so the hot path does not pay for it.
+const log = pino(
+  { level: config.logLevel, base: { service: 'beacon' } },
+  pino.destination({ dest: 1, sync: true }),
+);
+const lifecycle = createLifecycle({
+  log,
+  deadlineMs: SHUTDOWN_DEADLINE_MS,
+  exit: (code) => process.exit(code),
 });
+// `on`, not `once`: with no listener left, a repeated signal would kill the process mid-shutdown.
+process.on('SIGTERM', () => lifecycle.stop('SIGTERM'));
+process.on('SIGINT', () => lifecycle.stop('SIGINT'));
+lifecycle.start(
+  () => start(config, log, lifecycle),
+  // A setting that does not work here is an expected failure: its message, not a stack.
+  (error) =>
+    error instanceof ConfigError
+      ? console.error(`Beacon cannot start: ${error.message}`)
+      : console.error('Beacon failed to start:', error),
+);

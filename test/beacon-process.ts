@@ -1,11 +1,18 @@
-import { spawn, type ChildProcess } from 'node:child_process';
+import { spawn, type ChildProcess, type SpawnOptions } from 'node:child_process';
 import { once } from 'node:events';
+import fs from 'node:fs';
 import { createServer } from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 
-/** Starts Beacon as `npm start` does (src/main.ts in its own process), for tests that need a real process. */
-const root = path.resolve(import.meta.dirname, '..');
+/**
+ * Starts Beacon as production runs it, `node dist/main.js` in its own process (the test run's global
+ * setup builds dist/), for tests that need a real process.
+ */
+export const root = path.resolve(import.meta.dirname, '..');
+
+/** BEACON_SECRET for processes on the shared database, which refuse to start without one. */
+export const TEST_SECRET = 'a test secret that is long enough to be accepted';
 
 export async function freePort(): Promise<number> {
   const server = createServer().listen(0, '127.0.0.1');
@@ -23,35 +30,115 @@ export interface RunningBeacon {
 
 const running = new Set<ChildProcess>();
 
-/** Kills whatever a test file left running; call it from afterAll. */
+/** Kills whatever a test file left running, PostgreSQL servers included; call it from afterAll. */
 export function killAllBeacons() {
-  for (const child of running) child.kill('SIGKILL');
+  for (const child of running) {
+    const pids = child.pid === undefined ? [] : [child.pid, ...descendants(child.pid)];
+    for (const pid of pids) kill(pid, 'SIGKILL');
+  }
   running.clear();
 }
 
-export async function startBeacon(env: Record<string, string>): Promise<RunningBeacon> {
-  const port = await freePort();
-  const child = spawn(process.execPath, ['--import', 'tsx', 'src/main.ts'], {
-    cwd: root,
-    env: { PATH: process.env.PATH ?? '', HOME: os.tmpdir(), PORT: String(port), HOST: '127.0.0.1', ...env },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  running.add(child);
+function kill(pid: number, signal: NodeJS.Signals) {
+  try {
+    process.kill(pid, signal);
+  } catch {
+    // Already gone.
+  }
+}
+
+export function isAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** Every process below `pid` (children, theirs, …), from Linux's /proc. */
+export function descendants(pid: number): number[] {
+  let children: number[] = [];
+  try {
+    for (const task of fs.readdirSync(`/proc/${pid}/task`)) {
+      const text = fs.readFileSync(`/proc/${pid}/task/${task}/children`, 'utf8');
+      children = children.concat(text.split(' ').filter(Boolean).map(Number));
+    }
+  } catch {
+    return [];
+  }
+  return children.flatMap((child) => [child, ...descendants(child)]);
+}
+
+export async function waitUntil(condition: () => boolean, timeoutMs: number): Promise<boolean> {
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    if (condition()) return true;
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+  return condition();
+}
+
+/**
+ * `node dist/main.js`, as production runs it, or `npm start` (in a process group of its own, which
+ * a test can signal as a terminal's Ctrl-C does).
+ */
+function spawnBeacon(env: Record<string, string>, via: 'node' | 'npm'): ChildProcess {
+  const options: SpawnOptions = { cwd: root, env, stdio: ['ignore', 'pipe', 'pipe'] };
+  return via === 'npm'
+    ? spawn('npm', ['start'], { ...options, detached: true })
+    : spawn(process.execPath, ['dist/main.js'], options);
+}
+
+function baseEnv(port: number): Record<string, string> {
+  return { PATH: process.env.PATH ?? '', HOME: os.tmpdir(), PORT: String(port), HOST: '127.0.0.1' };
+}
+
+function collectOutput(child: ChildProcess): () => string {
   let output = '';
   child.stdout!.on('data', (chunk: Buffer) => (output += chunk.toString()));
   child.stderr!.on('data', (chunk: Buffer) => (output += chunk.toString()));
+  return () => output;
+}
+
+export async function startBeacon(
+  env: Record<string, string>,
+  via: 'node' | 'npm' = 'node',
+): Promise<RunningBeacon> {
+  const port = await freePort();
+  const child = spawnBeacon({ ...baseEnv(port), ...env }, via);
+  running.add(child);
+  const output = collectOutput(child);
   const base = `http://127.0.0.1:${port}`;
   const deadline = Date.now() + 60_000;
   while (Date.now() < deadline) {
-    if (child.exitCode !== null) throw new Error(`Beacon exited early:\n${output}`);
+    if (child.exitCode !== null) throw new Error(`Beacon exited early:\n${output()}`);
     const healthy = await fetch(`${base}/health`).then(
       (response) => response.ok,
       () => false,
     );
-    if (healthy) return { child, base, output: () => output };
+    if (healthy) return { child, base, output };
     await new Promise((resolve) => setTimeout(resolve, 100));
   }
-  throw new Error(`Beacon did not become healthy:\n${output}`);
+  throw new Error(`Beacon did not become healthy:\n${output()}`);
+}
+
+/** Runs `node dist/main.js` (or dist/cli.js) until it exits by itself, as a failed start does. */
+export async function runToExit(
+  env: Record<string, string>,
+  script = 'dist/main.js',
+  args: string[] = [],
+): Promise<{ code: number | null; output: string }> {
+  const child = spawn(process.execPath, [script, ...args], {
+    cwd: root,
+    env: { ...baseEnv(await freePort()), ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  running.add(child);
+  const output = collectOutput(child);
+  const [code] = (await once(child, 'exit')) as [number | null];
+  running.delete(child);
+  return { code, output: output() };
 }
 
 export async function stopBeacon(beacon: RunningBeacon, signal: NodeJS.Signals = 'SIGTERM') {

@@ -4,7 +4,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterAll, expect, inject, it } from 'vitest';
 import { createPool } from '../src/db/pool.ts';
-import { createSiteAs, killAllBeacons, startBeacon, stopBeacon } from './beacon-process.ts';
+import { TEST_SECRET, createSiteAs, killAllBeacons, startBeacon, stopBeacon } from './beacon-process.ts';
 import { uniqueEmail } from './helpers.ts';
 
 afterAll(killAllBeacons);
@@ -18,6 +18,7 @@ it('keeps every acknowledged event when the server is killed in the middle of a 
   const admin = { email: uniqueEmail('admin'), password: 'bootstrap password' };
   const beacon = await startBeacon({
     DATABASE_URL: inject('databaseUrl'),
+    BEACON_SECRET: TEST_SECRET,
     BEACON_DATA_DIR: dataDir,
     BEACON_ADMIN_EMAIL: admin.email,
     BEACON_ADMIN_PASSWORD: admin.password,

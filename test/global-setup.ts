@@ -9,11 +9,13 @@ import { startEmbeddedPostgres, type EmbeddedPostgres } from '../src/db/embedded
 import { migrate } from '../src/db/migrate.ts';
 import { ensureEventPartitions } from '../src/db/partitions.ts';
 import { createPool } from '../src/db/pool.ts';
+import { buildIfStale } from '../scripts/build.mjs';
 
 /**
  * Runs once per `npm test`. With DATABASE_URL / REDIS_URL set (CI), the suites use those servers.
  * Without them, it starts an embedded PostgreSQL in a temporary directory and, when redis-server is
  * on the PATH, a throwaway Redis; it prints what each backend is so nothing is skipped silently.
+ * It also builds dist/ when the sources changed: the process tests run what production runs.
  */
 declare module 'vitest' {
   export interface ProvidedContext {
@@ -50,6 +52,7 @@ async function startRedis(): Promise<{ url: string; process: ChildProcess } | un
 }
 
 export default async function setup(project: TestProject) {
+  await buildIfStale();
   const cleanups: Array<() => Promise<void>> = [];
   let databaseUrl = process.env.DATABASE_URL;
   let databaseLabel = 'PostgreSQL from DATABASE_URL';

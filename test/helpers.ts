@@ -20,6 +20,7 @@ import { createAccessTokens, type AccessTokens } from '../src/tenancy/auth/acces
 import { createMemoryMailer, type Mailer, type MailMessage } from '../src/tenancy/mailer.ts';
 import { hashPassword } from '../src/tenancy/auth/passwords.ts';
 import type { Role } from '../src/tenancy/users/roles.ts';
+import { buildTracker } from '../tracker/build.mjs';
 
 export const TEST_PASSWORD = 'correct horse battery staple';
 
@@ -60,6 +61,14 @@ export interface TestContext {
   /** Messages the app's mailer sent (invitations, password resets), oldest first. */
   mail: MailMessage[];
   webhookUrls: WebhookUrlSealer;
+}
+
+let tracker: Promise<string> | undefined;
+
+/** The tracker script as `npm run build` makes it; built once per test file. */
+export function trackerScript(): Promise<string> {
+  tracker ??= buildTracker().then(({ code }) => code);
+  return tracker;
 }
 
 /**
@@ -113,6 +122,7 @@ export function useTestApp(
       mailer: options.mailer ?? memoryMailer,
       logger: options.logger,
       metricsToken: options.metricsToken,
+      trackerScript: await trackerScript(),
     });
     await context.app.ready();
   });

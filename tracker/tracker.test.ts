@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import vm from 'node:vm';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { buildTracker } from './build.ts';
+import { buildTracker } from './build.mjs';
 
 const BUDGET = 1536;
 const SNIPPET =

@@ -3,7 +3,12 @@ import os from 'node:os';
 import path from 'node:path';
 import pg from 'pg';
 import { afterAll, describe, expect, it } from 'vitest';
-import { embeddedConnectionString, startEmbeddedPostgres, type EmbeddedPostgres } from './embedded.ts';
+import {
+  REACHABLE_CLUSTERS_DIR,
+  embeddedConnectionString,
+  startEmbeddedPostgres,
+  type EmbeddedPostgres,
+} from './embedded.ts';
 
 const quiet = { info: () => undefined, warn: () => undefined };
 type Log = { info(message: string): void; warn(message: string): void };
@@ -17,7 +22,8 @@ afterAll(async () => {
 async function newDir(nameLength: number) {
   const base = await fs.mkdtemp(path.join(os.tmpdir(), 'beacon-embedded-'));
   dirs.push(base);
-  // As root the server runs as the postgres user, which must be able to reach its directory.
+  // As root the server runs as the postgres user: let it reach the directory, so that the cluster is
+  // kept there (see the test of a directory it cannot reach).
   if (process.getuid?.() === 0) await fs.chmod(base, 0o755);
   const dir = path.join(base, 'd'.repeat(nameLength));
   await fs.mkdir(dir, { mode: 0o755 });
@@ -73,4 +79,36 @@ describe('embedded PostgreSQL', () => {
     expect(warnings.join('\n')).toMatch(/could not listen on a Unix socket/);
     expect(await embeddedConnectionString(dir)).toBe(server.connectionString);
   });
+
+  it.runIf(process.getuid?.() === 0)(
+    'as root, keeps the cluster where the postgres user can reach it when the data directory is under a 0700 parent, and finds it again',
+    async () => {
+      // What /root is, and where `npm start` in a /root checkout puts the data.
+      const privateParent = await fs.mkdtemp(path.join(os.tmpdir(), 'beacon-private-'));
+      dirs.push(privateParent);
+      expect((await fs.stat(privateParent)).mode & 0o777).toBe(0o700);
+      const dir = path.join(privateParent, 'data', 'postgres');
+      const infos: string[] = [];
+      const first = await start(dir, { info: (message) => void infos.push(message), warn: () => undefined });
+      const cluster = await fs.realpath(path.join(dir, 'cluster'));
+      dirs.push(cluster);
+      expect(path.dirname(cluster)).toBe(REACHABLE_CLUSTERS_DIR);
+      expect(infos.join('\n')).toContain(`the embedded cluster is kept in ${cluster}`);
+      expect(await reached(first.connectionString)).toEqual({ address: null, listening: '' });
+      const client = new pg.Client({ connectionString: first.connectionString });
+      await client.connect();
+      await client.query('CREATE TABLE kept (id int)');
+      await client.end();
+      await first.stop();
+
+      const second = await start(dir);
+      expect(await fs.realpath(path.join(dir, 'cluster'))).toBe(cluster);
+      const again = new pg.Client({ connectionString: second.connectionString });
+      await again.connect();
+      const { rows } = await again.query("SELECT to_regclass('kept') IS NOT NULL AS kept");
+      await again.end();
+      expect(rows).toEqual([{ kept: true }]);
+    },
+    60_000,
+  );
 });

@@ -103,14 +103,18 @@ async function waitUntil(condition: () => boolean | Promise<boolean>, timeoutMs:
  * A server left running by a Beacon that was killed (SIGKILL, power loss of the parent only) still
  * owns the cluster; stop it cleanly so this start can take over.
  */
-async function stopOrphanedServer(dir: string, log: EmbeddedPostgresOptions['log']): Promise<void> {
-  const ownerPid = Number(await fs.readFile(path.join(dir, '..', 'beacon.pid'), 'utf8').catch(() => ''));
+async function stopOrphanedServer(
+  dir: string,
+  clusterDir: string,
+  log: EmbeddedPostgresOptions['log'],
+): Promise<void> {
+  const ownerPid = Number(await fs.readFile(path.join(dir, 'beacon.pid'), 'utf8').catch(() => ''));
   if (Number.isInteger(ownerPid) && ownerPid > 0 && ownerPid !== process.pid && isAlive(ownerPid)) {
     throw new Error(
-      `another Beacon process (pid ${ownerPid}) is using the embedded database in ${dir}; stop it first`,
+      `another Beacon process (pid ${ownerPid}) is using the embedded database in ${clusterDir}; stop it first`,
     );
   }
-  const pidFile = await fs.readFile(path.join(dir, 'postmaster.pid'), 'utf8').catch(() => undefined);
+  const pidFile = await fs.readFile(path.join(clusterDir, 'postmaster.pid'), 'utf8').catch(() => undefined);
   const pid = Number(pidFile?.split('\n')[0]);
   if (!Number.isInteger(pid) || pid <= 0 || !isAlive(pid)) return;
   log.warn(`embedded PostgreSQL from an earlier run is still running (pid ${pid}); stopping it`);
@@ -118,6 +122,58 @@ async function stopOrphanedServer(dir: string, log: EmbeddedPostgresOptions['log
   if (!(await waitUntil(() => !isAlive(pid), 30_000))) {
     throw new Error(`embedded PostgreSQL (pid ${pid}) did not stop; stop it by hand`);
   }
+}
+
+/** As root, where a cluster goes when the postgres user cannot reach the data directory. */
+export const REACHABLE_CLUSTERS_DIR = '/var/lib/beacon';
+
+async function canReach(dir: string, runAs: RunAs): Promise<boolean> {
+  // The same identity the server gets (spawn drops supplementary groups), so the answer is its own.
+  return execFileAsync('test', ['-x', dir], runAs).then(
+    () => true,
+    () => false,
+  );
+}
+
+/**
+ * Where the cluster lives: `dir/cluster`. As root the server runs as the postgres user, which cannot
+ * pass a parent directory only root may enter (/root is 0700, so is every mkdtemp directory); then the
+ * cluster is kept under REACHABLE_CLUSTERS_DIR and `dir/cluster` is a link to it, which later starts
+ * follow. Returns the cluster's real path, the one the server is given.
+ */
+async function locateCluster(dir: string, runAs: RunAs | undefined, log: EmbeddedPostgresOptions['log']) {
+  const link = path.join(dir, 'cluster');
+  if (runAs === undefined || (await canReach(dir, runAs))) return path.resolve(link);
+  const linked = await fs.lstat(link).catch(() => undefined);
+  if (linked?.isSymbolicLink()) {
+    const target = await fs.realpath(link).catch(() => undefined);
+    if (target !== undefined) return target;
+    await fs.rm(link);
+  } else if (linked !== undefined) {
+    const initialised = await fs.access(path.join(link, 'PG_VERSION')).then(
+      () => true,
+      () => false,
+    );
+    if (initialised) {
+      throw new Error(
+        `the embedded PostgreSQL runs as the postgres user, which cannot reach its cluster in ${link}: ` +
+          'give it access to the directories above it (chmod o+x), or move the data directory',
+      );
+    }
+    await fs.rm(link, { recursive: true, force: true });
+  }
+  const target = path.join(
+    REACHABLE_CLUSTERS_DIR,
+    `${path.basename(path.dirname(path.resolve(dir)))}-${randomBytes(6).toString('hex')}`,
+  );
+  await fs.mkdir(REACHABLE_CLUSTERS_DIR, { recursive: true, mode: 0o755 });
+  await fs.mkdir(target, { mode: 0o700 });
+  await fs.chown(target, runAs.uid, runAs.gid);
+  await fs.symlink(target, link);
+  log.info(
+    `the postgres user cannot reach ${dir}: the embedded cluster is kept in ${target}, linked from ${link}`,
+  );
+  return target;
 }
 
 async function initialise(dir: string, binaries: Binaries, runAs: RunAs | undefined, password: string) {
@@ -249,7 +305,14 @@ async function launchServer(options: {
       '-c',
       'max_connections=100',
     ],
-    { ...options.runAs, stdio: ['ignore', logFile.fd, logFile.fd], env: { LC_ALL: 'C' } },
+    {
+      ...options.runAs,
+      stdio: ['ignore', logFile.fd, logFile.fd],
+      env: { LC_ALL: 'C' },
+      // Its own process group: Ctrl-C signals the terminal's whole foreground group, and the server
+      // must keep serving until Beacon has flushed; Beacon stops it last.
+      detached: true,
+    },
   );
   await logFile.close();
   let exited = false;
@@ -266,10 +329,10 @@ async function launchServer(options: {
 
 export async function startEmbeddedPostgres(options: EmbeddedPostgresOptions): Promise<EmbeddedPostgres> {
   const { log } = options;
-  const clusterDir = path.join(options.dir, 'cluster');
   const binaries = await findBinaries();
   const runAs = await resolveRunAs();
   await fs.mkdir(options.dir, { recursive: true });
+  const clusterDir = await locateCluster(options.dir, runAs, log);
   const password = await readOrCreatePassword(path.join(options.dir, 'password'));
 
   const initialised = await fs
@@ -281,14 +344,14 @@ export async function startEmbeddedPostgres(options: EmbeddedPostgresOptions): P
     await fs.rm(clusterDir, { recursive: true, force: true });
     await initialise(clusterDir, binaries, runAs, password);
   } else {
-    await stopOrphanedServer(clusterDir, log);
+    await stopOrphanedServer(options.dir, clusterDir, log);
   }
 
   await fs.writeFile(path.join(options.dir, 'beacon.pid'), String(process.pid));
   const logPath = path.join(options.dir, 'postgres.log');
   const launch = (listen: Listener) =>
     launchServer({ binaries, clusterDir, listen, runAs, logPath, password });
-  const socket = socketListener(path.resolve(clusterDir));
+  const socket = socketListener(clusterDir);
   let server = socket && (await launch(socket));
   if (socket && server === undefined) {
     // Some filesystems (shared folders of VMs, some container mounts) cannot hold a socket.
@@ -297,27 +360,27 @@ export async function startEmbeddedPostgres(options: EmbeddedPostgresOptions): P
   server ??= await launch(await tcpListener());
   if (server === undefined) throw new Error(`embedded PostgreSQL did not start; see ${logPath}`);
   const { child, listen, hasExited, exit } = server;
-  const adminUrl = connectionString(listen, password, 'postgres');
+  const stop = async () => {
+    await fs.rm(path.join(options.dir, 'beacon.pid'), { force: true });
+    if (hasExited()) return;
+    // SIGINT is PostgreSQL's "fast" shutdown: roll back open transactions, checkpoint, exit.
+    child.kill('SIGINT');
+    const timer = setTimeout(() => child.kill('SIGQUIT'), 15_000);
+    await exit;
+    clearTimeout(timer);
+  };
 
-  const admin = new pg.Client({ connectionString: adminUrl });
-  await admin.connect();
+  const admin = new pg.Client({ connectionString: connectionString(listen, password, 'postgres') });
   try {
+    await admin.connect();
     const { rowCount } = await admin.query('SELECT 1 FROM pg_database WHERE datname = $1', [DATABASE]);
     if (rowCount === 0) await admin.query(`CREATE DATABASE ${DATABASE}`);
+  } catch (error) {
+    await stop();
+    throw error;
   } finally {
-    await admin.end();
+    await admin.end().catch(() => undefined);
   }
 
-  return {
-    connectionString: connectionString(listen, password, DATABASE),
-    async stop() {
-      await fs.rm(path.join(options.dir, 'beacon.pid'), { force: true });
-      if (hasExited()) return;
-      // SIGINT is PostgreSQL's "fast" shutdown: roll back open transactions, checkpoint, exit.
-      child.kill('SIGINT');
-      const timer = setTimeout(() => child.kill('SIGQUIT'), 15_000);
-      await exit;
-      clearTimeout(timer);
-    },
-  };
+  return { connectionString: connectionString(listen, password, DATABASE), stop };
 }

@@ -1,4 +1,5 @@
 import path from 'node:path';
+import { ConfigError } from '../config.ts';
 import { startEmbeddedPostgres, type EmbeddedPostgres } from './embedded.ts';
 import { migrate } from './migrate.ts';
 import { ensureEventPartitions } from './partitions.ts';
@@ -97,6 +98,7 @@ export async function openDatabase(options: {
   });
   const migrationPool = createPool({ connectionString, max: 1, bounds: MIGRATION_BOUNDS });
   try {
+    if (options.databaseUrl !== undefined) await checkConnection(pool, options.databaseUrl);
     const applied = await migrate(migrationPool).finally(() => migrationPool.end());
     if (applied.length > 0) options.log.info(`applied migrations: ${applied.join(', ')}`);
     await ensureEventPartitions(pool);
@@ -116,4 +118,19 @@ export async function openDatabase(options: {
       await embedded?.stop();
     },
   };
+}
+
+/** A DATABASE_URL that does not work stops the start with its name and the reason, never the password. */
+async function checkConnection(pool: Pool, databaseUrl: string): Promise<void> {
+  try {
+    await pool.query('SELECT 1');
+  } catch (error) {
+    const url = new URL(databaseUrl);
+    const host = decodeURIComponent(url.hostname) || url.searchParams.get('host') || 'localhost';
+    const { message, code } = error as NodeJS.ErrnoException;
+    throw new ConfigError(
+      'DATABASE_URL',
+      `could not connect to ${host}:${url.port || 5432}${url.pathname}: ${message || code}`,
+    );
+  }
 }

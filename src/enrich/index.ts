@@ -1,4 +1,5 @@
 import type { Registry } from 'prom-client';
+import { ConfigError } from '../config.ts';
 import { Gauge, Histogram } from 'prom-client';
 import type { Pool } from '../db/pool.ts';
 import type { JobContext } from '../jobs/definitions.ts';
@@ -64,7 +65,12 @@ export async function loadGeoProviders(options: {
         : defaultGeoipFiles();
   const asnFiles = configured ? undefined : defaultAsnFiles();
   const [mmdb, asn] = await Promise.all([
-    files.length > 0 ? createMmdbProvider({ files }) : undefined,
+    files.length > 0
+      ? createMmdbProvider({ files }).catch((error: unknown) => {
+          // Only configured files can be missing: the bundled ones come with the install.
+          throw configured ? new ConfigError('GEOIP_DB', (error as Error).message) : error;
+        })
+      : undefined,
     asnFiles ? createAsnCsvProvider(asnFiles) : undefined,
   ]);
   const offlineParts = [mmdb, asn].filter((provider) => provider !== undefined);

@@ -62,6 +62,8 @@ export interface AppDeps {
   metricsToken?: string;
   /** Sends invitations and password resets; default: none configured, which says so in the log. */
   mailer?: Mailer;
+  /** The built tracker served as /beacon.js (dist/beacon.js, from `npm run build`). */
+  trackerScript: string;
 }
 
 export const DEFAULT_BODY_LIMIT = 256 * 1024;
@@ -99,9 +101,18 @@ export async function buildApp(deps: AppDeps): Promise<App> {
         ),
       ),
   );
+  // A request still running when close() begins would leave its keep-alive connection idle
+  // afterwards, and close() waits for idle connections until keepAliveTimeout (72 s): the shutdown
+  // would end at its deadline instead. Such replies tell the client to close the connection.
+  let closing = false;
+  app.addHook('preClose', (done) => {
+    closing = true;
+    done();
+  });
   // Callback-style hooks on every request: an async one costs a promise and a microtask each time.
   app.addHook('onSend', (request, reply, payload, done) => {
     reply.header('x-request-id', request.id);
+    if (closing) reply.header('connection', 'close');
     done(null, payload);
   });
   app.addSchema(ErrorResponse);
@@ -175,7 +186,7 @@ export async function buildApp(deps: AppDeps): Promise<App> {
     deps.ingestion.sites.invalidate(siteKey),
   );
   app.addHook('onClose', async () => unsubscribe());
-  await registerTrackerRoutes(app, deps);
+  registerTrackerRoutes(app, deps);
   registerEnrichmentRoutes(app, { db: deps.db, tokens: deps.tokens, enrichment: deps.enrichment });
   registerEventRoutes(app, deps);
   registerCompanyRoutes(app, deps);

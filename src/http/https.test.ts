@@ -10,6 +10,7 @@ import { plainWebhookUrls } from '../companies/webhook-urls.ts';
 import { createIngestion } from '../ingest/index.ts';
 import { createMemoryState } from '../state/memory.ts';
 import { createAccessTokens } from '../tenancy/auth/access-tokens.ts';
+import { trackerScript } from '../../test/helpers.ts';
 import { buildApp } from './app.ts';
 import type { App } from './types.ts';
 
@@ -49,6 +50,7 @@ beforeAll(async () => {
     tokens: createAccessTokens({ key: Buffer.alloc(32, 3) }),
     ingestion,
     webhookUrls: plainWebhookUrls,
+    trackerScript: await trackerScript(),
     tls: {
       cert: fs.readFileSync(path.join(dir, 'cert.pem')),
       key: fs.readFileSync(path.join(dir, 'key.pem')),

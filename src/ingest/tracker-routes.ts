@@ -2,7 +2,6 @@ import { createHash } from 'node:crypto';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { LRUCache } from 'lru-cache';
 import { gzipSync } from 'node:zlib';
-import { buildTracker } from '../../tracker/build.ts';
 import type { Queryable } from '../db/pool.ts';
 import { AppError } from '../errors.ts';
 import type { App } from '../http/types.ts';
@@ -12,12 +11,11 @@ const CACHE_CONTROL = 'public, max-age=3600, stale-while-revalidate=86400';
 
 /**
  * Serves the tracker at /beacon.js and at each site's alias path (`tracker_alias`, e.g. `js/app.js`),
- * so it can be proxied from the customer's own domain under a name blockers do not list. Built once at
- * start-up; gzip is precomputed.
+ * so it can be proxied from the customer's own domain under a name blockers do not list. The script
+ * is built before the server starts (`npm run build`); gzip is precomputed.
  */
-export async function registerTrackerRoutes(app: App, deps: { db: Queryable }) {
-  const { code } = await buildTracker();
-  const plain = Buffer.from(code);
+export function registerTrackerRoutes(app: App, deps: { db: Queryable; trackerScript: string }) {
+  const plain = Buffer.from(deps.trackerScript);
   const gzipped = gzipSync(plain, { level: 9 });
   const etag = `"${createHash('sha256').update(plain).digest('base64url').slice(0, 22)}"`;
   const aliases = new LRUCache<string, { exists: boolean }>({ max: 10_000, ttl: 30_000 });

@@ -1,12 +1,18 @@
+// @ts-check
+// Plain JavaScript, so that `npm start` can build the tracker on a production install, where tsx
+// (a devDependency) may be absent.
 import { build } from 'esbuild';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { gzipSync } from 'node:zlib';
 
-// Resolved from this file, not the cwd: the server imports this at start-up from wherever it runs.
+// Resolved from this file, not the cwd: the build and the tests run it from wherever they are.
 const entry = fileURLToPath(new URL('./src/beacon.ts', import.meta.url));
 
-/** Bundles the browser tracker into one minified IIFE, the body served as /beacon.js. */
-export async function buildTracker(): Promise<{ code: string; gzipBytes: number }> {
+/**
+ * Bundles the browser tracker into one minified IIFE, the body served as /beacon.js.
+ * @returns {Promise<{ code: string; gzipBytes: number }>}
+ */
+export async function buildTracker() {
   const result = await build({
     entryPoints: [entry],
     bundle: true,
