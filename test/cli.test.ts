@@ -6,7 +6,7 @@ import path from 'node:path';
 import { afterAll, describe, expect, inject, it } from 'vitest';
 import { createPool } from '../src/db/pool.ts';
 import { sha256Hex } from '../src/lib/ids.ts';
-import { killAllBeacons, postJson, startBeacon, stopBeacon } from './beacon-process.ts';
+import { killAllBeacons, postJson, startBeacon, stopBeacon, TEST_SECRET } from './beacon-process.ts';
 import { uniqueEmail } from './helpers.ts';
 
 /** `npm run beacon -- …` as an operator types it: src/cli.ts in its own process. */
@@ -80,7 +80,7 @@ describe('command line', () => {
 
 describe('password-reset', () => {
   it('prints a one-time token that only its hash is stored for; an unknown email exits 1', async () => {
-    const env = { DATABASE_URL: inject('databaseUrl') };
+    const env = { DATABASE_URL: inject('databaseUrl'), BEACON_SECRET: TEST_SECRET };
     const email = uniqueEmail('admin');
     const created = await cli(['admin', 'create', '--email', email, '--password', PASSWORD], env);
     expect(created.code, created.all).toBe(0);

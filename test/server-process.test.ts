@@ -178,12 +178,14 @@ describe('signals', () => {
     const exit = once(beacon.child, 'exit') as Promise<[number | null, string | null]>;
     process.kill(-beacon.child.pid!, 'SIGINT');
     expect(await waitUntil(() => beacon.output().includes('"msg":"shutting down"'), 10_000)).toBe(true);
-    process.kill(-beacon.child.pid!, 'SIGINT');
+    // Whether this one still meets Beacon depends on how quickly it stops (a quick shutdown has left
+    // no group to signal): src/lifecycle.test.ts proves the repeated signal is ignored, this test
+    // that the whole chain under npm ends cleanly with everything acknowledged kept.
+    signalGroup(beacon.child.pid!, 'SIGINT');
     const [code] = await exit;
     await load.done;
 
     expect(code, beacon.output()).toBe(0);
-    expect(beacon.output()).toContain('already shutting down');
     expect(beacon.output()).toContain('"msg":"stopped"');
     expect(await waitUntil(() => processes.every((pid) => !isAlive(pid)), 15_000)).toBe(true);
     expect(load.acknowledged.length).toBeGreaterThan(0);
@@ -229,6 +231,15 @@ async function missingEvents(dataDir: string, siteId: string, eventIds: string[]
   } finally {
     await db.end();
     await server.stop();
+  }
+}
+
+/** Signals a process group, unless it has already exited. */
+function signalGroup(pid: number, signal: NodeJS.Signals): void {
+  try {
+    process.kill(-pid, signal);
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code !== 'ESRCH') throw error;
   }
 }
 
