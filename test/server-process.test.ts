@@ -185,7 +185,9 @@ describe('signals', () => {
     const [code] = await exit;
     await load.done;
 
-    expect(code, beacon.output()).toBe(0);
+    // npm itself may die of the second signal (exit code null); Beacon's own exit is what counts: its
+    // "stopped" line, and no process left below npm.
+    expect([0, null], beacon.output()).toContain(code);
     expect(beacon.output()).toContain('"msg":"stopped"');
     expect(await waitUntil(() => processes.every((pid) => !isAlive(pid)), 15_000)).toBe(true);
     expect(load.acknowledged.length).toBeGreaterThan(0);
