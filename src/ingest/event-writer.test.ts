@@ -314,6 +314,17 @@ describe('event writer (group commit)', () => {
     await writer.close();
   });
 
+  it('commits requests queued one behind another across the same lanes in one transaction', async () => {
+    const writer = createEventWriter({ db, lanes: 2 });
+    const siteId = newId('site');
+    const requests = Array.from({ length: 10 }, () => writer.write(acrossLanes(siteId)));
+    const outcomes = (await Promise.all(requests)).flat();
+    expect(outcomes.filter(({ status }) => status === 'accepted')).toHaveLength(200);
+    // Batch traffic spans lanes nearly always: one transaction per request would shrink batches.
+    expect(writer.stats().batches).toBe(1);
+    await writer.close();
+  });
+
   it("keeps each visitor's events in order while requests across lanes and within one interleave", async () => {
     const writer = createEventWriter({ db, lanes: 2 });
     const siteId = newId('site');

@@ -62,9 +62,11 @@ interface Pending {
 }
 
 interface AcrossLanes {
-  lanes: number;
+  lanes: Lane[];
   /** Lanes that have reached the request at the head of their queue. */
   arrived: number;
+  /** Committed in the batch of an earlier request across the same lanes: the lanes pass it by. */
+  taken: boolean;
   /** Settles when the request's transaction is over, so the lanes go on. */
   done: Promise<void>;
   finish(): void;
@@ -510,12 +512,37 @@ export function createEventWriter(options: EventWriterOptions): EventWriter {
    */
   async function crossLanes(pending: Pending, across: AcrossLanes): Promise<void> {
     across.arrived += 1;
-    if (across.arrived < across.lanes) return across.done;
-    release(pending);
+    if (across.arrived < across.lanes.length) return across.done;
+    const batch = [pending, ...followersAcross(across.lanes, pending.rows.length)];
+    for (const member of batch) release(member);
     try {
-      await flushBatch([pending]);
+      await flushBatch(batch);
     } finally {
+      for (const member of batch.slice(1)) member.across!.taken = true;
       across.finish();
+    }
+  }
+
+  /**
+   * While its lanes are held for the request at their heads, the requests right behind it in all of
+   * them, across exactly those lanes, join its transaction (up to maxBatchRows rows): each is next in
+   * every lane it touches, so taking it keeps every visitor's order, and under batch traffic, where
+   * most requests span lanes, transactions do not shrink to one request each.
+   */
+  function followersAcross(held: Lane[], rows: number): Pending[] {
+    const followers: Pending[] = [];
+    for (let position = 1; ; position++) {
+      const next = held[0]!.queue[position];
+      if (
+        next?.across === undefined ||
+        next.across.lanes.length !== held.length ||
+        !held.every((lane) => lane.queue[position] === next) ||
+        rows + next.rows.length > maxBatchRows
+      ) {
+        return followers;
+      }
+      rows += next.rows.length;
+      followers.push(next);
     }
   }
 
@@ -526,6 +553,10 @@ export function createEventWriter(options: EventWriterOptions): EventWriter {
       await new Promise((resolve) => setImmediate(resolve));
       while (lane.queue.length > 0) {
         const head = lane.queue[0]!;
+        if (head.across?.taken) {
+          lane.queue.shift();
+          continue;
+        }
         if (head.across !== undefined) {
           await crossLanes(head, head.across);
           lane.queue.shift();
@@ -566,7 +597,7 @@ export function createEventWriter(options: EventWriterOptions): EventWriter {
         if (touched.length > 1) {
           let finish = () => {};
           const done = new Promise<void>((resolveDone) => (finish = resolveDone));
-          pending.across = { lanes: touched.length, arrived: 0, done, finish };
+          pending.across = { lanes: touched, arrived: 0, taken: false, done, finish };
         }
         hold(pending);
         for (const lane of touched) {
