@@ -3,7 +3,7 @@ import { ConfigError, loadConfig, type Config } from './config.ts';
 import { openDatabase, type Database } from './db/open.ts';
 import { findRunningEmbedded } from './db/running-embedded.ts';
 import { AppError } from './errors.ts';
-import { resealWebhookUrls } from './companies/reseal-webhook-urls.ts';
+import { resealSecrets } from './destinations/reseal-secrets.ts';
 import { isEmailAddress } from './lib/email-address.ts';
 import { createCredentialSealer, loadOrCreateSecret } from './lib/secret.ts';
 import { issuePasswordReset } from './tenancy/auth/issue-password-reset.ts';
@@ -130,12 +130,12 @@ async function run(argv: string[]): Promise<number> {
         return 0;
       case 'secrets rotate': {
         const secret = await loadOrCreateSecret(config.secret, config.dataDir);
-        const resealed = await resealWebhookUrls({
+        const resealed = await resealSecrets({
           db: database.pool,
           sealer: createCredentialSealer(secret, config.previousSecret),
         });
         console.log(
-          `re-sealed the webhook URLs of ${resealed.sites} sites and ${resealed.deliveries} pending deliveries ` +
+          `re-sealed the credentials of ${resealed.destinations} destinations and ${resealed.deliveries} pending deliveries ` +
             'with the current key; BEACON_PREVIOUS_SECRET can be removed',
         );
         return 0;

@@ -31,7 +31,13 @@ export interface Config {
   geoipDb: string | undefined;
   /** SMTP_URL unset: mail goes to the log. `smtpUrl` carries the credentials: never log it. */
   mail: { smtpUrl: string | undefined; from: string };
-  destinationUrls: { ga4: string; metaGraph: string; googleDataManager: string; googleAds: string };
+  destinationUrls: {
+    ga4: string;
+    metaGraph: string;
+    googleDataManager: string;
+    googleAds: string;
+    googleOauthToken: string;
+  };
 }
 
 export type LogLevel = 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
@@ -244,6 +250,12 @@ export function loadConfig(env: Env = process.env): Config {
         'GOOGLE_ADS_URL',
         ['http:', 'https:'],
         'https://googleads.googleapis.com',
+      ) as string,
+      googleOauthToken: parseUrl(
+        env,
+        'GOOGLE_OAUTH_TOKEN_URL',
+        ['http:', 'https:'],
+        'https://oauth2.googleapis.com/token',
       ) as string,
     },
   };

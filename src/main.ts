@@ -2,7 +2,8 @@ import fs from 'node:fs/promises';
 import { createSecureContext } from 'node:tls';
 import pino, { type Logger } from 'pino';
 import { ConfigError, loadConfig, type Config } from './config.ts';
-import { createGuardedFetch, sealedWebhookUrls } from './companies/webhook-urls.ts';
+import { createGuardedFetch } from './destinations/webhook/webhook-urls.ts';
+import type { DestinationServices } from './destinations/destination-services.ts';
 import { openDatabase } from './db/open.ts';
 import { createEnrichment, loadGeoProviders } from './enrich/index.ts';
 import { buildApp } from './http/app.ts';
@@ -10,6 +11,7 @@ import { createMetricsRegistry } from './http/metrics.ts';
 import { createIngestion } from './ingest/index.ts';
 import { beaconJobs } from './jobs/catalog.ts';
 import { createJobRunner } from './jobs/runner.ts';
+import { destinationMetrics } from './destinations/destination-metrics.ts';
 import { createCredentialSealer, deriveKey, loadOrCreateSecret } from './lib/secret.ts';
 import { createLifecycle, settleAll, type Lifecycle } from './lifecycle.ts';
 import { createSharedState } from './state/index.ts';
@@ -80,7 +82,12 @@ async function start(config: Config, log: Logger, lifecycle: Lifecycle) {
     ipEnricher: enrichment.enricher,
   });
   lifecycle.onStop('the event writer', () => ingestion.writer.close());
-  const webhookUrls = sealedWebhookUrls(createCredentialSealer(secret, config.previousSecret));
+  const destinations: DestinationServices = {
+    sealer: createCredentialSealer(secret, config.previousSecret),
+    urls: config.destinationUrls,
+    fetch,
+    webhookFetch: createGuardedFetch(),
+  };
   const jobs = createJobRunner({
     db: database.pool,
     log,
@@ -89,8 +96,12 @@ async function start(config: Config, log: Logger, lifecycle: Lifecycle) {
       enrichment,
       visitorIds: ingestion.visitorIds,
       pubsub: state.pubsub,
-      fetch: createGuardedFetch(),
-      webhookUrls,
+      destinations: {
+        ...destinations,
+        db: database.pool,
+        log,
+        observe: destinationMetrics(metrics),
+      },
       log,
     }),
   });
@@ -112,7 +123,7 @@ async function start(config: Config, log: Logger, lifecycle: Lifecycle) {
       trustedProxies: config.trustedProxies,
       trackingLimits: config.trackingRateLimits,
       metricsToken: config.metricsToken,
-      webhookUrls,
+      destinations,
       // Without SMTP_URL, buildApp's mailer sends nothing and says so in the log.
       mailer:
         config.mail.smtpUrl === undefined

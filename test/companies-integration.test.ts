@@ -4,7 +4,9 @@ import { createServer, type Server } from 'node:http';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { rescoreCompanies, type RescoreResult } from '../src/companies/rescore-companies.ts';
 import { createEnrichment, loadGeoProviders } from '../src/enrich/index.ts';
-import { webhookDeliveryQueue } from '../src/jobs/catalog.ts';
+import { deliveryQueue } from '../src/destinations/deliver.ts';
+import { DESTINATION_TYPES } from '../src/destinations/registry.ts';
+import { sealConfig } from '../src/destinations/destination-secrets.ts';
 import { createJobRunner } from '../src/jobs/runner.ts';
 import { FAKE_IPINFO_TOKEN, startFakeIpinfo, type FakeIpinfo } from './fakes/ipinfo-server.ts';
 import { createTenant, useTestApp, type TestTenant } from './helpers.ts';
@@ -159,10 +161,11 @@ function api(tenant: TestTenant, method: 'GET' | 'POST', url: string) {
 describe('companies end to end', () => {
   it('identifies, scores and reports a buying company; notifies when it turns hot; decays it later', async () => {
     const site = await createSite();
-    await context.db.query('UPDATE sites SET webhooks = $2 WHERE id = $1', [
-      site.id,
-      JSON.stringify([{ url: hookUrl }]),
-    ]);
+    const stored = sealConfig({ url: hookUrl }, ['url'], context.destinations.sealer);
+    await context.db.query(
+      `INSERT INTO destinations (id, site_id, type, name, config, secrets) VALUES ($1, $2, 'webhook', 'Slack', $3, $4)`,
+      [`dst_${site.id.slice(5)}`, site.id, stored.config, stored.secrets],
+    );
     const live: string[] = [];
     const unsubscribe = await context.state.pubsub.subscribe(`site:${site.id}`, (message) =>
       live.push(message),
@@ -315,7 +318,11 @@ describe('companies end to end', () => {
       siteId: site.id,
       company: { id: acmeId, domain: 'acme-corp.example', score: 80, previousStatus: null },
     });
-    const webhooks = webhookDeliveryQueue({ db: context.db, fetch, siteId: site.id });
+    const webhooks = deliveryQueue(
+      DESTINATION_TYPES.webhook!,
+      { ...context.destinations, db: context.db, log: console },
+      { siteId: site.id },
+    );
     await createJobRunner({
       db: context.db,
       log: console,

@@ -5,7 +5,8 @@ import { afterAll, beforeAll, inject } from 'vitest';
 import { createPool, type Pool } from '../src/db/pool.ts';
 import type { Registry } from 'prom-client';
 import type { Enrichment } from '../src/enrich/index.ts';
-import { sealedWebhookUrls, type WebhookUrlSealer } from '../src/companies/webhook-urls.ts';
+import type { DestinationServices } from '../src/destinations/destination-services.ts';
+import type { PlatformUrls } from '../src/destinations/destination-type.ts';
 import { buildApp } from '../src/http/app.ts';
 import { createSealer } from '../src/lib/sealed.ts';
 import { createMetricsRegistry } from '../src/http/metrics.ts';
@@ -23,6 +24,15 @@ import type { Role } from '../src/tenancy/users/roles.ts';
 import { buildTracker } from '../tracker/build.mjs';
 
 export const TEST_PASSWORD = 'correct horse battery staple';
+
+/** Platform URLs nothing listens on: a test that forwards points them at its fakes. */
+export const TEST_PLATFORM_URLS: PlatformUrls = {
+  ga4: 'http://127.0.0.1:9',
+  metaGraph: 'http://127.0.0.1:9',
+  googleDataManager: 'http://127.0.0.1:9',
+  googleAds: 'http://127.0.0.1:9',
+  googleOauthToken: 'http://127.0.0.1:9/token',
+};
 
 /** A pino logger that keeps every line it writes, parsed, for tests that read the log. */
 export function capturingLogger(level: pino.Level = 'info'): {
@@ -60,7 +70,8 @@ export interface TestContext {
   enrichment: Enrichment | undefined;
   /** Messages the app's mailer sent (invitations, password resets), oldest first. */
   mail: MailMessage[];
-  webhookUrls: WebhookUrlSealer;
+  /** Destination credentials sealed with a key of this test file; platform URLs as the test set them. */
+  destinations: DestinationServices;
 }
 
 let tracker: Promise<string> | undefined;
@@ -84,6 +95,8 @@ export function useTestApp(
     /** A pino logger for the app, for tests of what it logs; default: a silent app. */
     logger?: FastifyBaseLogger;
     metricsToken?: string;
+    /** Platform base URLs (local fakes), read when the app is built. */
+    platformUrls?: () => Partial<PlatformUrls>;
     /** Shared state instead of the run's, e.g. a Redis behind a proxy that the test cuts. */
     state?: () => SharedState;
     /** The API's and the writer's pools, e.g. through a proxy that the test freezes; closed after. */
@@ -99,7 +112,12 @@ export function useTestApp(
     const backends = stateBackends();
     context.state = options.state?.() ?? backends[backends.length - 1]!.create();
     context.key = randomBytes(32);
-    context.webhookUrls = sealedWebhookUrls(createSealer({ current: randomBytes(32) }));
+    context.destinations = {
+      sealer: createSealer({ current: randomBytes(32) }),
+      urls: { ...TEST_PLATFORM_URLS, ...options.platformUrls?.() },
+      fetch,
+      webhookFetch: fetch,
+    };
     context.tokens = createAccessTokens({ key: context.key });
     const metrics = createMetricsRegistry({ db: context.db });
     context.enrichment = await options.enrichment?.(context.state, metrics);
@@ -118,7 +136,7 @@ export function useTestApp(
       metrics,
       enrichment: context.enrichment,
       trackingLimits: options.trackingLimits,
-      webhookUrls: context.webhookUrls,
+      destinations: context.destinations,
       mailer: options.mailer ?? memoryMailer,
       logger: options.logger,
       metricsToken: options.metricsToken,

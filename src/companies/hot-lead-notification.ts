@@ -45,35 +45,3 @@ export function hotLeadWebhookPayload(lead: HotLead): { text: string } {
   ];
   return { text: lines.join('\n') };
 }
-
-/**
- * The webhook URLs of a site's `webhooks` setting (`[{ "url": "https://…" }]`): http(s) only,
- * without credentials in the authority, each once. Anything else is skipped, so one bad entry never
- * stops the others.
- */
-export function parseWebhookUrls(
-  value: unknown,
-  open: (stored: string) => string = (stored) => stored,
-): string[] {
-  if (!Array.isArray(value)) return [];
-  const urls = new Set<string>();
-  for (const entry of value) {
-    const stored = entry !== null && typeof entry === 'object' ? (entry as { url?: unknown }).url : undefined;
-    let raw: string;
-    try {
-      raw = typeof stored === 'string' ? open(stored) : '';
-    } catch {
-      continue;
-    }
-    if (raw === '' || raw.length > 2048) continue;
-    let url: URL;
-    try {
-      url = new URL(raw);
-    } catch {
-      continue;
-    }
-    if ((url.protocol !== 'https:' && url.protocol !== 'http:') || url.username || url.password) continue;
-    urls.add(url.href);
-  }
-  return [...urls];
-}

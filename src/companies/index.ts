@@ -1,7 +1,6 @@
 import type { Pool } from '../db/pool.ts';
 import type { JobContext } from '../jobs/definitions.ts';
 import type { PubSub } from '../state/interface.ts';
-import type { WebhookUrlSealer } from './webhook-urls.ts';
 import { rescoreCompanies } from './rescore-companies.ts';
 
 const PAGE = 200;
@@ -16,17 +15,15 @@ export async function rescoreChangedCompanies({
   db,
   pubsub,
   log,
-  webhookUrls,
   now,
   signal,
 }: JobContext & {
   db: Pool;
   pubsub: Pick<PubSub, 'publish'>;
   log: { error(object: object, message: string): void };
-  webhookUrls?: WebhookUrlSealer;
 }): Promise<void> {
   for (let pages = 0; pages < MAX_PAGES_PER_RUN && !signal.aborted; pages++) {
-    const result = await rescoreCompanies({ db, pubsub, limit: PAGE, log, webhookUrls, now });
+    const result = await rescoreCompanies({ db, pubsub, limit: PAGE, log, now });
     if (result.scored < PAGE) return;
   }
 }

@@ -37,15 +37,34 @@ function row(siteId: string, overrides: Partial<EventRow>): EventRow {
   };
 }
 
-async function createSite(settings: { webhooks?: unknown; intentPatterns?: unknown } = {}): Promise<string> {
+/**
+ * A site, with a webhook destination for each of `webhooks` (`{ enabled: false }` makes one off).
+ * The URLs are stored plain: the scorer only queues deliveries for the destinations, it never reads them.
+ */
+async function createSite(
+  settings: { webhooks?: Array<{ url: string; enabled?: boolean }>; intentPatterns?: unknown } = {},
+): Promise<string> {
   const agencyId = newId('agency');
   const siteId = newId('site');
   await db.query('INSERT INTO agencies (id, name) VALUES ($1, $2)', [agencyId, 'Scoring test']);
   await db.query(
-    `INSERT INTO sites (id, agency_id, name, domain, site_key, write_key_prefix, write_key_hash, webhooks)
-     VALUES ($1, $2, 'Shop', 'shop.example', $1, 'wk_', $1, $3)`,
-    [siteId, agencyId, JSON.stringify(settings.webhooks ?? [])],
+    `INSERT INTO sites (id, agency_id, name, domain, site_key, write_key_prefix, write_key_hash)
+     VALUES ($1, $2, 'Shop', 'shop.example', $1, 'wk_', $1)`,
+    [siteId, agencyId],
   );
+  for (const [index, webhook] of (settings.webhooks ?? []).entries()) {
+    await db.query(
+      `INSERT INTO destinations (id, site_id, type, name, enabled, secrets)
+       VALUES ($1, $2, 'webhook', $3, $4, $5)`,
+      [
+        `dst_${siteId.slice(5)}${index}`,
+        siteId,
+        `hook ${index}`,
+        webhook.enabled ?? true,
+        { url: webhook.url },
+      ],
+    );
+  }
   if (settings.intentPatterns !== undefined) {
     await db.query('UPDATE sites SET intent_patterns = $2 WHERE id = $1', [
       siteId,
@@ -189,9 +208,13 @@ describe('rescoring companies', () => {
     });
   });
 
-  it('queues a webhook per configured URL and publishes on the live channel when a company turns hot', async () => {
+  it('queues a delivery per enabled webhook destination and publishes on the live channel when a company turns hot', async () => {
     const siteId = await createSite({
-      webhooks: [{ url: 'http://127.0.0.1:9/a' }, { url: 'http://127.0.0.1:9/b' }, { url: 'nonsense' }],
+      webhooks: [
+        { url: 'http://127.0.0.1:9/a' },
+        { url: 'http://127.0.0.1:9/b' },
+        { url: 'http://127.0.0.1:9/off', enabled: false },
+      ],
     });
     await engagedVisits(siteId);
     const published: Array<[string, string]> = [];
@@ -212,12 +235,13 @@ describe('rescoring companies', () => {
       },
     });
     const { rows } = await db.query(
-      `SELECT url, status, payload FROM webhook_deliveries WHERE site_id = $1 ORDER BY url`,
+      `SELECT d.name, l.destination_type, l.status, l.payload FROM deliveries l
+       JOIN destinations d ON d.id = l.destination_id WHERE l.site_id = $1 ORDER BY d.name`,
       [siteId],
     );
-    expect(rows.map((delivery) => [delivery.url, delivery.status])).toEqual([
-      ['http://127.0.0.1:9/a', 'pending'],
-      ['http://127.0.0.1:9/b', 'pending'],
+    expect(rows.map((delivery) => [delivery.name, delivery.destination_type, delivery.status])).toEqual([
+      ['hook 0', 'webhook', 'pending'],
+      ['hook 1', 'webhook', 'pending'],
     ]);
     expect(rows[0].payload.text).toContain('*Acme Ltd (acme.example)* from GB is a hot lead on Shop');
   });
@@ -232,9 +256,7 @@ describe('rescoring companies', () => {
     });
     expect(result).toMatchObject({ statusChanges: 1, turnedHot: 0 });
     expect(published).toEqual([]);
-    const { rows } = await db.query('SELECT count(*)::int AS n FROM webhook_deliveries WHERE site_id = $1', [
-      siteId,
-    ]);
+    const { rows } = await db.query('SELECT count(*)::int AS n FROM deliveries WHERE site_id = $1', [siteId]);
     expect(rows[0].n).toBe(0);
   });
 

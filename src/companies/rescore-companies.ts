@@ -1,13 +1,6 @@
 import type { Pool, PoolClient } from '../db/pool.ts';
 import type { PubSub } from '../state/interface.ts';
-import { plainWebhookUrls, type WebhookUrlSealer } from './webhook-urls.ts';
-import {
-  hotLeadEvent,
-  hotLeadWebhookPayload,
-  liveChannel,
-  parseWebhookUrls,
-  type HotLead,
-} from './hot-lead-notification.ts';
+import { hotLeadEvent, hotLeadWebhookPayload, liveChannel, type HotLead } from './hot-lead-notification.ts';
 import { intentPatternRegex, parseIntentPatterns, type IntentPattern } from './intent-patterns.ts';
 import {
   DEFAULT_SCORE_WEIGHTS,
@@ -43,7 +36,6 @@ interface Candidate {
   site_domain: string;
   timezone: string;
   intent_patterns: unknown;
-  webhooks: unknown;
 }
 
 interface Activity {
@@ -81,7 +73,6 @@ export async function rescoreCompanies({
   siteId,
   weights = DEFAULT_SCORE_WEIGHTS,
   log,
-  webhookUrls = plainWebhookUrls,
 }: {
   db: Pool;
   pubsub: Pick<PubSub, 'publish'>;
@@ -91,8 +82,6 @@ export async function rescoreCompanies({
   siteId?: string;
   weights?: ScoreWeights;
   log?: { error(object: object, message: string): void };
-  /** How webhook URLs are stored (sealed in production). */
-  webhookUrls?: WebhookUrlSealer;
 }): Promise<RescoreResult> {
   const at = now();
   const client = await db.connect();
@@ -127,7 +116,7 @@ export async function rescoreCompanies({
       }));
     await saveScores(client, scored, at);
     await recordStatusChanges(client, changes, at);
-    await queueWebhooks(client, hotLeads, candidates, webhookUrls);
+    await queueWebhooks(client, hotLeads);
     await client.query('COMMIT');
     result = {
       scored: scored.length,
@@ -165,7 +154,7 @@ async function selectCandidates(
      )
      SELECT DISTINCT ON (c.id) c.id, c.site_id, c.domain, c.name, c.country, c.last_seen_at, c.lead_status,
        c.scored_at, c.touch_seq, c.hidden, s.name AS site_name, s.domain AS site_domain, s.timezone,
-       s.intent_patterns, s.webhooks
+       s.intent_patterns
      FROM due JOIN companies c ON c.id = due.id
      JOIN sites s ON s.id = c.site_id AND s.deleted_at IS NULL
      ORDER BY c.id, due.priority
@@ -311,29 +300,21 @@ async function recordStatusChanges(client: PoolClient, changes: Scored[], at: Da
   );
 }
 
-async function queueWebhooks(
-  client: PoolClient,
-  leads: HotLead[],
-  candidates: Candidate[],
-  webhookUrls: WebhookUrlSealer,
-): Promise<void> {
-  const webhooksOf = new Map(
-    candidates.map((c) => [c.site_id, parseWebhookUrls(c.webhooks, webhookUrls.open)]),
-  );
-  const deliveries = leads.flatMap((lead) =>
-    (webhooksOf.get(lead.site.id) ?? []).map((url) => ({ lead, url, payload: hotLeadWebhookPayload(lead) })),
-  );
-  if (deliveries.length === 0) return;
+/**
+ * A delivery of the hot-lead notification to each enabled webhook destination of the lead's site,
+ * in the transaction that records the status change, so a crash cannot lose the notice.
+ */
+async function queueWebhooks(client: PoolClient, leads: HotLead[]): Promise<void> {
+  if (leads.length === 0) return;
   await client.query(
-    `INSERT INTO webhook_deliveries (site_id, company_id, url, payload, next_attempt_at)
-     SELECT site_id, company_id, url, payload, $5
-     FROM unnest($1::text[], $2::text[], $3::text[], $4::jsonb[]) AS u(site_id, company_id, url, payload)`,
+    `INSERT INTO deliveries (site_id, destination_id, destination_type, payload, next_attempt_at)
+     SELECT d.site_id, d.id, 'webhook', u.payload, $3
+     FROM unnest($1::text[], $2::jsonb[]) AS u(site_id, payload)
+     JOIN destinations d ON d.site_id = u.site_id AND d.type = 'webhook' AND d.enabled`,
     [
-      deliveries.map((d) => d.lead.site.id),
-      deliveries.map((d) => d.lead.company.id),
-      deliveries.map((d) => webhookUrls.seal(d.url)),
-      deliveries.map((d) => JSON.stringify(d.payload)),
-      deliveries[0]!.lead.at,
+      leads.map((lead) => lead.site.id),
+      leads.map((lead) => JSON.stringify(hotLeadWebhookPayload(lead))),
+      leads[0]!.at,
     ],
   );
 }

@@ -47,6 +47,7 @@ function context(siteId: string, ip: string, receivedAt = new Date()): RequestCo
       cookieless: false,
       respectDnt: false,
       companyIdentificationWithoutConsent: false,
+      destinations: [],
     },
     receivedAt,
     ip,

@@ -9,7 +9,7 @@ import type { Registry } from 'prom-client';
 import type { Pool } from '../db/pool.ts';
 import type { Enrichment } from '../enrich/index.ts';
 import { registerCompanyRoutes } from '../companies/company-routes.ts';
-import type { WebhookUrlSealer } from '../companies/webhook-urls.ts';
+import type { DestinationServices } from '../destinations/destination-services.ts';
 import { registerEnrichmentRoutes } from '../enrich/enrichment-routes.ts';
 import { registerEventRoutes } from '../ingest/event-routes.ts';
 import type { Ingestion } from '../ingest/index.ts';
@@ -56,8 +56,8 @@ export interface AppDeps {
   metrics?: Registry;
   /** IP enrichment, for its admin statistics route; absent when no provider is configured. */
   enrichment?: Enrichment;
-  /** Seals webhook URLs (and later other credentials) before they are stored. */
-  webhookUrls: WebhookUrlSealer;
+  /** Destinations: the sealer of their credentials, the platforms' URLs, fetch for tests of them. */
+  destinations: DestinationServices;
   /** METRICS_TOKEN: protects /metrics with a bearer token when set. */
   metricsToken?: string;
   /** Sends invitations and password resets; default: none configured, which says so in the log. */
@@ -181,6 +181,7 @@ export async function buildApp(deps: AppDeps): Promise<App> {
     registry: metrics,
     rateLimits: deps.state.rateLimits,
     limits: deps.trackingLimits ?? DEFAULT_TRACKING_LIMITS,
+    sealer: deps.destinations.sealer,
   });
   const unsubscribe = await deps.state.pubsub.subscribe(SITE_CHANGED_CHANNEL, (siteKey) =>
     deps.ingestion.sites.invalidate(siteKey),

@@ -6,7 +6,8 @@ import { request } from 'node:https';
 import { connect } from 'node:tls';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { createPool } from '../db/pool.ts';
-import { plainWebhookUrls } from '../companies/webhook-urls.ts';
+import { createSealer } from '../lib/sealed.ts';
+import { TEST_PLATFORM_URLS } from '../../test/helpers.ts';
 import { createIngestion } from '../ingest/index.ts';
 import { createMemoryState } from '../state/memory.ts';
 import { createAccessTokens } from '../tenancy/auth/access-tokens.ts';
@@ -49,7 +50,12 @@ beforeAll(async () => {
     state: createMemoryState(),
     tokens: createAccessTokens({ key: Buffer.alloc(32, 3) }),
     ingestion,
-    webhookUrls: plainWebhookUrls,
+    destinations: {
+      sealer: createSealer({ current: Buffer.alloc(32, 4) }),
+      urls: TEST_PLATFORM_URLS,
+      fetch,
+      webhookFetch: fetch,
+    },
     trackerScript: await trackerScript(),
     tls: {
       cert: fs.readFileSync(path.join(dir, 'cert.pem')),

@@ -1,7 +1,8 @@
 import { AppError, type ErrorCode } from '../errors.ts';
 import type { RateLimitStore } from '../state/interface.ts';
+import { destinationsFor } from '../destinations/match-deliveries.ts';
 import type { EventRow } from './event-row.ts';
-import type { EventWriter } from './event-writer.ts';
+import type { DeliveryDraft, EventWriter } from './event-writer.ts';
 import { isAllowedHost, sourceHost } from './origin.ts';
 import type { DropReason, Pipeline } from './pipeline.ts';
 import type { ResolvedSite, SiteResolver } from './site-resolver.ts';
@@ -103,6 +104,8 @@ export interface AcceptEventsDeps {
   limits: TrackingLimits;
   /** Counts each event's outcome: accepted, duplicate, dropped_<reason>, rejected. */
   countOutcome(outcome: string, events?: number): void;
+  /** Seals the client's full address into deliveries to platforms that match on it. */
+  sealIp(ip: string): string;
 }
 
 export interface AcceptEventsInput {
@@ -206,6 +209,33 @@ async function chargeLimits(
   }
 }
 
+/**
+ * The deliveries of an event to the site's destinations that take it, queued with the event. The
+ * full client address goes along, sealed, only to platforms that match on it, and only where the
+ * consent gate let the event through to them (ads consent).
+ */
+function deliveriesOf(
+  row: EventRow,
+  site: ResolvedSite,
+  ip: string | undefined,
+  sealIp: (ip: string) => string,
+): DeliveryDraft[] {
+  const destinations = destinationsFor(row, site.destinations);
+  if (destinations.length === 0) return [];
+  let sealedIp: string | null | undefined;
+  return destinations.map((destination) => {
+    if (destination.needsFullIp && sealedIp === undefined) sealedIp = ip === undefined ? null : sealIp(ip);
+    return {
+      site_id: row.site_id,
+      destination_id: destination.id,
+      destination_type: destination.type,
+      event_row_id: row.id,
+      event_received_at: row.received_at,
+      sealed_ip: destination.needsFullIp ? (sealedIp ?? null) : null,
+    };
+  });
+}
+
 /** The shared-store key of a client address's event count. */
 export function addressLimitKey(limitKey: string): string {
   return `track-ip:${limitKey}`;
@@ -237,6 +267,7 @@ export async function acceptEvents(deps: AcceptEventsDeps, input: AcceptEventsIn
 
   const results: Array<EventResult | undefined> = [];
   const rows: EventRow[] = [];
+  const deliveries: DeliveryDraft[][] = [];
   const rowIndexes: number[] = [];
   const dropped: DropReason[] = [];
   for (const [index, event] of events.entries()) {
@@ -268,10 +299,11 @@ export async function acceptEvents(deps: AcceptEventsDeps, input: AcceptEventsIn
       results.push(undefined);
       rows.push(outcome.row);
       rowIndexes.push(index);
+      deliveries.push(deliveriesOf(outcome.row, siteOf[index]!, caller.ip, deps.sealIp));
     }
   }
   for (const reason of dropped) deps.countOutcome(`dropped_${reason}`);
-  const written = await ingestion.writer.write(rows);
+  const written = await ingestion.writer.write(rows, deliveries);
   let duplicates = 0;
   written.forEach((outcome, position) => {
     if (outcome.status === 'duplicate') duplicates += 1;

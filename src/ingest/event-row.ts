@@ -1,5 +1,5 @@
 /**
- * One stored event: the 65 columns of `events` (docs/events.md), in table order. The writer COPYs
+ * One stored event: the 67 columns of `events` (docs/events.md), in table order. The writer COPYs
  * these column by column, so this list and the table must stay equal (src/db/schema.test.ts).
  */
 export interface EventRow {
@@ -68,6 +68,8 @@ export interface EventRow {
   value: number | null;
   currency: string | null;
   user_hashes: Record<string, string> | null;
+  ga_client_id: string | null;
+  transaction_id: string | null;
 }
 
 /** PostgreSQL type of each column (the events listing derives its response schema from it). */
@@ -137,6 +139,8 @@ export const EVENT_COLUMN_TYPES: { [K in keyof EventRow]: string } = {
   value: 'numeric',
   currency: 'text',
   user_hashes: 'jsonb',
+  ga_client_id: 'text',
+  transaction_id: 'text',
 };
 
 export const EVENT_COLUMNS = Object.keys(EVENT_COLUMN_TYPES) as Array<keyof EventRow>;

@@ -41,15 +41,40 @@ export interface EventWriterStats {
 
 export interface EventWriter {
   /** Resolves once the rows are committed (or found to be duplicates); rejects with a 503 AppError. */
-  write(rows: EventRow[]): Promise<WriteOutcome[]>;
+  /**
+   * `deliveries[i]` are the destination deliveries of `rows[i]`: written in the same transaction
+   * as the row if it is stored, and not at all if it turns out to be a duplicate.
+   */
+  write(rows: EventRow[], deliveries?: ReadonlyArray<readonly DeliveryDraft[]>): Promise<WriteOutcome[]>;
   stats(): EventWriterStats;
   /** Stops taking writes and waits until everything buffered is committed. */
   close(): Promise<void>;
 }
 
 /** One request: all its rows commit in one transaction, or none do. */
+/** A row of `deliveries` (migration 012): one event for one destination, queued with the event. */
+export interface DeliveryDraft {
+  site_id: string;
+  destination_id: string;
+  destination_type: string;
+  event_row_id: string;
+  event_received_at: Date;
+  /** The client's full address, sealed, for platforms that match on it; else null. */
+  sealed_ip: string | null;
+}
+
+const DELIVERY_COLUMNS = [
+  'site_id',
+  'destination_id',
+  'destination_type',
+  'event_row_id',
+  'event_received_at',
+  'sealed_ip',
+] as const satisfies ReadonlyArray<keyof DeliveryDraft>;
+
 interface Pending {
   rows: EventRow[];
+  deliveries: ReadonlyArray<readonly DeliveryDraft[]> | undefined;
   /** Index of each row in its request, so outcomes go back in order. */
   outcomes: WriteOutcome[];
   remaining: number;
@@ -346,6 +371,10 @@ export function createEventWriter(options: EventWriterOptions): EventWriter {
       );
     }
     statements.push(copyInto('events', EVENT_COLUMNS, rows));
+    // Deliveries commit with their events: a committed event reaches its destinations even if the
+    // process dies right after the commit. Duplicates were left out above, and so are theirs.
+    const deliveries = toInsert.flatMap((entry) => entry.pending.deliveries?.[entry.index] ?? []);
+    if (deliveries.length > 0) statements.push(copyInto('deliveries', DELIVERY_COLUMNS, deliveries));
     if (sessions.length > 0) {
       statements.push({ sql: upsertSessions(sessions) });
     }
@@ -573,7 +602,7 @@ export function createEventWriter(options: EventWriterOptions): EventWriter {
   }
 
   return {
-    write(rows) {
+    write(rows, deliveries) {
       if (rows.length === 0) return Promise.resolve([]);
       if (closed) {
         return Promise.reject(
@@ -588,6 +617,7 @@ export function createEventWriter(options: EventWriterOptions): EventWriter {
       return new Promise<WriteOutcome[]>((resolve, reject) => {
         const pending: Pending = {
           rows,
+          deliveries,
           outcomes: new Array(rows.length),
           remaining: rows.length,
           resolve,

@@ -38,6 +38,7 @@ function site(overrides: Partial<ResolvedSite> = {}): ResolvedSite {
     cookieless: false,
     respectDnt: false,
     companyIdentificationWithoutConsent: false,
+    destinations: [],
     ...overrides,
   };
 }

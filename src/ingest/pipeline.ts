@@ -187,6 +187,7 @@ const applyConsent =
             at: context.receivedAt,
           });
     row.user_id = mayIdentify ? (event.userId ?? null) : null;
+    row.ga_client_id = mayIdentify ? (event.gaClientId ?? null) : null;
     row.fbp = ads ? (event.fbp ?? null) : null;
     row.fbc = ads ? (event.fbc ?? null) : null;
     // Click ids single out the click, and through the ad platform the person: kept only for ads.
@@ -273,6 +274,7 @@ function emptyRow(event: TrackEvent, context: RequestContext): EventRow {
     props: (event.props as Record<string, unknown> | undefined) ?? null,
     value: event.value ?? null,
     currency: event.currency?.toUpperCase() ?? null,
+    transaction_id: event.transactionId ?? null,
   });
 }
 

@@ -1,5 +1,8 @@
 import { LRUCache } from 'lru-cache';
 import type { Queryable } from '../db/pool.ts';
+import type { SiteDestination } from '../destinations/match-deliveries.ts';
+import type { EventRule } from '../destinations/destination-type.ts';
+import { destinationTypeOf } from '../destinations/registry.ts';
 import { sha256Hex } from '../lib/ids.ts';
 
 /** What ingestion needs to know about a site, looked up by its public key on every event. */
@@ -17,6 +20,8 @@ export interface ResolvedSite {
    * companies under legitimate interest (never with Global Privacy Control); off by default.
    */
   companyIdentificationWithoutConsent: boolean;
+  /** Its enabled destinations, with the rules that choose the events each receives. */
+  destinations: SiteDestination[];
 }
 
 export interface SiteResolver {
@@ -56,9 +61,12 @@ export function createSiteResolver(options: {
       cookieless: boolean;
       respect_dnt: boolean;
       company_identification_without_consent: boolean;
+      destinations: Array<{ id: string; type: string; events: EventRule[] | null }>;
     }>(
       `SELECT id, site_key, agency_id, domain, allowed_domains, bot_policy, cookieless, respect_dnt,
-         company_identification_without_consent
+         company_identification_without_consent,
+         (SELECT coalesce(json_agg(json_build_object('id', d.id, 'type', d.type, 'events', d.events)), '[]')
+          FROM destinations d WHERE d.site_id = sites.id AND d.enabled) AS destinations
        FROM sites WHERE ${column} = $1 AND deleted_at IS NULL`,
       [value],
     );
@@ -75,6 +83,19 @@ export function createSiteResolver(options: {
           cookieless: row.cookieless,
           respectDnt: row.respect_dnt,
           companyIdentificationWithoutConsent: row.company_identification_without_consent,
+          destinations: row.destinations.flatMap((destination): SiteDestination[] => {
+            const type = destinationTypeOf(destination.type);
+            if (type === undefined) return [];
+            return [
+              {
+                id: destination.id,
+                type: type.type,
+                rules: destination.events ?? type.defaultEvents,
+                needsAdsConsent: type.needsAdsConsent,
+                needsFullIp: type.needsFullIp,
+              },
+            ];
+          }),
         };
   }
 

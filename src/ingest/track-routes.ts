@@ -6,6 +6,7 @@ import { AppError } from '../errors.ts';
 import { clientIp, rateLimitKey } from '../http/client-ip.ts';
 import { renderError, toAppError } from '../http/errors.ts';
 import { errorResponses, type App } from '../http/types.ts';
+import type { Sealer } from '../lib/sealed.ts';
 import type { RateLimitStore } from '../state/interface.ts';
 import {
   acceptEvents,
@@ -122,7 +123,14 @@ function ingestMetrics(registry: Registry, ingestion: Ingestion) {
 
 export function registerTrackRoutes(
   app: App,
-  deps: { ingestion: Ingestion; registry: Registry; rateLimits: RateLimitStore; limits: TrackingLimits },
+  deps: {
+    ingestion: Ingestion;
+    registry: Registry;
+    rateLimits: RateLimitStore;
+    limits: TrackingLimits;
+    /** Seals client addresses into deliveries (the destinations' credential sealer). */
+    sealer: Pick<Sealer, 'seal'>;
+  },
 ) {
   const { ingestion, registry, rateLimits, limits } = deps;
   const metrics = ingestMetrics(registry, ingestion);
@@ -134,6 +142,7 @@ export function registerTrackRoutes(
     countOutcome: (outcome, events = 1) => {
       if (events > 0) metrics.events.inc({ outcome }, events);
     },
+    sealIp: (ip) => deps.sealer.seal(ip),
   };
 
   /**

@@ -34,6 +34,7 @@ const PURCHASE_EXAMPLE = {
   props: { plan: 'team', seats: 12 },
   value: 1188,
   currency: 'EUR',
+  transactionId: 'order-2026-11-0042',
   consent: { analytics: true, ads: true },
   visitorId: 'b7e1c9d2-4f3a-4e8b-a6c5-0d9f2e1b3a77',
   user: { email: 'buyer@client.example' },
@@ -92,6 +93,21 @@ export const TrackEvent = Type.Object(
     ),
     fbp: Type.Optional(Type.String({ maxLength: 256 })),
     fbc: Type.Optional(Type.String({ maxLength: 512 })),
+    gaClientId: Type.Optional(
+      Type.String({
+        pattern: '^[0-9]{1,20}\\.[0-9]{1,20}$',
+        description:
+          "The `_ga` cookie's client id (`1234567890.1700000000`); kept only with analytics consent",
+      }),
+    ),
+    transactionId: Type.Optional(
+      Type.String({
+        minLength: 1,
+        maxLength: 128,
+        description:
+          "A conversion's order id, forwarded as GA4 transaction_id, Meta order_id, Google Ads transactionId",
+      }),
+    ),
     webdriver: Type.Optional(Type.Boolean()),
   },
   {

@@ -1,7 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { Pool } from '../db/pool.ts';
-import { plainWebhookUrls } from '../companies/webhook-urls.ts';
-import { beaconJobs, WEBHOOK_RETRY } from './catalog.ts';
+import { beaconJobs } from './catalog.ts';
 import { assertValidQueue } from './definitions.ts';
 
 const SECOND = 1000;
@@ -13,8 +12,14 @@ describe("Beacon's job catalog", () => {
     enrichment: { backfill: async () => undefined },
     visitorIds: { pruneSalts: async () => undefined },
     pubsub: { publish: async () => undefined },
-    fetch,
-    webhookUrls: plainWebhookUrls,
+    destinations: {
+      db: {} as Pool,
+      fetch,
+      webhookFetch: fetch,
+      sealer: { open: (sealed) => sealed },
+      urls: { ga4: '', metaGraph: '', googleDataManager: '', googleAds: '', googleOauthToken: '' },
+      log: { warn: () => undefined },
+    },
     log: { error: () => undefined },
   });
 
@@ -29,16 +34,13 @@ describe("Beacon's job catalog", () => {
     expect(catalog.periodic.find((job) => job.name === name)).toMatchObject({ everyMs, exclusive: true });
   });
 
-  it('sends hot-lead webhooks from their outbox: 10 attempts, 30 s doubling to 6 h with jitter', () => {
-    expect(WEBHOOK_RETRY).toEqual({
-      maxAttempts: 10,
-      baseDelayMs: 30 * SECOND,
-      maxDelayMs: 6 * HOUR,
-      jitter: 0.2,
+  it('sends each destination platform from the deliveries outbox, webhooks with the hot-lead budget', () => {
+    const webhooks = catalog.queues.find((queue) => queue.name === 'deliveries_webhook');
+    expect(webhooks).toMatchObject({
+      table: 'deliveries',
+      filters: [{ column: 'destination_type', value: 'webhook' }],
+      retry: { maxAttempts: 10, baseDelayMs: 30 * SECOND, maxDelayMs: 6 * HOUR, jitter: 0.2 },
     });
-    expect(catalog.queues.map((queue) => [queue.name, queue.table, queue.retry])).toEqual([
-      ['webhook_deliveries', 'webhook_deliveries', WEBHOOK_RETRY],
-    ]);
     for (const queue of catalog.queues) expect(() => assertValidQueue(queue)).not.toThrow();
   });
 });

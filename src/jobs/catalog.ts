@@ -1,15 +1,15 @@
-import { deliverWebhooks, WEBHOOK_JOB_COLUMNS, type WebhookJob } from '../companies/deliver-webhooks.ts';
 import { rescoreChangedCompanies } from '../companies/index.ts';
-import type { WebhookUrlSealer } from '../companies/webhook-urls.ts';
 import { ensureEventPartitions } from '../db/partitions.ts';
 import type { Pool } from '../db/pool.ts';
+import { deliveryQueue, type DeliverDeps } from '../destinations/deliver.ts';
+import { DESTINATION_TYPES } from '../destinations/registry.ts';
 import type { Enrichment } from '../enrich/index.ts';
 import { EVENT_ID_DEDUP_DAYS, pruneEventIds } from '../ingest/prune-event-ids.ts';
 import type { CookielessVisitorIds } from '../ingest/visitor-ids.ts';
 import type { PubSub } from '../state/interface.ts';
 import { pruneExpiredCredentials } from '../tenancy/prune-expired-credentials.ts';
-import type { Backoff, RetryPolicy } from './backoff.ts';
-import type { JobCatalog, PeriodicJob, Queue } from './definitions.ts';
+import type { Backoff } from './backoff.ts';
+import type { JobCatalog, PeriodicJob } from './definitions.ts';
 
 const SECOND = 1000;
 const MINUTE = 60 * SECOND;
@@ -20,14 +20,6 @@ const DAY = 24 * HOUR;
 const MAINTENANCE_RETRY: Backoff = { baseDelayMs: MINUTE, maxDelayMs: HOUR, jitter: 0.2 };
 /** Jobs of a few seconds' interval back off from 5 s to their interval while they fail. */
 const FREQUENT_RETRY: Backoff = { baseDelayMs: 5 * SECOND, maxDelayMs: MINUTE, jitter: 0.2 };
-/** Hot-lead webhooks: 30 s doubling to 6 h, 10 attempts, about a day in all. */
-export const WEBHOOK_RETRY: RetryPolicy = {
-  maxAttempts: 10,
-  baseDelayMs: 30 * SECOND,
-  maxDelayMs: 6 * HOUR,
-  jitter: 0.2,
-};
-
 /** Database upkeep, once an hour on one instance; an entry is one line. */
 const hourly = (name: string, run: PeriodicJob['run']): PeriodicJob => ({
   name,
@@ -36,33 +28,6 @@ const hourly = (name: string, run: PeriodicJob['run']): PeriodicJob => ({
   retry: MAINTENANCE_RETRY,
   run,
 });
-
-/** The hot-lead webhook outbox (webhook_deliveries) as a queue of the runner. */
-export function webhookDeliveryQueue({
-  db,
-  fetch,
-  webhookUrls,
-  siteId,
-}: {
-  db: Pool;
-  fetch: typeof globalThis.fetch;
-  webhookUrls?: WebhookUrlSealer;
-  /** Only this site's deliveries (tests). */
-  siteId?: string;
-}): Queue<WebhookJob> {
-  return {
-    name: 'webhook_deliveries',
-    table: 'webhook_deliveries',
-    columns: WEBHOOK_JOB_COLUMNS,
-    filter: siteId === undefined ? undefined : { column: 'site_id', value: siteId },
-    recordColumns: { last_status: 'integer' },
-    batchSize: 20,
-    pollMs: 5 * SECOND,
-    leaseMs: 2 * MINUTE,
-    retry: WEBHOOK_RETRY,
-    handle: (jobs, { now }) => deliverWebhooks(jobs, { db, fetch, webhookUrls, now }),
-  };
-}
 
 /**
  * Everything Beacon runs in the background: names, intervals, which run on one instance at a time
@@ -73,8 +38,8 @@ export function beaconJobs(deps: {
   enrichment: Pick<Enrichment, 'backfill'>;
   visitorIds: Pick<CookielessVisitorIds, 'pruneSalts'>;
   pubsub: Pick<PubSub, 'publish'>;
-  fetch: typeof globalThis.fetch;
-  webhookUrls: WebhookUrlSealer;
+  /** What the destinations' queues send with (fetch, sealer, platform URLs, log). */
+  destinations: DeliverDeps;
   log: { error(object: object, message: string): void };
 }): JobCatalog {
   const { db } = deps;
@@ -103,11 +68,10 @@ export function beaconJobs(deps: {
             db,
             pubsub: deps.pubsub,
             log: deps.log,
-            webhookUrls: deps.webhookUrls,
             ...context,
           }),
       },
     ],
-    queues: [webhookDeliveryQueue(deps)],
+    queues: Object.values(DESTINATION_TYPES).map((type) => deliveryQueue(type, deps.destinations)),
   };
 }

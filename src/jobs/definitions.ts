@@ -44,7 +44,7 @@ export type RecordColumnType = 'integer' | 'bigint' | 'text' | 'jsonb' | 'timest
 /**
  * Queued work: rows of an outbox table, written in the transaction that makes them due (so they
  * survive a crash right after its commit) and taken by the runner in batches. The table has the
- * columns of src/jobs/README.md; `table`, `columns` and `filter.column` are SQL identifiers from
+ * columns of src/jobs/README.md; `table`, `columns` and the filters' columns are SQL identifiers from
  * code, never from input.
  */
 export interface Queue<Job extends QueuedJob = QueuedJob> {
@@ -53,7 +53,8 @@ export interface Queue<Job extends QueuedJob = QueuedJob> {
   /** The row's own columns the handler reads (id and attempts always come). */
   columns: readonly string[];
   /** Only rows whose column equals the value (a destination's own deliveries; a test's own rows). */
-  filter?: { column: string; value: string };
+  /** Only rows whose columns equal these values (a platform's deliveries; a test's own site). */
+  filters?: ReadonlyArray<{ column: string; value: string }>;
   /** Columns an outcome may set besides the runner's own, with their types. */
   recordColumns?: Readonly<Record<string, RecordColumnType>>;
   batchSize: number;
@@ -82,7 +83,7 @@ export function assertValidQueue(queue: Queue): void {
   const names = [
     queue.table,
     ...queue.columns,
-    ...(queue.filter ? [queue.filter.column] : []),
+    ...(queue.filters ?? []).map((filter) => filter.column),
     ...Object.keys(queue.recordColumns ?? {}),
   ];
   const bad = names.find((name) => !IDENTIFIER.test(name));

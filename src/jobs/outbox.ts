@@ -1,6 +1,15 @@
 import type { Queryable } from '../db/pool.ts';
 import type { Queue, QueuedJob } from './definitions.ts';
 
+/** The queue's filters as `AND column = $n …`, numbered from `first`. */
+function filterSql(queue: Queue, first: number): string {
+  return (queue.filters ?? []).map((filter, index) => `AND ${filter.column} = $${first + index}`).join(' ');
+}
+
+function filterValues(queue: Queue): string[] {
+  return (queue.filters ?? []).map((filter) => filter.value);
+}
+
 /** What the runner writes for one job when its handler is done with it. */
 export interface RecordedOutcome {
   id: number;
@@ -27,7 +36,7 @@ export async function claimJobs<Job extends QueuedJob>(
   const { rows } = await db.query<Job>(
     `WITH due AS (
        SELECT id FROM ${queue.table}
-       WHERE status = 'pending' AND next_attempt_at <= $1 ${queue.filter ? `AND ${queue.filter.column} = $5` : ''}
+       WHERE status = 'pending' AND next_attempt_at <= $1 ${filterSql(queue, 5)}
        ORDER BY next_attempt_at
        LIMIT $2
        FOR UPDATE SKIP LOCKED
@@ -35,13 +44,7 @@ export async function claimJobs<Job extends QueuedJob>(
      UPDATE ${queue.table} t SET next_attempt_at = $3, attempts = t.attempts + 1, lease_token = $4
      FROM due WHERE t.id = due.id
      RETURNING t.id, t.attempts${columns}`,
-    [
-      now,
-      queue.batchSize,
-      new Date(now.getTime() + queue.leaseMs),
-      token,
-      ...(queue.filter ? [queue.filter.value] : []),
-    ],
+    [now, queue.batchSize, new Date(now.getTime() + queue.leaseMs), token, ...filterValues(queue)],
   );
   return rows;
 }
@@ -116,9 +119,9 @@ export async function replayFailedJobs(
   const { rows } = await db.query<{ id: number }>(
     `UPDATE ${queue.table} SET status = 'pending', attempts = 0, next_attempt_at = $2, last_error = NULL,
        finished_at = NULL, lease_token = NULL
-     WHERE id = ANY($1::bigint[]) AND status = 'failed' ${queue.filter ? `AND ${queue.filter.column} = $3` : ''}
+     WHERE id = ANY($1::bigint[]) AND status = 'failed' ${filterSql(queue, 3)}
      RETURNING id`,
-    [ids, now, ...(queue.filter ? [queue.filter.value] : [])],
+    [ids, now, ...filterValues(queue)],
   );
   return rows.map((row) => row.id).sort((a, b) => a - b);
 }

@@ -92,7 +92,7 @@ function queue(
     name: uniqueName('queue'),
     table,
     columns: ['payload'],
-    filter: { column: 'topic', value: topic },
+    filters: [{ column: 'topic', value: topic }],
     recordColumns: { last_status: 'integer' },
     batchSize: 10,
     pollMs: SECOND,
@@ -524,7 +524,7 @@ describe('queue definitions', () => {
   it.each([
     ['a table name with a quote', { table: `jobs"; DROP TABLE sites; --` }],
     ['an upper-case column', { columns: ['Payload'] }],
-    ['an empty filter column', { filter: { column: '', value: 'x' } }],
+    ['an empty filter column', { filters: [{ column: '', value: 'x' }] }],
     ['a record column with a space', { recordColumns: { 'last status': 'integer' as const } }],
     ['a zero batch', { batchSize: 0 }],
     ['a fractional lease', { leaseMs: 1.5 }],

@@ -17,9 +17,6 @@ export const Site = Type.Object({
       'Send the addresses of visitors without analytics consent to the online IP provider too, to identify their companies under legitimate interest (never with Global Privacy Control)',
   }),
   trackerAlias: Type.Union([Type.String(), Type.Null()]),
-  webhookHosts: Type.Array(Type.String(), {
-    description: 'Hosts of the hot-lead webhooks; the URLs are secrets, sealed at rest and never shown',
-  }),
   createdAt: Type.String({ format: 'date-time' }),
 });
 export type Site = Static<typeof Site>;
@@ -39,13 +36,12 @@ export interface SiteRow {
   respect_dnt: boolean;
   company_identification_without_consent: boolean;
   tracker_alias: string | null;
-  webhooks: unknown;
   created_at: Date;
 }
 
 export const SITE_COLUMNS = `id, agency_id, name, domain, site_key, write_key_prefix, allowed_domains, timezone,
   bot_policy, retention_days, cookieless, respect_dnt, company_identification_without_consent, tracker_alias,
-  webhooks, created_at`;
+  created_at`;
 
 export function toSite(row: SiteRow): Site {
   return {
@@ -62,15 +58,6 @@ export function toSite(row: SiteRow): Site {
     respectDnt: row.respect_dnt,
     companyIdentificationWithoutConsent: row.company_identification_without_consent,
     trackerAlias: row.tracker_alias,
-    webhookHosts: webhookHosts(row.webhooks),
     createdAt: row.created_at.toISOString(),
   };
-}
-
-function webhookHosts(webhooks: unknown): string[] {
-  if (!Array.isArray(webhooks)) return [];
-  return webhooks.flatMap((entry) => {
-    const host = entry !== null && typeof entry === 'object' ? (entry as { host?: unknown }).host : undefined;
-    return typeof host === 'string' ? [host] : [];
-  });
 }

@@ -8,7 +8,6 @@ import { getSite, listSites } from './get-site.ts';
 import { Site } from './site-record.ts';
 import { deleteSite, updateSite } from './update-site.ts';
 import type { PubSub } from '../../state/interface.ts';
-import type { WebhookUrlSealer } from '../../companies/webhook-urls.ts';
 
 /** Instances drop their cached copy of a site when this channel names its public key. */
 export const SITE_CHANGED_CHANNEL = 'site-changed';
@@ -37,17 +36,6 @@ export const UpdateSiteBody = Type.Object(
           'Identify the companies of visitors without analytics consent under legitimate interest: their addresses go to the online IP provider (IPinfo) too. Off by default: without consent only the offline databases see the address. Global Privacy Control always keeps it local.',
       }),
     ),
-    webhooks: Type.Optional(
-      Type.Array(
-        Type.Object({ url: Type.String({ minLength: 1, maxLength: 2048 }) }, { additionalProperties: false }),
-        {
-          maxItems: 10,
-          description:
-            'Slack-compatible incoming webhooks called when a company turns hot (https; sealed at rest)',
-          examples: [[{ url: 'https://hooks.slack.com/services/T000/B000/XXXX' }]],
-        },
-      ),
-    ),
     trackerAlias: Type.Optional(
       Type.Union([Type.String({ pattern: '^[a-z0-9][a-z0-9/_.-]{0,99}\\.js$' }), Type.Null()], {
         description: 'Another path serving the tracker, e.g. js/app.js',
@@ -63,7 +51,6 @@ export const UpdateSiteBody = Type.Object(
         botPolicy: 'drop',
         retentionDays: 395,
         trackerAlias: 'js/app.js',
-        webhooks: [{ url: 'https://hooks.slack.com/services/T000/B000/XXXX' }],
       },
     ],
   },
@@ -88,7 +75,7 @@ const SiteParams = Type.Object({ siteId: Type.String({ minLength: 1, maxLength: 
 
 export function registerSiteRoutes(
   app: App,
-  deps: { db: Pool; tokens: AccessTokens; state: { pubsub: PubSub }; webhookUrls: WebhookUrlSealer },
+  deps: { db: Pool; tokens: AccessTokens; state: { pubsub: PubSub } },
 ) {
   const security = [{ bearerAuth: [] }];
   const onRequest = requireActor(deps);
@@ -165,7 +152,6 @@ export function registerSiteRoutes(
         siteId: request.params.siteId,
         input: request.body,
         ip: request.ip,
-        webhookUrls: deps.webhookUrls,
       });
       await deps.state.pubsub.publish(SITE_CHANGED_CHANNEL, site.siteKey);
       return site;

@@ -2,7 +2,6 @@ import type { Pool } from '../../db/pool.ts';
 import { withTransaction } from '../../db/pool.ts';
 import { AppError } from '../../errors.ts';
 import type { Actor } from '../auth/access-tokens.ts';
-import { webhookUrlProblem, type WebhookUrlSealer } from '../../companies/webhook-urls.ts';
 import { recordAudit } from '../audit/record-audit.ts';
 import { normalizeDomain } from './domains.ts';
 import { getSite } from './get-site.ts';
@@ -19,7 +18,6 @@ export interface UpdateSiteInput {
   respectDnt?: boolean;
   companyIdentificationWithoutConsent?: boolean;
   trackerAlias?: string | null;
-  webhooks?: Array<{ url: string }>;
 }
 
 /** Paths the tracker alias may not take: they belong to Beacon itself. */
@@ -44,11 +42,8 @@ export function normalizeAllowedDomain(entry: string): string | undefined {
   return normalizeDomain(trimmed);
 }
 
-/** Checks and normalises the changes; every error names its field. Webhook URLs are sealed here. */
-export function checkSiteChanges(
-  input: UpdateSiteInput,
-  webhookUrls: WebhookUrlSealer,
-): Record<string, unknown> {
+/** Checks and normalises the changes; every error names its field. */
+export function checkSiteChanges(input: UpdateSiteInput): Record<string, unknown> {
   const changes: Record<string, unknown> = {};
   if (input.name !== undefined) changes.name = input.name.trim();
   if (input.domain !== undefined) {
@@ -94,18 +89,6 @@ export function checkSiteChanges(
     }
     changes.tracker_alias = input.trackerAlias;
   }
-  if (input.webhooks !== undefined) {
-    const entries = input.webhooks.map(({ url }, index) => {
-      const problem = webhookUrlProblem(url);
-      if (problem !== undefined) {
-        throw new AppError('validation_failed', `webhooks.${index}.url ${problem}`, {
-          field: `webhooks.${index}.url`,
-        });
-      }
-      return { url: webhookUrls.seal(new URL(url).href), host: new URL(url).hostname };
-    });
-    changes.webhooks = JSON.stringify(entries);
-  }
   return changes;
 }
 
@@ -116,17 +99,15 @@ export async function updateSite({
   siteId,
   input,
   ip,
-  webhookUrls,
 }: {
   db: Pool;
   actor: Actor;
   siteId: string;
   input: UpdateSiteInput;
   ip: string | undefined;
-  webhookUrls: WebhookUrlSealer;
 }): Promise<Site> {
   await getSite({ db, actor, siteId, access: 'manage' });
-  const changes = checkSiteChanges(input, webhookUrls);
+  const changes = checkSiteChanges(input);
   const columns = Object.keys(changes);
   if (columns.length === 0) return getSite({ db, actor, siteId });
   return withTransaction(db, async (client) => {

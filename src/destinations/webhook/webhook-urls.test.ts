@@ -1,11 +1,9 @@
-import { randomBytes } from 'node:crypto';
 import { once } from 'node:events';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { isBogon } from '../enrich/bogons.ts';
-import { createSealer } from '../lib/sealed.ts';
-import { createGuardedFetch, sealedWebhookUrls, webhookUrlProblem } from './webhook-urls.ts';
+import { isBogon } from '../../enrich/bogons.ts';
+import { createGuardedFetch, webhookUrlProblem } from './webhook-urls.ts';
 
 describe('webhookUrlProblem', () => {
   it.each([
@@ -30,26 +28,6 @@ describe('webhookUrlProblem', () => {
     ['javascript:alert(1)', 'must use https'],
   ])('refuses %s: %s', (url, problem) => {
     expect(webhookUrlProblem(url)).toBe(problem);
-  });
-});
-
-describe('sealedWebhookUrls', () => {
-  const urls = sealedWebhookUrls(createSealer({ current: randomBytes(32) }));
-
-  it('stores a URL sealed and opens it again', () => {
-    const url = 'https://hooks.slack.com/services/T000/B000/XXXX';
-    const stored = urls.seal(url);
-    expect(stored).not.toContain('hooks.slack.com');
-    expect(urls.open(stored)).toBe(url);
-  });
-
-  it('still opens a plain URL written before sealing', () => {
-    expect(urls.open('https://example.com/hook')).toBe('https://example.com/hook');
-  });
-
-  it('refuses a sealed value from another key', () => {
-    const other = sealedWebhookUrls(createSealer({ current: randomBytes(32) }));
-    expect(() => urls.open(other.seal('https://example.com/hook'))).toThrow();
   });
 });
 

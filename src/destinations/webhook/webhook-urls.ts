@@ -2,27 +2,7 @@ import type { LookupAddress } from 'node:dns';
 import { lookup as dnsLookup } from 'node:dns/promises';
 import { isIP } from 'node:net';
 import { Agent, fetch as undiciFetch } from 'undici';
-import { isBogon } from '../enrich/bogons.ts';
-import type { Sealer } from '../lib/sealed.ts';
-
-/**
- * How webhook URLs are kept at rest. A Slack incoming-webhook URL is a credential (whoever has it can
- * post), so stored URLs are sealed with AES-256-GCM; `open` still accepts plain URLs written before
- * sealing, and `npm run beacon -- secrets rotate` seals them.
- */
-export interface WebhookUrlSealer {
-  seal(url: string): string;
-  open(stored: string): string;
-}
-
-export const plainWebhookUrls: WebhookUrlSealer = { seal: (url) => url, open: (stored) => stored };
-
-export function sealedWebhookUrls(sealer: Sealer): WebhookUrlSealer {
-  return {
-    seal: (url) => sealer.seal(url),
-    open: (stored) => (stored.startsWith('v1.') ? sealer.open(stored) : stored),
-  };
-}
+import { isBogon } from '../../enrich/bogons.ts';
 
 /**
  * A webhook URL a site may configure: https, no credentials in the authority, and not a name or
