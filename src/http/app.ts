@@ -9,6 +9,7 @@ import type { Registry } from 'prom-client';
 import type { Pool } from '../db/pool.ts';
 import type { Enrichment } from '../enrich/index.ts';
 import { registerCompanyRoutes } from '../companies/company-routes.ts';
+import { registerDestinationRoutes } from '../destinations/destination-routes.ts';
 import type { DestinationServices } from '../destinations/destination-services.ts';
 import { registerEnrichmentRoutes } from '../enrich/enrichment-routes.ts';
 import { registerEventRoutes } from '../ingest/event-routes.ts';
@@ -191,6 +192,7 @@ export async function buildApp(deps: AppDeps): Promise<App> {
   registerEnrichmentRoutes(app, { db: deps.db, tokens: deps.tokens, enrichment: deps.enrichment });
   registerEventRoutes(app, deps);
   registerCompanyRoutes(app, deps);
+  registerDestinationRoutes(app, deps);
 
   return app;
 }
