@@ -161,9 +161,11 @@ describe('destinations API', () => {
     ).json();
     const insert = (status: string, attempts: number, lastError: string | null) =>
       context.db.query<{ id: number }>(
+        // Due in 2100: no job runner of a parallel suite (on the real clock) may send these.
         `INSERT INTO deliveries (site_id, destination_id, destination_type, payload, status, attempts, last_error,
-           last_status, finished_at)
-         VALUES ($1, $2, 'webhook', '{"text":"x"}', $3, $4, $5, $6, CASE WHEN $3 = 'pending' THEN NULL ELSE now() END)
+           last_status, finished_at, next_attempt_at)
+         VALUES ($1, $2, 'webhook', '{"text":"x"}', $3, $4, $5, $6, CASE WHEN $3 = 'pending' THEN NULL ELSE now() END,
+                 '2100-01-01')
          RETURNING id`,
         [siteId, id, status, attempts, lastError, lastError === null ? null : 503],
       );

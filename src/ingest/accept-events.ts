@@ -232,6 +232,7 @@ function deliveriesOf(
       event_row_id: row.id,
       event_received_at: row.received_at,
       sealed_ip: destination.needsFullIp ? (sealedIp ?? null) : null,
+      next_attempt_at: row.received_at,
     };
   });
 }

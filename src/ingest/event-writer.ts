@@ -61,6 +61,8 @@ export interface DeliveryDraft {
   event_received_at: Date;
   /** The client's full address, sealed, for platforms that match on it; else null. */
   sealed_ip: string | null;
+  /** Due when its event arrived. */
+  next_attempt_at: Date;
 }
 
 const DELIVERY_COLUMNS = [
@@ -70,6 +72,7 @@ const DELIVERY_COLUMNS = [
   'event_row_id',
   'event_received_at',
   'sealed_ip',
+  'next_attempt_at',
 ] as const satisfies ReadonlyArray<keyof DeliveryDraft>;
 
 interface Pending {
