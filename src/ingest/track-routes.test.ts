@@ -366,6 +366,34 @@ describe('POST /api/track/event', () => {
       expect(JSON.stringify(row)).not.toContain('jane@example.com');
     });
 
+    it("keeps the GA cookie's client id with analytics consent only, and a conversion's transaction id", async () => {
+      const site = await createSite();
+      const conversion = {
+        type: 'event',
+        name: 'purchase',
+        gaClientId: '1234567890.1700000000',
+        transactionId: 'order-7',
+      };
+      const consented = await track({ ...pageview(site), ...conversion, consent: { analytics: true } });
+      expect(await storedEvent(consented.json().id)).toMatchObject({
+        ga_client_id: '1234567890.1700000000',
+        transaction_id: 'order-7',
+      });
+      const withoutConsent = await track({ ...pageview(site), ...conversion });
+      expect(await storedEvent(withoutConsent.json().id)).toMatchObject({
+        ga_client_id: null,
+        transaction_id: 'order-7',
+      });
+      const underGpc = await track(
+        { ...pageview(site), ...conversion, consent: { analytics: true } },
+        { 'sec-gpc': '1' },
+      );
+      expect(await storedEvent(underGpc.json().id)).toMatchObject({ ga_client_id: null });
+      const malformed = await track({ ...pageview(site), gaClientId: 'GA1.1.123.456' });
+      expect(malformed.statusCode).toBe(400);
+      expect(malformed.json().error.field).toBe('gaClientId');
+    });
+
     it('without consent stores no client ids and no hashes', async () => {
       const site = await createSite();
       const response = await track({
