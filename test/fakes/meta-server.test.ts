@@ -283,6 +283,14 @@ describe('the fake Conversions API', () => {
     });
   });
 
+  it('refuses events it is told to, like invalid ones', async () => {
+    fake.refuseEvents((event) => event.event_id === 'refused');
+    const answer = await post({ data: [validEvent(), validEvent({ event_id: 'refused' })] });
+    expectGraphError(answer, 400, 100);
+    expect(answer.body.error?.error_user_msg).toContain("$['data'][1]");
+    expect(fake.accepted).toEqual([]);
+  });
+
   describe('failure modes', () => {
     it('answers 500 with a transient Graph error', async () => {
       fake.fail({ kind: 'server_error' });

@@ -77,6 +77,11 @@ export interface FakeMeta {
   recover(): void;
   /** Whether a refusal's message names the event (`$['data'][3]`), as Meta's do; true at first. */
   nameInvalidEvents(name: boolean): void;
+  /**
+   * Refuses events that pass every check but match `refuse`, as Meta does for rules a client cannot
+   * check beforehand (a new version's, a policy's): the whole request, naming the event.
+   */
+  refuseEvents(refuse: ((event: Record<string, unknown>) => boolean) | undefined): void;
   reset(): void;
   close(): Promise<void>;
 }
@@ -282,6 +287,7 @@ export async function startFakeMeta({ now = Date.now }: FakeMetaOptions = {}): P
   let failure: FakeMetaFailure | undefined;
   let failuresLeft = 0;
   let nameEvents = true;
+  let refuse: ((event: Record<string, unknown>) => boolean) | undefined;
 
   const traceId = () => randomBytes(12).toString('base64url');
   const sendJson = (
@@ -394,7 +400,11 @@ export async function startFakeMeta({ now = Date.now }: FakeMetaOptions = {}): P
     }
     const time = now();
     for (const [index, event] of data.entries()) {
-      const problem = checkEvent(event, time);
+      const problem =
+        checkEvent(event, time) ??
+        (refuse?.(event as Record<string, unknown>)
+          ? { title: 'Event refused', message: 'This event cannot be processed.' }
+          : undefined);
       if (problem) {
         return sendError(response, {
           status: 400,
@@ -450,9 +460,13 @@ export async function startFakeMeta({ now = Date.now }: FakeMetaOptions = {}): P
     nameInvalidEvents(name) {
       nameEvents = name;
     },
+    refuseEvents(next) {
+      refuse = next;
+    },
     reset() {
       failure = undefined;
       nameEvents = true;
+      refuse = undefined;
       requests.length = 0;
       accepted.length = 0;
       testEvents.length = 0;
