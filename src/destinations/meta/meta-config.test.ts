@@ -1,3 +1,4 @@
+import { Ajv } from 'ajv';
 import { Compile } from 'typebox/compile';
 import { describe, expect, it } from 'vitest';
 import { DEFAULT_META_API_VERSION, MetaConfig, validateMetaConfig } from './meta-config.ts';
@@ -32,6 +33,14 @@ describe('MetaConfig', () => {
       expect(schema.Check(config)).toBe(false);
     });
   });
+});
+
+it('stores no version a destination did not choose, so raising the default moves it too', () => {
+  // As the API validates bodies: ajv filling in schema defaults.
+  const validate = new Ajv({ useDefaults: true, strict: false }).compile(MetaConfig);
+  const config = { ...valid };
+  expect(validate(config)).toBe(true);
+  expect(config).toEqual(valid);
 });
 
 describe('validateMetaConfig', () => {

@@ -17,11 +17,14 @@ export const MetaConfig = Type.Object(
     pixelId: Type.String({ pattern: '^[0-9]{1,32}$', description: 'Meta pixel (dataset) id' }),
     /** A Conversions API access token (Events Manager → the pixel → Settings). Sealed at rest. */
     accessToken: Type.String({ minLength: 1, maxLength: 1000 }),
+    /**
+     * Omitted: the current default at each send, never stored, so raising the default moves every
+     * destination that did not choose a version.
+     */
     apiVersion: Type.Optional(
       Type.String({
         pattern: '^v[0-9]{1,3}\\.[0-9]{1,2}$',
-        default: DEFAULT_META_API_VERSION,
-        description: `Graph API version, e.g. ${DEFAULT_META_API_VERSION}`,
+        description: `Graph API version; omitted: ${DEFAULT_META_API_VERSION}, the current default`,
       }),
     ),
     /**
