@@ -4,6 +4,9 @@ import fs from 'node:fs';
 import { createServer } from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
+import { randomBytes } from 'node:crypto';
+import pg from 'pg';
+import { inject } from 'vitest';
 
 /**
  * Starts Beacon as production runs it, `node dist/main.js` in its own process (the test run's global
@@ -13,6 +16,26 @@ export const root = path.resolve(import.meta.dirname, '..');
 
 /** BEACON_SECRET for processes on the shared database, which refuse to start without one. */
 export const TEST_SECRET = 'a test secret that is long enough to be accepted';
+
+/**
+ * A new, empty database on the run's PostgreSQL, for a Beacon process of its own: its job runner
+ * then cannot take the deliveries or jobs of suites running beside it on the shared database (they
+ * date theirs in 2100, but a process that sends its own events' deliveries needs a database to itself).
+ */
+export async function isolatedDatabaseUrl(): Promise<string> {
+  const shared = inject('databaseUrl');
+  const name = `beacon_proc_${randomBytes(6).toString('hex')}`;
+  const admin = new pg.Client({ connectionString: shared });
+  await admin.connect();
+  try {
+    await admin.query(`CREATE DATABASE ${name}`);
+  } finally {
+    await admin.end();
+  }
+  const url = new URL(shared);
+  url.pathname = `/${name}`;
+  return url.toString();
+}
 
 export async function freePort(): Promise<number> {
   const server = createServer().listen(0, '127.0.0.1');

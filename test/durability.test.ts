@@ -2,9 +2,16 @@ import { randomUUID } from 'node:crypto';
 import fs from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { afterAll, expect, inject, it } from 'vitest';
+import { afterAll, expect, it } from 'vitest';
 import { createPool } from '../src/db/pool.ts';
-import { TEST_SECRET, createSiteAs, killAllBeacons, startBeacon, stopBeacon } from './beacon-process.ts';
+import {
+  TEST_SECRET,
+  createSiteAs,
+  isolatedDatabaseUrl,
+  killAllBeacons,
+  startBeacon,
+  stopBeacon,
+} from './beacon-process.ts';
 import { uniqueEmail } from './helpers.ts';
 
 afterAll(killAllBeacons);
@@ -16,8 +23,9 @@ afterAll(killAllBeacons);
 it('keeps every acknowledged event when the server is killed in the middle of a load', async () => {
   const dataDir = await fs.mkdtemp(path.join(os.tmpdir(), 'beacon-kill-'));
   const admin = { email: uniqueEmail('admin'), password: 'bootstrap password' };
+  const databaseUrl = await isolatedDatabaseUrl();
   const beacon = await startBeacon({
-    DATABASE_URL: inject('databaseUrl'),
+    DATABASE_URL: databaseUrl,
     BEACON_SECRET: TEST_SECRET,
     BEACON_DATA_DIR: dataDir,
     BEACON_ADMIN_EMAIL: admin.email,
@@ -63,7 +71,7 @@ it('keeps every acknowledged event when the server is killed in the middle of a 
   stop = true;
   await Promise.all(workers);
 
-  const db = createPool({ connectionString: inject('databaseUrl'), max: 1 });
+  const db = createPool({ connectionString: databaseUrl, max: 1 });
   try {
     const { rows } = await db.query<{ event_id: string }>(
       'SELECT event_id FROM events WHERE site_id = $1 AND event_id = ANY($2::text[])',

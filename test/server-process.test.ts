@@ -12,6 +12,7 @@ import {
   createSiteAs,
   descendants,
   freePort,
+  isolatedDatabaseUrl,
   isAlive,
   killAllBeacons,
   postJson as post,
@@ -88,7 +89,7 @@ async function scenario(env: Record<string, string>) {
 describe('beacon process', () => {
   it('on PostgreSQL from DATABASE_URL: bootstrap, login, site, SIGTERM < 10 s, data kept across restart', async () => {
     const running = await scenario({
-      DATABASE_URL: inject('databaseUrl'),
+      DATABASE_URL: await isolatedDatabaseUrl(),
       BEACON_SECRET: TEST_SECRET,
       BEACON_DATA_DIR: await newDataDir(),
     });
