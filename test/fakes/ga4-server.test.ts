@@ -492,6 +492,11 @@ describe('the fake GA4 fails on demand', () => {
     expect(fake.events).toEqual([]);
   });
 
+  it('fails the validation server the same way', async () => {
+    fake.setMode('server_error');
+    expect((await post('/debug/mp/collect', validBody())).status).toBe(500);
+  });
+
   it('answers rate_limited with 429 and the Retry-After it was given', async () => {
     fake.setMode('rate_limited', { retryAfterSeconds: 7 });
     const answer = await post('/mp/collect', validBody());

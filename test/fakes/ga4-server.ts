@@ -545,16 +545,6 @@ export async function startFakeGa4(
       response.end();
       return;
     }
-    if (debug) {
-      sendJson(response, 200, {
-        validationMessages: found.map(({ fieldPath, description, validationCode }) => ({
-          fieldPath,
-          description,
-          validationCode,
-        })),
-      });
-      return;
-    }
     switch (mode) {
       case 'hang':
         return;
@@ -568,6 +558,16 @@ export async function startFakeGa4(
         sendJson(response, 400, { error: 'bad request' });
         return;
       case 'normal':
+        if (debug) {
+          sendJson(response, 200, {
+            validationMessages: found.map(({ fieldPath, description, validationCode }) => ({
+              fieldPath,
+              description,
+              validationCode,
+            })),
+          });
+          return;
+        }
         if (!found.some((violation) => REQUEST_CHECKS.has(violation.check))) {
           events.push(...keptEvents(body, found, nowMicros));
         }
