@@ -219,7 +219,7 @@ describe('page views', () => {
       const page = loadPage(code, { crypto });
       page.beacon('event', 'a');
       const [a, b] = page.sent.map((s) => s.body.eventId);
-      expect(a).toEqual(expect.any(String));
+      expect(a, 'the pattern the track API takes').toMatch(/^[A-Za-z0-9_.:-]{1,128}$/);
       expect(a).not.toBe(b);
     }
   });
@@ -330,6 +330,51 @@ describe('consent and privacy', () => {
     expect(page.storageWrites, 'ads consent alone stores nothing').toEqual([]);
   });
 
+  it.each([
+    ['a GA4 cookie', '_ga=GA1.1.1234567890.1700000000', '1234567890.1700000000'],
+    [
+      'a cookie set for a subdomain (domain depth 2)',
+      '_ga=GA1.2.987654321.1690000000',
+      '987654321.1690000000',
+    ],
+    ['a deeper domain', '_ga=GA1.3.5.6', '5.6'],
+    [
+      'the cookie among others, the stream cookie after it',
+      'theme=dark; _ga=GA1.1.111.222; _ga_ABC123=GS1.1.1700000000.1.1.1700000000.0.0.0',
+      '111.222',
+    ],
+    ['no _ga cookie', 'theme=dark', undefined],
+    ['only the stream cookie _ga_<id>', '_ga_ABC123=GS1.1.1700000000.1.1.1700000000.0.0.0', undefined],
+    ['another cookie ending in _ga', 'x_ga=GA1.1.111.222', undefined],
+    ['another version prefix', '_ga=GA2.1.111.222', undefined],
+    ['the stream cookie format in _ga', '_ga=GS1.1.111.222', undefined],
+    ['letters in the id', '_ga=GA1.1.abc.222', undefined],
+    ['three fields', '_ga=GA1.1.111', undefined],
+    ['five fields', '_ga=GA1.1.111.222.333', undefined],
+    ['an empty value', '_ga=', undefined],
+  ])('with analytics consent, reads the GA client id from %s', (_label, cookie, gaClientId) => {
+    const page = loadPage(code, { cookie, storage: { beacon_consent: 'analytics' } });
+    page.beacon('event', 'signup');
+    for (const { body } of page.sent) expect(body.gaClientId).toBe(gaClientId);
+  });
+
+  it.each([
+    ['without consent', {}],
+    ['with ads consent only', { before: "beacon('consent', { ads: true });" }],
+    ['under Global Privacy Control, whatever the site says', { gpc: true, data: { consent: 'granted' } }],
+  ])('sends no GA client id %s', (_label, options) => {
+    const page = loadPage(code, { cookie: '_ga=GA1.1.1234567890.1700000000', ...options });
+    page.beacon('event', 'signup');
+    for (const { body } of page.sent) expect(body).not.toHaveProperty('gaClientId');
+  });
+
+  it('stops sending the GA client id once analytics is withdrawn', () => {
+    const page = loadPage(code, { cookie: '_ga=GA1.1.1.2', storage: { beacon_consent: 'analytics' } });
+    page.beacon('consent', { analytics: false });
+    page.beacon('event', 'after');
+    expect(page.sent.map((s) => s.body.gaClientId)).toEqual(['1.2', undefined]);
+  });
+
   it('honours Global Privacy Control over the site: no ads, no visitor id, no storage', () => {
     const page = loadPage(code, { gpc: true, data: { consent: 'granted' }, cookie: '_fbp=fb.1.1.2' });
     page.beacon('consent', { analytics: true, ads: true });
@@ -345,17 +390,39 @@ describe('consent and privacy', () => {
 });
 
 describe('commands', () => {
-  it('sends custom events with props, value and currency', () => {
+  it('sends custom events with props, value, currency and transaction id', () => {
     const page = loadPage(code);
-    page.beacon('event', 'purchase', { sku: 'A1' }, { value: 49.5, currency: 'EUR' });
+    page.beacon(
+      'event',
+      'purchase',
+      { sku: 'A1' },
+      { value: 49.5, currency: 'EUR', transactionId: 'order-42' },
+    );
     expect(page.sent[1]?.body).toMatchObject({
       type: 'event',
       name: 'purchase',
       props: { sku: 'A1' },
       value: 49.5,
       currency: 'EUR',
+      transactionId: 'order-42',
     });
     expect(page.sent[1]?.body).not.toHaveProperty('referrer');
+  });
+
+  it('sends a transaction id without a value, and none when not given', () => {
+    const page = loadPage(code);
+    page.beacon('event', 'order_shipped', undefined, { transactionId: 'order-42' });
+    page.beacon('event', 'signup');
+    expect(page.sent[1]?.body).toMatchObject({ name: 'order_shipped', transactionId: 'order-42' });
+    expect(page.sent[1]?.body).not.toHaveProperty('value');
+    expect(page.sent[2]?.body).not.toHaveProperty('transactionId');
+  });
+
+  it('takes only value, currency and transactionId from the options, so they cannot override consent', () => {
+    const page = loadPage(code, { gpc: true, cookie: '_fbp=fb.1.1.2' });
+    page.beacon('event', 'purchase', {}, { value: 1, consent: { analytics: true, ads: true }, fbp: 'x' });
+    expect(page.sent[1]?.body.consent).toEqual({ analytics: false, ads: false });
+    expect(page.sent[1]?.body).not.toHaveProperty('fbp');
   });
 
   it('sends identify with userId, user and traits as props', () => {

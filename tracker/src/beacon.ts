@@ -5,7 +5,7 @@
 
 type Props = Record<string, unknown>;
 type Api = (command: string, ...args: unknown[]) => void;
-type Money = { value?: number; currency?: string };
+type Money = { value?: number; currency?: string; transactionId?: string };
 type Identity = { userId?: string; email?: string; phone?: string; traits?: Props };
 type Consent = { analytics?: boolean; ads?: boolean };
 
@@ -27,12 +27,13 @@ const safe =
     }
   };
 
-// randomUUID only exists in secure contexts; the server only needs ids unique per site.
+// randomUUID only exists in secure contexts; the server only needs ids unique per site (the fallback,
+// digits and dots, fits the track API's eventId pattern).
 const id = () => {
   try {
     return crypto.randomUUID();
   } catch {
-    return now().toString(36) + Math.random().toString(36).slice(2);
+    return now() + '' + Math.random();
   }
 };
 
@@ -43,20 +44,22 @@ const store = (k: string, v?: string) => {
     const s = localStorage;
     return v == null ? s.getItem(k) : v ? s.setItem(k, v) : s.removeItem(k);
   } catch {
-    return null;
+    // undefined: read as empty
   }
 };
 
-const cookie = (k: string) => (d.cookie.match('(?:^|; )' + k + '=([^;]*)') || [])[1];
+// `k` is the cookie's name, `=` and a pattern of its value whose first group is returned, e.g.
+// `_fbp=([^;]*)`; the name must start the cookie string or follow `; `, so `x_fbp` is not `_fbp`.
+const cookie = (k: string) => (d.cookie.match('(?:^|; )' + k) || [])[1];
 
 safe(() => {
   const s = d.currentScript as HTMLScriptElement;
   const cfg = s.dataset;
   const site = cfg.site;
   if (!site) return;
-  const endpoint = (cfg.api || new URL(s.src).origin).replace(/\/$/, '') + '/api/track/event';
+  const endpoint = (cfg.api || new URL(s.src).origin).replace(/\/?$/, '/api/track/event');
   // Global Privacy Control is a legally binding opt-out in some states: it beats any site setting.
-  const gpc = !!n.globalPrivacyControl;
+  const gpc = n.globalPrivacyControl;
   let analytics = cfg.consent == 'granted';
   let ads = analytics;
   // A stored choice (the widest purpose granted: "analytics" or "ads") only exists when analytics was
@@ -93,12 +96,14 @@ safe(() => {
       if (!store(VID)) store(VID, id());
       // Read back rather than trust the write: an id that cannot persist would count as a new visitor.
       b.visitorId = store(VID) || undefined;
+      // Google's client id is the last two fields of the _ga cookie (GA1.<domain depth>.<random>.<time>).
+      b.gaClientId = cookie('_ga=GA1\\.\\d+\\.(\\d+\\.\\d+)(;|$)');
     } else store(VID, '');
     if (ad) {
-      b.fbp = cookie('_fbp');
-      b.fbc = cookie('_fbc');
+      b.fbp = cookie('_fbp=([^;]*)');
+      b.fbc = cookie('_fbc=([^;]*)');
     }
-    if (n.webdriver) b.webdriver = true;
+    b.webdriver = n.webdriver || undefined;
     // A string body goes as text/plain;charset=UTF-8, which needs no CORS preflight. A keepalive
     // fetch outlives the page as sendBeacon does, and its answer can be read: a refusal's reason (a
     // host the site does not allow, an unknown key) reaches the console.
@@ -138,8 +143,8 @@ safe(() => {
     engagedMs = depth = 0;
   };
 
-  const event = (name: string, props?: Props, { value, currency }: Money = {}) =>
-    send('event', { name, props, value, currency });
+  const event = (name: string, props?: Props, { value, currency, transactionId }: Money = {}) =>
+    send('event', { name, props, value, currency, transactionId });
 
   const commands: Record<string, (...a: never[]) => void> = {
     pageview,
@@ -177,8 +182,8 @@ safe(() => {
     });
     for (const k of ['pushState', 'replaceState'] as const) {
       const original = history[k];
-      history[k] = function (this: History, ...a: Parameters<History['pushState']>) {
-        original.apply(this, a);
+      history[k] = (...a: Parameters<History['pushState']>) => {
+        original.apply(history, a);
         nav();
       };
     }
@@ -190,7 +195,7 @@ safe(() => {
     // Button 2 opens the context menu; mailto:, tel: and javascript: links have no host.
     if (!a || e.button > 1 || !a.host) return;
     // A file on a CDN is still the site's download, so the extension wins over the host.
-    const name = /\.(pdf|zip|rar|gz|dmg|exe|msi|csv|xlsx?|docx?|pptx?|mp3|mp4)$/i.test(a.pathname)
+    const name = /\.(pdf|zip|rar|gz|dmg|exe|msi|csv|(xls|doc|ppt)x?|mp[34])$/i.test(a.pathname)
       ? '$download'
       : a.host != l.host && '$outbound';
     if (name) event(name, { url: a.href });
@@ -198,10 +203,8 @@ safe(() => {
   on(d, 'click', click, true);
   on(d, 'auxclick', click, true);
   on(d, 'visibilitychange', () => {
-    if (d.hidden) {
-      flush();
-      visibleSince = 0;
-    } else visibleSince = now();
+    if (d.hidden) flush();
+    visibleSince = d.hidden ? 0 : now();
   });
   on(w, 'pagehide', flush);
   on(w, 'scroll', scroll, { passive: true });
