@@ -1,11 +1,19 @@
 import type { DestinationType, DestinationTypeName } from './destination-type.ts';
+import { ga4Destination } from './ga4/ga4-destination.ts';
 import { metaDestination } from './meta/meta-destination.ts';
 import { webhookDestination } from './webhook/webhook-destination.ts';
 
+/**
+ * A platform as the engine holds it: each platform's functions take its own config type, and the
+ * engine hands each exactly the config its schema accepted.
+ */
+const platform = <Config>(type: DestinationType<Config>) => type as unknown as DestinationType;
+
 /** Every destination platform Beacon can forward to, by type name. */
 export const DESTINATION_TYPES: Partial<Record<DestinationTypeName, DestinationType>> = {
-  meta: metaDestination as unknown as DestinationType,
-  webhook: webhookDestination as unknown as DestinationType,
+  ga4: platform(ga4Destination),
+  meta: platform(metaDestination),
+  webhook: platform(webhookDestination),
 };
 
 export function destinationTypeOf(type: string): DestinationType | undefined {
