@@ -24,6 +24,12 @@ import { runPaced } from './paced.ts';
 import { analyseProfile, findProfile, profileBounds, type Cost, type WindowProfile } from './profile.ts';
 import { printEnrichmentBench, runEnrichmentBench } from './enrichment.ts';
 import { BENCH_DOMAIN, createTraffic, type Traffic } from './traffic.ts';
+import {
+  FAKE_GA4_API_SECRET,
+  FAKE_GA4_MEASUREMENT_ID,
+  startFakeGa4,
+  type FakeGa4,
+} from '../test/fakes/ga4-server.ts';
 
 /**
  * npm run bench [-- --profile] [--duration 10] [--warmup 2]
@@ -515,6 +521,14 @@ async function main() {
     await stopServer(beacon);
     beacon = await startBeacon({ dataDir, admin, env: { GEOIP_DB: 'none' } });
     await compareEnrichmentOff(measured.single, beacon, traffic);
+    await stopServer(beacon);
+    const ga4 = await startFakeGa4();
+    try {
+      beacon = await startBeacon({ dataDir, admin, env: { GA4_URL: ga4.url } });
+      await compareForwarding(beacon, admin, site.id as string, traffic, ga4);
+    } finally {
+      await ga4.close();
+    }
     printEnrichmentBench(await runEnrichmentBench());
     console.log(`\ntotal ${fmt((performance.now() - startedAt) / 1000, 0)} s`);
   } catch (error) {
@@ -549,6 +563,59 @@ async function compareEnrichmentOff(withEnrichment: Phase, beacon: Server, traff
   const without = okPerSecond(off);
   console.log(
     `\nenrichment on / off (single events, same run): ${fmt(on)} / ${fmt(without)} req/s = ${fmt((on / without) * 100, 1)} %`,
+  );
+}
+
+/**
+ * Server-side forwarding: ingestion on one Beacon without destinations, then with a GA4 destination
+ * that takes every page view and event (its deliveries committed with the events), and how fast the
+ * delivery engine forwards them to the GA4 fake, during the load and draining the backlog after it.
+ */
+async function compareForwarding(
+  beacon: Server,
+  admin: { email: string; password: string },
+  siteId: string,
+  traffic: Traffic,
+  ga4: FakeGa4,
+) {
+  const load = {
+    url: `${beacon.base}/api/track/event`,
+    connections: 50,
+    durationSeconds,
+    makeRequest: () => traffic.eventRequest(),
+  };
+  const without = await measure('6 Beacon /api/track/event, no destination', beacon, load, 1);
+  const token = (await postJson(beacon.base, '/api/auth/login', admin)).accessToken as string;
+  await postJson(
+    beacon.base,
+    `/api/sites/${siteId}/destinations`,
+    { type: 'ga4', config: { measurementId: FAKE_GA4_MEASUREMENT_ID, apiSecret: FAKE_GA4_API_SECRET } },
+    { authorization: `Bearer ${token}` },
+  );
+  const before = ga4.events.length;
+  const startedAt = performance.now();
+  const withGa4 = await measure('6d Beacon /api/track/event, GA4 destination', beacon, load, 1);
+  const loadSeconds = (performance.now() - startedAt) / 1000;
+  const atStop = ga4.events.length;
+  // The backlog drains; it is over when nothing more arrives for two seconds.
+  let last = atStop;
+  let lastIncrease = performance.now();
+  while (performance.now() - lastIncrease < 2000 && performance.now() - startedAt < 120_000) {
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    if (ga4.events.length > last) {
+      last = ga4.events.length;
+      lastIncrease = performance.now();
+    }
+  }
+  const drainSeconds = (lastIncrease - startedAt) / 1000 - loadSeconds;
+  const ratio = okPerSecond(withGa4) / okPerSecond(without);
+  console.log(
+    `\nforwarding to GA4 (fake on loopback, checking every request as GA4 does):\n` +
+      `  ingestion with / without a GA4 destination   ${fmt(okPerSecond(withGa4))} / ${fmt(okPerSecond(without))} req/s = ${fmt(ratio * 100, 1)} %   (goal ≥ 90 %)\n` +
+      `  forwarded during the load                    ${fmt((atStop - before) / loadSeconds)} events/s\n` +
+      `  backlog after the load                       ${fmt(last - atStop)} events, drained at ${fmt(drainSeconds > 0 ? (last - atStop) / drainSeconds : 0)} events/s\n` +
+      `  forwarded in all                             ${fmt(last - before)} events in ${fmt(loadSeconds + Math.max(0, drainSeconds), 1)} s = ${fmt((last - before) / (loadSeconds + Math.max(0, drainSeconds)))} events/s   (goal ≥ 3,000)\n` +
+      `  requests GA4 would refuse                    ${ga4.violations.length}`,
   );
 }
 

@@ -4,6 +4,7 @@ import pino, { type Logger } from 'pino';
 import { ConfigError, loadConfig, type Config } from './config.ts';
 import { createGuardedFetch } from './destinations/webhook/webhook-urls.ts';
 import type { DestinationServices } from './destinations/destination-services.ts';
+import { createPlatformFetch } from './destinations/platform-fetch.ts';
 import { openDatabase } from './db/open.ts';
 import { createEnrichment, loadGeoProviders } from './enrich/index.ts';
 import { buildApp } from './http/app.ts';
@@ -85,7 +86,7 @@ async function start(config: Config, log: Logger, lifecycle: Lifecycle) {
   const destinations: DestinationServices = {
     sealer: createCredentialSealer(secret, config.previousSecret),
     urls: config.destinationUrls,
-    fetch,
+    fetch: createPlatformFetch(),
     webhookFetch: createGuardedFetch(),
   };
   const jobs = createJobRunner({

@@ -7,6 +7,7 @@ import type { Registry } from 'prom-client';
 import type { Enrichment } from '../src/enrich/index.ts';
 import type { DestinationServices } from '../src/destinations/destination-services.ts';
 import type { PlatformUrls } from '../src/destinations/destination-type.ts';
+import { createPlatformFetch } from '../src/destinations/platform-fetch.ts';
 import { buildApp } from '../src/http/app.ts';
 import { createSealer } from '../src/lib/sealed.ts';
 import { createMetricsRegistry } from '../src/http/metrics.ts';
@@ -115,7 +116,7 @@ export function useTestApp(
     context.destinations = {
       sealer: createSealer({ current: randomBytes(32) }),
       urls: { ...TEST_PLATFORM_URLS, ...options.platformUrls?.() },
-      fetch,
+      fetch: createPlatformFetch(),
       webhookFetch: fetch,
     };
     context.tokens = createAccessTokens({ key: context.key });

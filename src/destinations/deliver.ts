@@ -1,5 +1,6 @@
 import type { Queryable } from '../db/pool.ts';
 import type { JobContext, JobOutcome, QueuedJob, Queue } from '../jobs/definitions.ts';
+import { timeOfId } from '../lib/ids.ts';
 import type { Sealer } from '../lib/sealed.ts';
 import { carryForward, loadAttributionSources } from './attribution.ts';
 import { ruleMatches } from './match-deliveries.ts';
@@ -59,7 +60,6 @@ interface LoadedEvent {
   title: string | null;
   visitor_id: string | null;
   session_id: string | null;
-  session_started_at: Date | null;
   user_id: string | null;
   ga_client_id: string | null;
   transaction_id: string | null;
@@ -92,13 +92,12 @@ async function loadEvents(db: Queryable, jobs: readonly DeliveryJob[]): Promise<
   if (keyed.length === 0) return new Map();
   const { rows } = await db.query<LoadedEvent>(
     `SELECT e.site_id, e.id, e.received_at, e.event_id, e.type, e.name, e.occurred_at, e.url, e.referrer,
-       e.title, e.visitor_id, e.session_id, s.started_at AS session_started_at, e.user_id, e.ga_client_id,
+       e.title, e.visitor_id, e.session_id, e.user_id, e.ga_client_id,
        e.transaction_id, e.user_agent, e.ip, e.country, e.region, e.city, e.language, e.screen_width,
        e.screen_height, e.props, e.value, e.currency, e.consent_analytics, e.consent_ads, e.user_hashes,
        e.gclid, e.gbraid, e.wbraid, e.fbclid, e.fbc, e.fbp
      FROM unnest($1::text[], $2::timestamptz[], $3::text[]) AS k (site_id, received_at, id)
-     JOIN events e ON e.site_id = k.site_id AND e.received_at = k.received_at AND e.id = k.id
-     LEFT JOIN sessions s ON s.site_id = e.site_id AND s.id = e.session_id`,
+     JOIN events e ON e.site_id = k.site_id AND e.received_at = k.received_at AND e.id = k.id`,
     [
       keyed.map((job) => job.site_id),
       keyed.map((job) => job.event_received_at),
@@ -132,7 +131,8 @@ function toDestinationEvent(row: LoadedEvent, fullIp: string | null): Destinatio
     title: row.title,
     visitorId: row.visitor_id,
     sessionId: row.session_id,
-    sessionStartedAt: row.session_started_at,
+    // A session's id is made when it starts (src/ingest/sessions.ts): no join to sessions needed.
+    sessionStartedAt: row.session_id === null ? null : (timeOfId(row.session_id) ?? null),
     userId: row.user_id,
     gaClientId: row.ga_client_id,
     transactionId: row.transaction_id,
@@ -432,7 +432,9 @@ export function deliveryQueue(
       ...(options.siteId === undefined ? [] : [{ column: 'site_id', value: options.siteId }]),
     ],
     recordColumns: { last_status: 'integer', sealed_ip: 'text' },
-    batchSize: Math.max(100, Math.min(type.maxBatch * 4, 2000)),
+    // Platforms take big requests and several at once: a claim feeds up to 40 GA4 requests side by side.
+    batchSize: type.type === 'webhook' ? 20 : 1000,
+    concurrency: type.type === 'webhook' ? 1 : 3,
     pollMs: SECOND,
     leaseMs: 2 * 60 * SECOND,
     retry: {

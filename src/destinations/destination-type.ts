@@ -28,7 +28,10 @@ export interface DestinationEvent {
   title: string | null;
   /** First-party visitor id (analytics consent), or the cookieless daily id. */
   visitorId: string | null;
-  /** Beacon's session id (`ses_…`) and when that session started. */
+  /**
+   * Beacon's session id (`ses_…`) and when that session began, as its id tells (ids are made when a
+   * session starts): a stable number per session, which is what GA4's session_id needs.
+   */
   sessionId: string | null;
   sessionStartedAt: Date | null;
   /** The site's own user id, kept only with analytics consent. */

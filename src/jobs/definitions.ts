@@ -58,6 +58,8 @@ export interface Queue<Job extends QueuedJob = QueuedJob> {
   /** Columns an outcome may set besides the runner's own, with their types. */
   recordColumns?: Readonly<Record<string, RecordColumnType>>;
   batchSize: number;
+  /** Batches in hand at once (default 1): a batch that waits on the network need not hold up the next. */
+  concurrency?: number;
   /** How often an idle queue is looked at; a full batch is followed by the next at once. */
   pollMs: number;
   /** A claimed batch is invisible to other instances this long; if its worker dies, it comes back after. */

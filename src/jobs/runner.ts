@@ -257,48 +257,55 @@ export function createJobRunner(options: JobRunnerOptions): JobRunner {
     }
   }
 
-  /** Claims, handles and records batches while full ones come back. */
+  /**
+   * Claims, handles and records batches while full ones come back, in `concurrency` loops side by
+   * side (SKIP LOCKED keeps their claims apart), so one batch's waits overlap the next one's work.
+   */
   async function drainQueue(queue: Queue): Promise<void> {
     try {
-      while (!stopping) {
-        const token = randomUUID();
-        const jobs = await claimJobs(db, queue, { now: now(), token });
-        if (jobs.length === 0) break;
-        const entry = claim(() => releaseJobs(db, queue, token, now()));
-        // Attempts are counted at the claim: a job past its budget died with its worker last time.
-        const live = jobs.filter((job) => job.attempts <= queue.retry.maxAttempts);
-        let outcomes: ReadonlyMap<number, JobOutcome>;
-        try {
-          outcomes = live.length === 0 ? new Map() : await queue.handle(live, context(entry));
-        } catch (error) {
-          log.error({ err: error, queue: queue.name, jobs: live.length }, 'job handler failed');
-          outcomes = new Map(live.map((job) => [job.id, { kind: 'retry', error: message(error) }]));
-        } finally {
-          claims.delete(entry);
-        }
-        if (entry.released) return;
-        const finishedAt = now();
-        await recordOutcomes(
-          db,
-          queue,
-          token,
-          jobs.map((job) =>
-            outcomeToRecord(
-              queue,
-              job,
-              job.attempts > queue.retry.maxAttempts
-                ? { kind: 'failed', error: 'its worker stopped during the last attempt' }
-                : (outcomes.get(job.id) ?? { kind: 'retry', error: 'the handler gave no outcome' }),
-              finishedAt,
-            ),
-          ),
-        );
-        if (jobs.length < queue.batchSize) break;
-      }
+      await Promise.all(Array.from({ length: queue.concurrency ?? 1 }, () => drainBatches(queue)));
       nextPoll.set(queue.name, now().getTime() + queue.pollMs);
     } catch (error) {
       nextPoll.set(queue.name, now().getTime() + Math.max(queue.pollMs, AFTER_ERROR_MS));
       throw error;
+    }
+  }
+
+  async function drainBatches(queue: Queue): Promise<void> {
+    while (!stopping) {
+      const token = randomUUID();
+      const jobs = await claimJobs(db, queue, { now: now(), token });
+      if (jobs.length === 0) break;
+      const entry = claim(() => releaseJobs(db, queue, token, now()));
+      // Attempts are counted at the claim: a job past its budget died with its worker last time.
+      const live = jobs.filter((job) => job.attempts <= queue.retry.maxAttempts);
+      let outcomes: ReadonlyMap<number, JobOutcome>;
+      try {
+        outcomes = live.length === 0 ? new Map() : await queue.handle(live, context(entry));
+      } catch (error) {
+        log.error({ err: error, queue: queue.name, jobs: live.length }, 'job handler failed');
+        outcomes = new Map(live.map((job) => [job.id, { kind: 'retry', error: message(error) }]));
+      } finally {
+        claims.delete(entry);
+      }
+      if (entry.released) return;
+      const finishedAt = now();
+      await recordOutcomes(
+        db,
+        queue,
+        token,
+        jobs.map((job) =>
+          outcomeToRecord(
+            queue,
+            job,
+            job.attempts > queue.retry.maxAttempts
+              ? { kind: 'failed', error: 'its worker stopped during the last attempt' }
+              : (outcomes.get(job.id) ?? { kind: 'retry', error: 'the handler gave no outcome' }),
+            finishedAt,
+          ),
+        ),
+      );
+      if (jobs.length < queue.batchSize) break;
     }
   }
 

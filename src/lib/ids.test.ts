@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { newId, newSecret, sha256Hex } from './ids.ts';
+import { newId, newSecret, sha256Hex, timeOfId } from './ids.ts';
 
 describe('newId', () => {
   it.each(['agency', 'user', 'site', 'evt'] as const)(
@@ -34,4 +34,17 @@ describe('sha256Hex', () => {
   ])('hashes %j to the SHA-256 test vector', (input, expected) => {
     expect(sha256Hex(input)).toBe(expected);
   });
+});
+
+describe('timeOfId', () => {
+  it.each([0, 1, 1_764_900_000_123, 2 ** 48 - 1])('tells when an id was made (%i ms)', (ms) => {
+    expect(timeOfId(newId('ses', ms))?.getTime()).toBe(ms);
+  });
+
+  it.each(['', 'ses_', 'ses_tooshort', 'client-made-visitor-id', 'ses_!!!!!!!!!!!!!!!!!!!!!!!!!!'])(
+    'knows no time for %j',
+    (id) => {
+      expect(timeOfId(id)).toBeUndefined();
+    },
+  );
 });

@@ -37,6 +37,23 @@ export function newId(prefix: IdPrefix, now = Date.now()): string {
 }
 
 /**
+ * When an id made by newId was made: its first 48 bits are milliseconds since the epoch. Undefined
+ * for anything else (an id from elsewhere, a client-made value).
+ */
+export function timeOfId(id: string): Date | undefined {
+  const body = id.slice(id.indexOf('_') + 1);
+  if (body.length !== 26) return undefined;
+  let ms = 0;
+  // 48 bits are the first 9.6 characters: 9 whole ones (45 bits) and the top 3 bits of the tenth.
+  for (let index = 0; index < 10; index++) {
+    const value = CROCKFORD.indexOf(body[index]!);
+    if (value < 0) return undefined;
+    ms = index < 9 ? ms * 32 + value : ms * 8 + (value >> 2);
+  }
+  return new Date(ms);
+}
+
+/**
  * Ids are made for every event: one randomBytes call per id cost ~30 µs (a trip into OpenSSL each
  * time), so random bytes are drawn 4 KiB at a time and handed out in slices, never twice.
  */

@@ -1,0 +1,41 @@
+import { randomBytes } from 'node:crypto';
+import { createPool } from '../src/db/pool.ts';
+import { ensureEventPartitions } from '../src/db/partitions.ts';
+import { blankEventRow } from '../src/ingest/event-row.ts';
+import { createEventWriter } from '../src/ingest/event-writer.ts';
+import { createJobRunner } from '../src/jobs/runner.ts';
+import { newId } from '../src/lib/ids.ts';
+import { createSealer } from '../src/lib/sealed.ts';
+import { deliveryQueue } from '../src/destinations/deliver.ts';
+import { createPlatformFetch } from '../src/destinations/platform-fetch.ts';
+import { sealConfig } from '../src/destinations/destination-secrets.ts';
+import { DESTINATION_TYPES } from '../src/destinations/registry.ts';
+import { startFakeGa4, FAKE_GA4_API_SECRET, FAKE_GA4_MEASUREMENT_ID } from '../test/fakes/ga4-server.ts';
+
+const db = createPool({ connectionString: process.env.DATABASE_URL!, max: 6 });
+await ensureEventPartitions(db);
+const sealer = createSealer({ current: randomBytes(32) });
+const ga4 = await startFakeGa4();
+const agencyId = newId('agency'); const siteId = newId('site'); const dst = newId('dst');
+await db.query('INSERT INTO agencies (id, name) VALUES ($1, $2)', [agencyId, 'fwd']);
+await db.query(`INSERT INTO sites (id, agency_id, name, domain, site_key, write_key_prefix, write_key_hash) VALUES ($1,$2,'S','s.example',$1,'wk_',$1)`, [siteId, agencyId]);
+const stored = sealConfig({ measurementId: FAKE_GA4_MEASUREMENT_ID, apiSecret: FAKE_GA4_API_SECRET }, ['apiSecret'], sealer);
+await db.query(`INSERT INTO destinations (id, site_id, type, name, config, secrets) VALUES ($1,$2,'ga4','g',$3,$4)`, [dst, siteId, stored.config, stored.secrets]);
+const N = Number(process.argv[2] ?? 20000);
+const writer = createEventWriter({ db });
+for (let done = 0; done < N; done += 500) {
+  const rows = Array.from({ length: 500 }, (_, i) => blankEventRow({ id: newId('evt'), site_id: siteId, type: 'pageview', received_at: new Date(), url: `https://s.example/p/${done + i}`, title: 'Page', visitor_id: `v${(done + i) % 3000}`, consent_analytics: true, user_agent: 'Mozilla/5.0 Chrome/120' }));
+  await writer.write(rows, rows.map((row) => [{ site_id: siteId, destination_id: dst, destination_type: 'ga4', event_row_id: row.id, event_received_at: row.received_at, sealed_ip: null, next_attempt_at: row.received_at }]));
+}
+await writer.close();
+console.log('backlog ready', N);
+const runner = createJobRunner({ db, log: console, catalog: { periodic: [], queues: [deliveryQueue(DESTINATION_TYPES.ga4!, { db, fetch: createPlatformFetch(), webhookFetch: fetch, sealer, urls: { ga4: ga4.url, metaGraph: '', googleDataManager: '', googleAds: '', googleOauthToken: '' }, log: console }, { siteId })] } });
+import fs from 'node:fs';
+const pgCpu = () => { let t = 0; for (const pid of fs.readdirSync('/proc').filter((d) => /^\d+$/.test(d))) { try { const stat = fs.readFileSync(`/proc/${pid}/stat`, 'utf8'); if (!stat.includes('(postgres)')) continue; const f = stat.slice(stat.lastIndexOf(')') + 2).split(' '); t += Number(f[11]) + Number(f[12]); } catch {} } return t / 100; };
+const pg0 = pgCpu(); const me0 = process.cpuUsage();
+const t0 = performance.now();
+await runner.runDue();
+const s = (performance.now() - t0) / 1000;
+const me = process.cpuUsage(me0); console.log(`pg cpu ${(pgCpu() - pg0).toFixed(2)} s, node cpu ${((me.user + me.system) / 1e6).toFixed(2)} s`);
+console.log(`forwarded ${ga4.events.length} in ${s.toFixed(2)} s = ${(ga4.events.length / s).toFixed(0)} events/s; violations ${ga4.violations.length}`);
+await ga4.close(); await db.end();
