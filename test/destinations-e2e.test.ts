@@ -11,6 +11,12 @@ import {
   type FakeGa4,
 } from './fakes/ga4-server.ts';
 import { FAKE_META_PIXEL_ID, FAKE_META_TOKEN, startFakeMeta, type FakeMeta } from './fakes/meta-server.ts';
+import {
+  DATA_MANAGER_SCOPE,
+  startFakeDataManager,
+  type FakeDataManager,
+} from './fakes/google-datamanager-server.ts';
+import { startFakeGoogleOauth, type FakeGoogleOauth } from './fakes/google-oauth-server.ts';
 import { createTenant, useTestApp, type TestTenant } from './helpers.ts';
 
 /**
@@ -20,15 +26,34 @@ import { createTenant, useTestApp, type TestTenant } from './helpers.ts';
  */
 let ga4: FakeGa4;
 let meta: FakeMeta;
+let oauth: FakeGoogleOauth;
+let dataManager: FakeDataManager;
+const GOOGLE_OAUTH = {
+  clientId: 'beacon.apps.googleusercontent.com',
+  clientSecret: 'secret',
+  refreshToken: '1//dm',
+};
 beforeAll(async () => {
   ga4 = await startFakeGa4();
   meta = await startFakeMeta();
+  oauth = await startFakeGoogleOauth();
+  oauth.addRefreshToken({ ...GOOGLE_OAUTH, scopes: [DATA_MANAGER_SCOPE], subject: 'owner@example.com' });
+  dataManager = await startFakeDataManager({ oauth });
 });
 afterAll(async () => {
   await ga4.close();
   await meta.close();
+  await dataManager.close();
+  await oauth.close();
 });
-const context = useTestApp({ platformUrls: () => ({ ga4: ga4.url, metaGraph: meta.url }) });
+const context = useTestApp({
+  platformUrls: () => ({
+    ga4: ga4.url,
+    metaGraph: meta.url,
+    googleDataManager: dataManager.url,
+    googleOauthToken: oauth.tokenUrl,
+  }),
+});
 
 const VISITOR_IP = '81.2.69.160';
 const CHROME =
@@ -240,5 +265,41 @@ describe('forwarding to GA4 and Meta', () => {
       expect.objectContaining({ eventId, status: 'delivered', attempts: 3 }),
     ]);
     expect(ga4.events).toHaveLength(1);
+  });
+
+  it('sends a later purchase to Google Ads with the gclid of the ad click it came from and the Google hash of the email', async () => {
+    const site = await createSite();
+    await addDestination(site, {
+      type: 'google_ads',
+      config: { customerId: '123-456-7890', conversionActionId: '555000111', oauth: GOOGLE_OAUTH },
+      events: [{ match: 'purchase' }],
+    });
+    await track(site, { type: 'pageview', url: 'https://shop.example/?gclid=EAIaIQ-landing', ...consented });
+    await track(site, { type: 'identify', user: { email: 'Jane.Doe+shop@gmail.com' }, ...consented });
+    await track(site, {
+      type: 'event',
+      name: 'purchase',
+      value: 99,
+      currency: 'EUR',
+      transactionId: 'order-99',
+      url: 'https://shop.example/thanks',
+      ...consented,
+    });
+    await send('google_ads', site);
+    const stored = dataManager.conversions.find(
+      (conversion) => conversion.event.transactionId === 'order-99',
+    );
+    expect(stored, JSON.stringify(dataManager.requests)).toBeDefined();
+    expect(stored).toMatchObject({ accountId: '1234567890', conversionActionId: '555000111' });
+    expect(stored!.event).toMatchObject({
+      adIdentifiers: { gclid: 'EAIaIQ-landing' },
+      conversionValue: 99,
+      currency: 'EUR',
+      eventSource: 'WEB',
+      userData: {
+        userIdentifiers: [{ emailAddress: createHash('sha256').update('janedoe@gmail.com').digest('hex') }],
+      },
+    });
+    expect(dataManager.ingests.at(-1)!.body).toMatchObject({ encoding: 'HEX' });
   });
 });

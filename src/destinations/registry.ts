@@ -1,5 +1,6 @@
 import type { DestinationType, DestinationTypeName } from './destination-type.ts';
 import { ga4Destination } from './ga4/ga4-destination.ts';
+import { googleAdsDestination } from './google-ads/google-ads-destination.ts';
 import { metaDestination } from './meta/meta-destination.ts';
 import { webhookDestination } from './webhook/webhook-destination.ts';
 
@@ -13,6 +14,7 @@ const platform = <Config>(type: DestinationType<Config>) => type as unknown as D
 export const DESTINATION_TYPES: Partial<Record<DestinationTypeName, DestinationType>> = {
   ga4: platform(ga4Destination),
   meta: platform(metaDestination),
+  google_ads: platform(googleAdsDestination),
   webhook: platform(webhookDestination),
 };
 
