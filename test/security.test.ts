@@ -10,8 +10,12 @@ import { addUser, createTenant, loginAs, useTestApp, type TestTenant } from './h
  */
 const context = useTestApp();
 
-/** site: a site's data; agency: agency-wide lists and writes; manage: users, invitations, keys (owner/admin); instance: the administrator; self: the caller's own account. */
-type Scope = 'site' | 'agency' | 'manage' | 'instance' | 'self';
+/**
+ * site: a site's data; settings: a site's forwarding settings (members read them, client viewers
+ * see nothing); agency: agency-wide lists and writes; manage: users, invitations, keys
+ * (owner/admin); instance: the administrator; self: the caller's own account.
+ */
+type Scope = 'site' | 'settings' | 'agency' | 'manage' | 'instance' | 'self';
 interface RouteCase {
   scope: Scope;
   /** A valid body, so role checks are reached rather than validation errors. */
@@ -54,6 +58,23 @@ const ROUTES: Record<string, RouteCase> = {
   'GET /api/sites/{siteId}/companies/{companyId}': { scope: 'site' },
   'POST /api/sites/{siteId}/companies/{companyId}/hide': { scope: 'site' },
   'POST /api/sites/{siteId}/companies/{companyId}/unhide': { scope: 'site' },
+  'POST /api/sites/{siteId}/destinations': {
+    scope: 'settings',
+    body: () => ({ type: 'webhook', config: { url: 'https://hooks.attacker.example/x' } }),
+  },
+  'GET /api/sites/{siteId}/destinations': { scope: 'settings' },
+  'GET /api/sites/{siteId}/destinations/{destinationId}': { scope: 'settings' },
+  'PATCH /api/sites/{siteId}/destinations/{destinationId}': {
+    scope: 'settings',
+    body: () => ({ enabled: false }),
+  },
+  'DELETE /api/sites/{siteId}/destinations/{destinationId}': { scope: 'settings' },
+  'POST /api/sites/{siteId}/destinations/{destinationId}/test': { scope: 'settings' },
+  'GET /api/sites/{siteId}/destinations/{destinationId}/deliveries': { scope: 'settings' },
+  'POST /api/sites/{siteId}/destinations/{destinationId}/deliveries/replay': {
+    scope: 'settings',
+    body: () => ({}),
+  },
   'GET /api/auth/sessions': { scope: 'self' },
   'DELETE /api/auth/sessions/{sessionId}': { scope: 'self' },
 };
@@ -119,6 +140,15 @@ async function victimIds(path: string, siteId?: string): Promise<Record<string, 
       [`cmp_${unique()}${unique()}`, ids.siteId],
     );
     ids.companyId = rows[0].id;
+  }
+  if (path.includes('{destinationId}')) {
+    const response = await context.app.inject({
+      method: 'POST',
+      url: `/api/sites/${ids.siteId}/destinations`,
+      headers: victim.auth,
+      payload: { type: 'webhook', config: { url: 'https://hooks.victim.example/services/x' } },
+    });
+    ids.destinationId = response.json().id;
   }
   if (path.includes('{userId}')) ids.userId = (await addUser(context, victim.agencyId, 'member')).userId;
   if (path.includes('{invitationId}')) {
@@ -239,7 +269,12 @@ describe('security suite', () => {
       ]);
       if (routeCase.scope === 'self') continue;
       const { response } = await attack(operation, 'viewer', viewer.auth, siteId);
-      if (isWrite(operation) || routeCase.scope === 'instance' || routeCase.scope === 'manage') {
+      if (
+        isWrite(operation) ||
+        routeCase.scope === 'instance' ||
+        routeCase.scope === 'manage' ||
+        routeCase.scope === 'settings'
+      ) {
         expect(response.statusCode, `${operation.key}: ${response.body}`).toBe(403);
       } else if (routeCase.scope === 'site') {
         expect(response.statusCode, `${operation.key}: ${response.body}`).toBe(200);
@@ -249,7 +284,9 @@ describe('security suite', () => {
 
   it('hides sites a member is not assigned to (404)', async () => {
     outsider = await addUser(context, victim.agencyId, 'member');
-    for (const operation of operations.filter((candidate) => ROUTES[candidate.key]!.scope === 'site')) {
+    for (const operation of operations.filter((candidate) =>
+      ['site', 'settings'].includes(ROUTES[candidate.key]!.scope),
+    )) {
       const { response } = await attack(operation, 'member elsewhere', outsider.auth);
       expect(response.statusCode, `${operation.key}: ${response.body}`).toBe(404);
     }

@@ -70,7 +70,19 @@ const UpdateDestinationBody = Type.Object(
     config: Type.Optional(Config),
     events: Type.Optional(Type.Union([Type.Array(EventRuleSchema, { maxItems: 100 }), Type.Null()])),
   },
-  { additionalProperties: false },
+  {
+    additionalProperties: false,
+    examples: [
+      { enabled: false },
+      { config: { apiSecret: 'a-new-secret' } },
+      {
+        events: [
+          { match: 'purchase', as: 'Purchase' },
+          { match: 'signup', as: 'CompleteRegistration' },
+        ],
+      },
+    ],
+  },
 );
 
 const TestResultSchema = Type.Object({ ok: Type.Boolean(), messages: Type.Array(Type.String()) });
@@ -255,13 +267,17 @@ export function registerDestinationRoutes(
         summary: 'Send dead letters again: those of `ids`, or all of the destination',
         security,
         params: DestinationParams,
-        body: Type.Optional(
-          Type.Object(
-            {
-              ids: Type.Optional(Type.Array(Type.Integer({ minimum: 1 }), { minItems: 1, maxItems: 10_000 })),
-            },
-            { additionalProperties: false },
-          ),
+        body: Type.Object(
+          {
+            ids: Type.Optional(
+              Type.Array(Type.Integer({ minimum: 1 }), {
+                minItems: 1,
+                maxItems: 10_000,
+                description: 'The dead letters to send again; all of the destination when left out',
+              }),
+            ),
+          },
+          { additionalProperties: false, examples: [{}, { ids: [1042, 1043] }] },
         ),
         response: { 202: Type.Object({ requeued: Type.Integer() }), ...errorResponses(400, 401, 403, 404) },
       },
@@ -271,7 +287,7 @@ export function registerDestinationRoutes(
         db: deps.db,
         actor: actorOf(request),
         ...request.params,
-        ids: request.body?.ids,
+        ids: request.body.ids,
         ip: request.ip,
       });
       return reply.status(202).send(result);
