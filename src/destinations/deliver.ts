@@ -167,7 +167,7 @@ function toDestinationEvent(row: LoadedEvent, fullIp: string | null): Destinatio
 function toJobOutcome(result: SendResult, job: DeliveryJob): JobOutcome {
   switch (result.kind) {
     case 'delivered':
-      return { kind: 'done', record: { last_status: 200, sealed_ip: null } };
+      return { kind: 'done', record: { last_status: result.status ?? null, sealed_ip: null } };
     case 'skipped':
       return { kind: 'cancelled', reason: `skipped: ${result.reason}`, record: { sealed_ip: null } };
     case 'permanent':

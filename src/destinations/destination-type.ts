@@ -104,7 +104,8 @@ export interface OutgoingEvent {
 
 /** What became of one event at the platform. */
 export type SendResult =
-  | { kind: 'delivered' }
+  /** Accepted; `status` is the platform's HTTP status when the module reports it. */
+  | { kind: 'delivered'; status?: number }
   /** Passing trouble (timeouts, 5xx, 429): try again, after `retryAfterMs` if the platform said so. */
   | { kind: 'retry'; error: string; status?: number; retryAfterMs?: number }
   /** The platform refused it for good (4xx other than 408/429): a dead letter with its message. */

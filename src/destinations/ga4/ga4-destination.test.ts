@@ -137,7 +137,7 @@ describe('ga4Destination.send', () => {
     const results = await send([pageView, purchase, outbound, engagement, reserved, anonymous]);
 
     for (const delivered of [pageView, purchase, outbound, engagement]) {
-      expect(outcome(results, delivered)).toEqual({ kind: 'delivered' });
+      expect(outcome(results, delivered)).toEqual({ kind: 'delivered', status: 204 });
     }
     expect(outcome(results, reserved)).toEqual({ kind: 'skipped', reason: expect.stringContaining('click') });
     expect(outcome(results, anonymous)).toEqual({
@@ -228,7 +228,7 @@ describe('ga4Destination.send', () => {
     const inWindow = outgoing({ occurredAt: new Date(Date.now() - 71 * HOUR) });
     const tooOld = outgoing({ occurredAt: new Date(Date.now() - 71.9 * HOUR) });
     const results = await send([inWindow, tooOld]);
-    expect(outcome(results, inWindow)).toEqual({ kind: 'delivered' });
+    expect(outcome(results, inWindow)).toEqual({ kind: 'delivered', status: 204 });
     expect(outcome(results, tooOld)).toEqual({ kind: 'permanent', error: expect.stringContaining('72 h') });
     expect(fake.violations).toEqual([]);
     expect(fake.events.map((e) => e.timestamp_micros)).toEqual([inWindow.event.occurredAt.getTime() * 1000]);
@@ -251,7 +251,7 @@ describe('ga4Destination.send', () => {
     const small = outgoing();
     const results = await send([huge, small]);
     expect(outcome(results, huge)).toEqual({ kind: 'permanent', error: expect.stringContaining('130 kB') });
-    expect(outcome(results, small)).toEqual({ kind: 'delivered' });
+    expect(outcome(results, small)).toEqual({ kind: 'delivered', status: 204 });
     expect(fake.violations).toEqual([]);
   });
 });

@@ -14,8 +14,8 @@ const answered = (status: number, retryAfter: string | null = null, text = ''): 
 
 describe('ga4SendResult', () => {
   it.each<[string, Ga4Answer, SendResult]>([
-    ['204 as delivered', answered(204), { kind: 'delivered' }],
-    ['200 as delivered', answered(200), { kind: 'delivered' }],
+    ['204 as delivered', answered(204), { kind: 'delivered', status: 204 }],
+    ['200 as delivered', answered(200), { kind: 'delivered', status: 200 }],
     ['408 as passing', answered(408), { kind: 'retry', status: 408, error: 'GA4 answered HTTP 408' }],
     ['425 as passing', answered(425), { kind: 'retry', status: 425, error: 'GA4 answered HTTP 425' }],
     [

@@ -51,7 +51,7 @@ export async function sendGa4Events(
 export function ga4SendResult(answer: Ga4Answer, now: Date): SendResult {
   if (answer.kind === 'failed') return { kind: 'retry', error: answer.error };
   const { status } = answer;
-  if (status >= 200 && status < 300) return { kind: 'delivered' };
+  if (status >= 200 && status < 300) return { kind: 'delivered', status };
   const error = `GA4 answered HTTP ${status}${answer.text ? `: ${answer.text.slice(0, 200)}` : ''}`;
   if (status === 408 || status === 425 || status === 429 || status >= 500) {
     const retryAfterMs = parseRetryAfter(answer.retryAfter, now);
