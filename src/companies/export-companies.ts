@@ -2,7 +2,7 @@ import type { Queryable } from '../db/pool.ts';
 import type { Actor } from '../tenancy/auth/access-tokens.ts';
 import { getSite } from '../tenancy/sites/get-site.ts';
 import { COMPANY_COLUMNS, toCompanySummary, type CompanyRow, type CompanySummary } from './company-record.ts';
-import { toCsv } from './csv.ts';
+import { toCsv } from '../lib/csv.ts';
 import { companyConditions, companyOrder, type CompanyFilters } from './list-companies.ts';
 
 /** Rows in one export at most; the response says when there were more. */

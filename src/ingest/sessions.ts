@@ -20,11 +20,14 @@ export interface SessionDelta {
   exit_path: string | null;
   pageviews: number;
   events: number;
+  referrer: string | null;
   referrer_host: string | null;
   referrer_type: string | null;
   utm_source: string | null;
   utm_medium: string | null;
   utm_campaign: string | null;
+  utm_term: string | null;
+  utm_content: string | null;
   country: string | null;
   device_type: string | null;
   browser_name: string | null;
@@ -120,11 +123,14 @@ export function assignSessions(
         exit_path: null,
         pageviews: 0,
         events: 0,
+        referrer: source?.referrer ?? null,
         referrer_host: source?.referrer_host ?? null,
         referrer_type: source?.referrer_type ?? null,
         utm_source: source?.utm_source ?? null,
         utm_medium: source?.utm_medium ?? null,
         utm_campaign: source?.utm_campaign ?? null,
+        utm_term: source?.utm_term ?? null,
+        utm_content: source?.utm_content ?? null,
         country: row.country,
         device_type: row.device_type,
         browser_name: row.browser_name,
