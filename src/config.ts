@@ -10,6 +10,8 @@ export interface Config {
   port: number;
   host: string;
   databaseUrl: string | undefined;
+  /** A read replica that report queries run on; unset, they run on the primary. */
+  analyticsDatabaseUrl: string | undefined;
   databasePoolSize: number;
   /** Longest an API or job statement may run before PostgreSQL cancels it. */
   databaseStatementTimeoutMs: number;
@@ -215,6 +217,7 @@ export function loadConfig(env: Env = process.env): Config {
     port: parsePort(env, 'PORT', 3000),
     host,
     databaseUrl,
+    analyticsDatabaseUrl: parseUrl(env, 'ANALYTICS_DATABASE_URL', ['postgres:', 'postgresql:']),
     databasePoolSize: parsePositiveInt(env, 'DATABASE_POOL_SIZE', 10, 200),
     databaseStatementTimeoutMs: parsePositiveInt(env, 'DATABASE_STATEMENT_TIMEOUT_MS', 30_000, 3_600_000),
     redisUrl,

@@ -5,7 +5,7 @@ import { ConfigError, loadConfig, type Config } from './config.ts';
 import { createGuardedFetch } from './destinations/webhook/webhook-urls.ts';
 import type { DestinationServices } from './destinations/destination-services.ts';
 import { createPlatformFetch } from './destinations/platform-fetch.ts';
-import { openDatabase } from './db/open.ts';
+import { openAnalyticsPool, openDatabase } from './db/open.ts';
 import { createEnrichment, loadGeoProviders } from './enrich/index.ts';
 import { buildApp } from './http/app.ts';
 import { createMetricsRegistry } from './http/metrics.ts';
@@ -66,6 +66,15 @@ async function start(config: Config, log: Logger, lifecycle: Lifecycle) {
     );
   }
 
+  const analyticsDb =
+    config.analyticsDatabaseUrl === undefined
+      ? undefined
+      : await openAnalyticsPool({
+          url: config.analyticsDatabaseUrl,
+          poolSize: config.databasePoolSize,
+          statementTimeoutMs: config.databaseStatementTimeoutMs,
+        }).then((pool) => lifecycle.adopt('the analytics database', { close: () => pool.end(), pool }).pool);
+
   const metrics = createMetricsRegistry({ db: database.pool });
   const enrichment = lifecycle.adopt(
     'the IP enrichment',
@@ -115,6 +124,7 @@ async function start(config: Config, log: Logger, lifecycle: Lifecycle) {
     'the HTTP server',
     await buildApp({
       db: database.pool,
+      analyticsDb,
       state,
       tokens,
       ingestion,

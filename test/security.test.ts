@@ -20,7 +20,11 @@ interface RouteCase {
   scope: Scope;
   /** A valid body, so role checks are reached rather than validation errors. */
   body?: () => Record<string, unknown>;
+  /** A valid query string, for the same reason. */
+  query?: string;
 }
+
+const REPORT_RANGE = 'from=2026-11-01&to=2026-11-30';
 
 const unique = () => Math.random().toString(36).slice(2, 10);
 
@@ -75,6 +79,13 @@ const ROUTES: Record<string, RouteCase> = {
     scope: 'settings',
     body: () => ({}),
   },
+  'GET /api/sites/{siteId}/stats/overview': { scope: 'site', query: REPORT_RANGE },
+  'GET /api/sites/{siteId}/stats/timeseries': { scope: 'site', query: REPORT_RANGE },
+  'GET /api/sites/{siteId}/stats/breakdown': { scope: 'site', query: `${REPORT_RANGE}&dimension=page` },
+  'GET /api/sites/{siteId}/stats/breakdown.csv': { scope: 'site', query: `${REPORT_RANGE}&dimension=company` },
+  'GET /api/sites/{siteId}/goals': { scope: 'site' },
+  'POST /api/sites/{siteId}/goals': { scope: 'site', body: () => ({ eventName: `signup-${unique()}` }) },
+  'DELETE /api/sites/{siteId}/goals/{goalId}': { scope: 'site' },
   'GET /api/auth/sessions': { scope: 'self' },
   'DELETE /api/auth/sessions/{sessionId}': { scope: 'self' },
 };
@@ -150,6 +161,15 @@ async function victimIds(path: string, siteId?: string): Promise<Record<string, 
     });
     ids.destinationId = response.json().id;
   }
+  if (path.includes('{goalId}')) {
+    const response = await context.app.inject({
+      method: 'POST',
+      url: `/api/sites/${ids.siteId}/goals`,
+      headers: victim.auth,
+      payload: { pagePattern: '/thank-you*' },
+    });
+    ids.goalId = response.json().id;
+  }
   if (path.includes('{userId}')) ids.userId = (await addUser(context, victim.agencyId, 'member')).userId;
   if (path.includes('{invitationId}')) {
     const response = await context.app.inject({
@@ -190,7 +210,8 @@ async function attack(
 ) {
   const routeCase = ROUTES[operation.key]!;
   const ids = await victimIds(operation.path, siteId);
-  const url = operation.path.replace(/\{(\w+)\}/g, (_match, name: string) => ids[name]!);
+  const path = operation.path.replace(/\{(\w+)\}/g, (_match, name: string) => ids[name]!);
+  const url = routeCase.query === undefined ? path : `${path}?${routeCase.query}`;
   const response = await context.app.inject({
     method: operation.method as 'GET',
     url,

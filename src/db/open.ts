@@ -120,8 +120,31 @@ export async function openDatabase(options: {
   };
 }
 
-/** A DATABASE_URL that does not work stops the start with its name and the reason, never the password. */
-async function checkConnection(pool: Pool, databaseUrl: string): Promise<void> {
+/**
+ * The pool report queries run on when ANALYTICS_DATABASE_URL names a read replica: no migrations
+ * (the primary applies them and they replicate), the API's statement timeout.
+ */
+export async function openAnalyticsPool(options: {
+  url: string;
+  poolSize: number;
+  statementTimeoutMs?: number;
+}): Promise<Pool> {
+  const pool = createPool({
+    connectionString: options.url,
+    max: options.poolSize,
+    bounds: connectionBounds(options.statementTimeoutMs ?? DEFAULT_STATEMENT_TIMEOUT_MS),
+  });
+  try {
+    await checkConnection(pool, options.url, 'ANALYTICS_DATABASE_URL');
+  } catch (error) {
+    await pool.end().catch(() => undefined);
+    throw error;
+  }
+  return pool;
+}
+
+/** A database URL that does not work stops the start with its name and the reason, never the password. */
+async function checkConnection(pool: Pool, databaseUrl: string, setting = 'DATABASE_URL'): Promise<void> {
   try {
     await pool.query('SELECT 1');
   } catch (error) {
@@ -129,7 +152,7 @@ async function checkConnection(pool: Pool, databaseUrl: string): Promise<void> {
     const host = decodeURIComponent(url.hostname) || url.searchParams.get('host') || 'localhost';
     const { message, code } = error as NodeJS.ErrnoException;
     throw new ConfigError(
-      'DATABASE_URL',
+      setting,
       `could not connect to ${host}:${url.port || 5432}${url.pathname}: ${message || code}`,
     );
   }

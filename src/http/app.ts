@@ -8,6 +8,7 @@ import Fastify, { type FastifyBaseLogger } from 'fastify';
 import type { Registry } from 'prom-client';
 import type { Pool } from '../db/pool.ts';
 import type { Enrichment } from '../enrich/index.ts';
+import { registerAnalyticsRoutes } from '../analytics/analytics-routes.ts';
 import { registerCompanyRoutes } from '../companies/company-routes.ts';
 import { registerDestinationRoutes } from '../destinations/destination-routes.ts';
 import type { DestinationServices } from '../destinations/destination-services.ts';
@@ -40,6 +41,8 @@ import { createValidatorCompiler } from './validation.ts';
 
 export interface AppDeps {
   db: Pool;
+  /** `ANALYTICS_DATABASE_URL`: a read replica report queries run on; the primary when absent. */
+  analyticsDb?: Pool;
   state: SharedState;
   tokens: AccessTokens;
   ingestion: Ingestion;
@@ -193,6 +196,7 @@ export async function buildApp(deps: AppDeps): Promise<App> {
   registerEventRoutes(app, deps);
   registerCompanyRoutes(app, deps);
   registerDestinationRoutes(app, deps);
+  registerAnalyticsRoutes(app, deps);
 
   return app;
 }
