@@ -12,6 +12,7 @@ describe('loadConfig', () => {
       port: 3000,
       host: '0.0.0.0',
       databaseUrl: undefined,
+      analyticsDatabaseUrl: undefined,
       databasePoolSize: 10,
       databaseStatementTimeoutMs: 30_000,
       redisUrl: undefined,
@@ -53,6 +54,10 @@ describe('loadConfig', () => {
     ],
     [{ DATABASE_STATEMENT_TIMEOUT_MS: '120000' }, { databaseStatementTimeoutMs: 120_000 }],
     [
+      { ANALYTICS_DATABASE_URL: 'postgres://reader@replica:5432/beacon' },
+      { analyticsDatabaseUrl: 'postgres://reader@replica:5432/beacon' },
+    ],
+    [
       { SMTP_URL: 'smtp://user:p%40ss@mail.example.com:587' },
       { mail: { smtpUrl: 'smtp://user:p%40ss@mail.example.com:587', from: 'Beacon <beacon@localhost>' } },
     ],
@@ -78,6 +83,7 @@ describe('loadConfig', () => {
       [{ DATABASE_URL: 'mysql://x' }, 'DATABASE_URL'],
       [{ DATABASE_URL: 'not a url' }, 'DATABASE_URL'],
       [{ REDIS_URL: 'http://x' }, 'REDIS_URL'],
+      [{ ANALYTICS_DATABASE_URL: 'mysql://replica/beacon' }, 'ANALYTICS_DATABASE_URL'],
       [{ DATABASE_POOL_SIZE: '0' }, 'DATABASE_POOL_SIZE'],
       [{ DATABASE_POOL_SIZE: '1e3' }, 'DATABASE_POOL_SIZE'],
       [{ DATABASE_STATEMENT_TIMEOUT_MS: '0' }, 'DATABASE_STATEMENT_TIMEOUT_MS'],

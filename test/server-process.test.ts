@@ -6,6 +6,8 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, inject, it } from 'vitest';
 import { startEmbeddedPostgres } from '../src/db/embedded.ts';
+import { migrate } from '../src/db/migrate.ts';
+import { ensureEventPartitions } from '../src/db/partitions.ts';
 import { createPool } from '../src/db/pool.ts';
 import {
   TEST_SECRET,
@@ -123,6 +125,42 @@ describe('beacon process', () => {
     },
     60_000,
   );
+
+  it('runs reports on ANALYTICS_DATABASE_URL: what only the replica holds is what they count', async () => {
+    const replicaUrl = await isolatedDatabaseUrl();
+    const replica = createPool({ connectionString: replicaUrl, max: 1 });
+    try {
+      await migrate(replica);
+      await ensureEventPartitions(replica);
+      const admin = { email: uniqueEmail('admin'), password: 'bootstrap password' };
+      const beacon = await startBeacon({
+        DATABASE_URL: await isolatedDatabaseUrl(),
+        ANALYTICS_DATABASE_URL: replicaUrl,
+        BEACON_SECRET: TEST_SECRET,
+        BEACON_DATA_DIR: await newDataDir(),
+        BEACON_ADMIN_EMAIL: admin.email,
+        BEACON_ADMIN_PASSWORD: admin.password,
+      });
+      const { token, siteId } = await createSiteAs(beacon.base, admin, 'replica.example');
+      await replica.query(
+        `INSERT INTO events (id, site_id, type, received_at, occurred_at, visitor_id, session_id, path)
+         VALUES ('evt_replica', $1, 'pageview', now(), now(), 'visitor-on-replica', 'ses_replica', '/')`,
+        [siteId],
+      );
+      const today = new Date().toISOString().slice(0, 10);
+      const overview = await fetch(
+        `${beacon.base}/api/sites/${siteId}/stats/overview?from=${today}&to=${today}`,
+        {
+          headers: { authorization: `Bearer ${token}` },
+        },
+      );
+      expect(overview.status).toBe(200);
+      expect(await overview.json()).toMatchObject({ visitors: 1, pageviews: 1 });
+      expect((await stopBeacon(beacon)).code).toBe(0);
+    } finally {
+      await replica.end();
+    }
+  }, 60_000);
 
   it('refuses to rotate secrets without the previous secret', async () => {
     const { code, output } = await runToExit(
@@ -290,6 +328,13 @@ describe('a failed start names the setting, prints no stack and leaves nothing r
     [
       'DATABASE_URL',
       async () => ({ DATABASE_URL: `postgres://beacon:hunter22@127.0.0.1:${await freePort()}/beacon` }),
+    ],
+    [
+      'ANALYTICS_DATABASE_URL',
+      async () => ({
+        DATABASE_URL: await isolatedDatabaseUrl(),
+        ANALYTICS_DATABASE_URL: `postgres://reader:hunter22@127.0.0.1:${await freePort()}/beacon`,
+      }),
     ],
     ['GEOIP_DB', async () => ({ GEOIP_DB: '/nonexistent/ipinfo_lite.mmdb' })],
     [
