@@ -8,6 +8,7 @@ import Fastify, { type FastifyBaseLogger } from 'fastify';
 import type { Registry } from 'prom-client';
 import type { Pool } from '../db/pool.ts';
 import type { Enrichment } from '../enrich/index.ts';
+import { registerRealtimeRoutes } from '../analytics/realtime/realtime-routes.ts';
 import { registerCompanyRoutes } from '../companies/company-routes.ts';
 import { registerDestinationRoutes } from '../destinations/destination-routes.ts';
 import type { DestinationServices } from '../destinations/destination-services.ts';
@@ -193,6 +194,7 @@ export async function buildApp(deps: AppDeps): Promise<App> {
   registerEventRoutes(app, deps);
   registerCompanyRoutes(app, deps);
   registerDestinationRoutes(app, deps);
+  registerRealtimeRoutes(app, { ...deps, metrics });
 
   return app;
 }
