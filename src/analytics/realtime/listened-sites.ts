@@ -62,14 +62,13 @@ export async function createListenedSites(options: {
     const expiry = now() + listenedForMs;
     for (const siteId of siteIds) until.set(siteId, expiry);
   };
-  const publish = (announcement: Announcement) => {
+  const publish = (announcement: Announcement) =>
     options.pubsub.publish(LISTENERS_CHANNEL, JSON.stringify(announcement)).catch((error: unknown) => {
       options.log.warn({ err: error }, 'could not tell other instances which sites have live clients');
     });
-  };
   const announceOwn = () => {
     const own = options.ownSites();
-    if (own.length > 0) publish({ sites: [...own] });
+    if (own.length > 0) void publish({ sites: [...own] });
   };
 
   const unsubscribe: Unsubscribe = await options.pubsub.subscribe(LISTENERS_CHANNEL, (message) => {
@@ -84,7 +83,9 @@ export async function createListenedSites(options: {
     announceOwn();
   }, options.announceEveryMs ?? ANNOUNCE_EVERY_MS);
   timer.unref();
-  publish({ ask: true });
+  // Awaited: the app is ready once it has asked, with no call to Redis left out (a reply read late,
+  // behind a busy start-up, would count as Redis lost).
+  await publish({ ask: true });
 
   return {
     has(siteId) {
@@ -95,7 +96,7 @@ export async function createListenedSites(options: {
     announce(siteIds) {
       if (siteIds.length === 0) return;
       mark(siteIds);
-      publish({ sites: [...siteIds] });
+      void publish({ sites: [...siteIds] });
     },
     async close() {
       clearInterval(timer);

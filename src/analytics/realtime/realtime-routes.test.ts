@@ -9,6 +9,7 @@ import { hotLeadEvent, liveChannel } from '../../companies/hot-lead-notification
 import { renderError } from '../../http/errors.ts';
 import { ErrorResponse, type App } from '../../http/types.ts';
 import { createValidatorCompiler } from '../../http/validation.ts';
+import { createMemoryState } from '../../state/memory.ts';
 import { createAccessTokens } from '../../tenancy/auth/access-tokens.ts';
 import { LIVE_CLOSE, type LiveLimits } from './live-hub.ts';
 import { registerRealtimeRoutes } from './realtime-routes.ts';
@@ -200,8 +201,12 @@ describe('GET /api/sites/:siteId/live', () => {
   });
 });
 
-/** Beacon's realtime routes alone, with the test's limits, on the test app's database, state and writer. */
+/**
+ * Beacon's realtime routes alone, with the test's limits, on the test app's database and writer.
+ * Its shared state is in-process, so the floods below never load the Redis other test files share.
+ */
 async function liveApp(limits: Partial<LiveLimits>) {
+  const state = createMemoryState();
   const app: App = Fastify().withTypeProvider<TypeBoxTypeProvider>();
   app.setValidatorCompiler(createValidatorCompiler());
   app.setErrorHandler(renderError);
@@ -209,7 +214,7 @@ async function liveApp(limits: Partial<LiveLimits>) {
   const metrics = new Registry();
   registerRealtimeRoutes(app, {
     db: context.db,
-    state: context.state,
+    state,
     tokens: context.tokens,
     ingestion: context.ingestion,
     metrics,
@@ -225,7 +230,8 @@ async function liveApp(limits: Partial<LiveLimits>) {
     const client = await openLive(liveUrl(site.id, '', appPort), { headers: tenant.auth });
     return client;
   };
-  return { app, dropped, connectTo };
+  const publish = (site: TestSite, message: string) => state.pubsub.publish(liveChannel(site.id), message);
+  return { app, dropped, connectTo, publish };
 }
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
@@ -272,19 +278,22 @@ describe('live feed limits', () => {
   });
 
   it('drops messages for a client that stops reading and tells it how many once it catches up', async () => {
-    const { connectTo, dropped } = await started({ maxBufferedBytes: 64 * 1024, slowCloseAfterMs: 60_000 });
+    const { connectTo, dropped, publish } = await started({
+      maxBufferedBytes: 64 * 1024,
+      slowCloseAfterMs: 60_000,
+    });
     const site = await createSite();
     const client = await connectTo(site);
     await client.waitFor((message) => message.type === 'subscribed');
     tcpOf(client).pause();
     const published = 200;
     for (let index = 0; index < published; index++) {
-      await context.state.pubsub.publish(liveChannel(site.id), bulky(`e${index}`));
+      await publish(site, bulky(`e${index}`));
     }
     await waitUntil(async () => (await dropped()) > 0, 'messages dropped for the stalled client');
     tcpOf(client).resume();
     await sleep(500);
-    await context.state.pubsub.publish(liveChannel(site.id), bulky('last'));
+    await publish(site, bulky('last'));
     await client.waitFor(isEvent('last'));
 
     const events = client.messages.filter((message) => message.type === 'event').length;
@@ -298,7 +307,7 @@ describe('live feed limits', () => {
   });
 
   it('closes a client that stays behind with 4008', async () => {
-    const { connectTo, dropped } = await started({
+    const { connectTo, dropped, publish } = await started({
       maxBufferedBytes: 64 * 1024,
       slowCloseAfterMs: 200,
       heartbeatMs: 1_000,
@@ -309,7 +318,7 @@ describe('live feed limits', () => {
     await client.waitFor((message) => message.type === 'subscribed');
     tcpOf(client).pause();
     for (let index = 0; index < 200; index++) {
-      await context.state.pubsub.publish(liveChannel(site.id), bulky(`e${index}`));
+      await publish(site, bulky(`e${index}`));
     }
     await waitUntil(async () => (await dropped()) > 0, 'messages dropped for the stalled client');
     // The next heartbeats (at most 2 s) find it behind for longer than 200 ms; the grace is 30 s.
