@@ -1,26 +1,26 @@
-import { Type, type Static } from 'typebox';
 import type { EventRow } from '../../ingest/event-row.ts';
 
 /**
  * An event as the live feed shows it: what the events list shows of it, minus anything that
  * identifies a person (no address, visitor id, user id, user agent, click ids or props).
  */
-export const LiveEvent = Type.Object({
-  id: Type.String(),
-  type: Type.String(),
-  name: Type.Union([Type.String(), Type.Null()]),
-  path: Type.Union([Type.String(), Type.Null()]),
-  referrerHost: Type.Union([Type.String(), Type.Null()]),
-  country: Type.Union([Type.String(), Type.Null()]),
-  deviceType: Type.Union([Type.String(), Type.Null()]),
-  browserName: Type.Union([Type.String(), Type.Null()]),
-  visitorClass: Type.Union([Type.String(), Type.Null()]),
-  companyName: Type.Union([Type.String(), Type.Null()]),
-  receivedAt: Type.String({ format: 'date-time' }),
-});
-export type LiveEvent = Static<typeof LiveEvent>;
+export interface LiveEvent {
+  id: string;
+  type: string;
+  name: string | null;
+  path: string | null;
+  referrerHost: string | null;
+  country: string | null;
+  deviceType: string | null;
+  browserName: string | null;
+  visitorClass: string | null;
+  companyName: string | null;
+  /** ISO 8601. */
+  receivedAt: string;
+}
 
-/** Messages Beacon sends a live client, as JSON text, one per WebSocket message. */
+/** What the live feed itself sends a client, as JSON text, one per WebSocket message; hot-lead
+ * notifications (companies/hot-lead-notification.ts) travel beside them. */
 export type LiveMessage =
   | { type: 'event'; event: LiveEvent }
   /** The feed is open: everything committed for the site from now on follows. */
