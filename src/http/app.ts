@@ -9,6 +9,7 @@ import type { Registry } from 'prom-client';
 import type { Pool } from '../db/pool.ts';
 import type { Enrichment } from '../enrich/index.ts';
 import { registerAnalyticsRoutes } from '../analytics/analytics-routes.ts';
+import { registerRealtimeRoutes } from '../analytics/realtime/realtime-routes.ts';
 import { registerCompanyRoutes } from '../companies/company-routes.ts';
 import { registerDestinationRoutes } from '../destinations/destination-routes.ts';
 import type { DestinationServices } from '../destinations/destination-services.ts';
@@ -197,6 +198,7 @@ export async function buildApp(deps: AppDeps): Promise<App> {
   registerCompanyRoutes(app, deps);
   registerDestinationRoutes(app, deps);
   registerAnalyticsRoutes(app, deps);
+  registerRealtimeRoutes(app, { ...deps, metrics });
 
   return app;
 }

@@ -421,3 +421,40 @@ describe('event writer (group commit)', () => {
     }
   });
 });
+
+describe('event writer: committed rows', () => {
+  it('hands listeners the stored rows after COMMIT, before answering, and never duplicates', async () => {
+    const writer = createEventWriter({ db });
+    const siteId = newId('site');
+    const seen: Array<{ ids: string[]; visibleToOthers: Promise<number> }> = [];
+    writer.onCommitted((rows) => {
+      // Another connection sees the rows already: the listener runs after COMMIT, not inside the transaction.
+      seen.push({ ids: rows.map((committed) => committed.id), visibleToOthers: count(siteId) });
+    });
+    const first = row(siteId, { event_id: 'once' });
+    const [outcome] = await writer.write([first]);
+    expect(seen.map((call) => call.ids)).toEqual([[first.id]]);
+    await writer.write([row(siteId, { event_id: 'once' })]);
+    expect(seen).toHaveLength(1);
+    expect(await seen[0]!.visibleToOthers).toBe(1);
+    expect(outcome).toEqual({ status: 'accepted', id: first.id });
+    await writer.close();
+  });
+
+  it('answers the write even when a listener throws, and stops calling a removed listener', async () => {
+    const errors: object[] = [];
+    const writer = createEventWriter({ db, log: { error: (object) => errors.push(object) } });
+    const siteId = newId('site');
+    const remove = writer.onCommitted(() => {
+      throw new Error('listener broke');
+    });
+    const [outcome] = await writer.write([row(siteId)]);
+    expect(outcome?.status).toBe('accepted');
+    expect(errors).toHaveLength(1);
+    remove();
+    await writer.write([row(siteId)]);
+    expect(errors).toHaveLength(1);
+    expect(await count(siteId)).toBe(2);
+    await writer.close();
+  });
+});

@@ -47,9 +47,18 @@ export interface EventWriter {
    */
   write(rows: EventRow[], deliveries?: ReadonlyArray<readonly DeliveryDraft[]>): Promise<WriteOutcome[]>;
   stats(): EventWriterStats;
+  /**
+   * Calls `listener` with the rows each transaction stored (duplicates left out), after its COMMIT
+   * and before its requests are answered. It runs on the commit path: it must return at once and
+   * leave any work for later. A listener that throws is logged, never fails the write.
+   * Returns a function that removes the listener.
+   */
+  onCommitted(listener: CommittedListener): () => void;
   /** Stops taking writes and waits until everything buffered is committed. */
   close(): Promise<void>;
 }
+
+export type CommittedListener = (rows: readonly EventRow[]) => void;
 
 /** One request: all its rows commit in one transaction, or none do. */
 /** A row of `deliveries` (migration 012): one event for one destination, queued with the event. */
@@ -265,6 +274,20 @@ export function createEventWriter(options: EventWriterOptions): EventWriter {
     rejectedSiteShare: 0,
   };
   let closed = false;
+  const committedListeners = new Set<CommittedListener>();
+
+  function announceCommitted(results: ReadonlyArray<[Entry, WriteOutcome]>) {
+    const rows: EventRow[] = [];
+    for (const [entry, outcome] of results) if (outcome.status === 'accepted') rows.push(entry.row);
+    if (rows.length === 0) return;
+    for (const listener of committedListeners) {
+      try {
+        listener(rows);
+      } catch (error) {
+        options.log?.error({ err: error }, 'a listener to committed events failed');
+      }
+    }
+  }
 
   function settle(entry: Entry, outcome: WriteOutcome) {
     const { pending } = entry;
@@ -470,6 +493,7 @@ export function createEventWriter(options: EventWriterOptions): EventWriter {
       }
       return;
     }
+    if (committedListeners.size > 0) announceCommitted(results);
     for (const [entry, outcome] of results) {
       if (outcome.status === 'accepted') stats.rowsWritten += 1;
       else stats.duplicates += 1;
@@ -643,6 +667,12 @@ export function createEventWriter(options: EventWriterOptions): EventWriter {
       });
     },
     stats: () => ({ ...stats }),
+    onCommitted(listener) {
+      committedListeners.add(listener);
+      return () => {
+        committedListeners.delete(listener);
+      };
+    },
     async close() {
       closed = true;
       while (lanes.some((lane) => lane.flushing || lane.queue.length > 0)) {
