@@ -22,13 +22,14 @@ interface RouteCase {
   body?: () => Record<string, unknown>;
   /** A valid query string, for the same reason. */
   query?: string;
-  /** A POST that changes nothing of the site (a live-feed ticket): whoever reads the site may call it. */
+  /** A POST that changes nothing of the site (a live-feed ticket, a funnel query): whoever reads the site may call it. */
   reads?: true;
 }
 
 const REPORT_RANGE = 'from=2026-11-01&to=2026-11-30';
 
 const unique = () => Math.random().toString(36).slice(2, 10);
+const FUNNEL_STEPS = [{ page: '/pricing' }, { event: 'signup' }];
 
 const ROUTES: Record<string, RouteCase> = {
   'GET /api/auth/me': { scope: 'self' },
@@ -93,6 +94,20 @@ const ROUTES: Record<string, RouteCase> = {
   'DELETE /api/sites/{siteId}/goals/{goalId}': { scope: 'site' },
   'GET /api/sites/{siteId}/stats/realtime': { scope: 'site' },
   'POST /api/sites/{siteId}/live/ticket': { scope: 'site', reads: true },
+  'POST /api/sites/{siteId}/funnels/query': {
+    scope: 'site',
+    reads: true,
+    body: () => ({ steps: FUNNEL_STEPS, from: '2026-11-01', to: '2026-11-30' }),
+  },
+  'GET /api/sites/{siteId}/funnels': { scope: 'site' },
+  'POST /api/sites/{siteId}/funnels': {
+    scope: 'site',
+    body: () => ({ name: `f-${unique()}`, steps: FUNNEL_STEPS }),
+  },
+  'GET /api/sites/{siteId}/funnels/{funnelId}': { scope: 'site' },
+  'PATCH /api/sites/{siteId}/funnels/{funnelId}': { scope: 'site', body: () => ({ name: `f-${unique()}` }) },
+  'DELETE /api/sites/{siteId}/funnels/{funnelId}': { scope: 'site' },
+  'GET /api/sites/{siteId}/funnels/{funnelId}/report': { scope: 'site', query: REPORT_RANGE },
   'GET /api/auth/sessions': { scope: 'self' },
   'DELETE /api/auth/sessions/{sessionId}': { scope: 'self' },
 };
@@ -176,6 +191,15 @@ async function victimIds(path: string, siteId?: string): Promise<Record<string, 
       payload: { pagePattern: '/thank-you*' },
     });
     ids.goalId = response.json().id;
+  }
+  if (path.includes('{funnelId}')) {
+    const response = await context.app.inject({
+      method: 'POST',
+      url: `/api/sites/${ids.siteId}/funnels`,
+      headers: victim.auth,
+      payload: { name: 'Victim funnel', steps: FUNNEL_STEPS },
+    });
+    ids.funnelId = response.json().id;
   }
   if (path.includes('{userId}')) ids.userId = (await addUser(context, victim.agencyId, 'member')).userId;
   if (path.includes('{invitationId}')) {

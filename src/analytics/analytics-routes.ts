@@ -11,6 +11,7 @@ import {
   exportBreakdownCsv,
   getBreakdown,
 } from './breakdown.ts';
+import { registerFunnelRoutes } from './funnels/funnel-routes.ts';
 import { CreateGoalBody, createGoal, deleteGoal, Goal, listGoals } from './goals/goals.ts';
 import { getOverview, Overview } from './overview.ts';
 import type { ReportDeps } from './report-context.ts';
@@ -218,4 +219,6 @@ export function registerAnalyticsRoutes(
       return reply.code(204).send(null);
     },
   );
+
+  registerFunnelRoutes(app, deps);
 }

@@ -16,7 +16,10 @@ function pathPattern(pattern: string): string {
 }
 
 /** SQL over `e`: whether the event completes this goal. */
-export function goalCondition(goal: GoalDefinition, params: SqlParams): string {
+export function goalCondition(
+  goal: Pick<GoalDefinition, 'eventName' | 'pagePattern'>,
+  params: SqlParams,
+): string {
   if (goal.eventName !== null) return `(e.type = 'event' AND e.name = ${params.add(goal.eventName)})`;
   return `(e.type = 'pageview' AND e.path LIKE ${params.add(pathPattern(goal.pagePattern ?? ''))})`;
 }
