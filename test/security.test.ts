@@ -82,7 +82,11 @@ const ROUTES: Record<string, RouteCase> = {
   'GET /api/sites/{siteId}/stats/overview': { scope: 'site', query: REPORT_RANGE },
   'GET /api/sites/{siteId}/stats/timeseries': { scope: 'site', query: REPORT_RANGE },
   'GET /api/sites/{siteId}/stats/breakdown': { scope: 'site', query: `${REPORT_RANGE}&dimension=page` },
-  'GET /api/sites/{siteId}/stats/breakdown.csv': { scope: 'site', query: `${REPORT_RANGE}&dimension=company` },
+  'GET /api/sites/{siteId}/stats/breakdown.csv': {
+    scope: 'site',
+    query: `${REPORT_RANGE}&dimension=company`,
+  },
+  'GET /api/sites/{siteId}/stats/retention': { scope: 'site', query: `${REPORT_RANGE}&weeks=4` },
   'GET /api/sites/{siteId}/goals': { scope: 'site' },
   'POST /api/sites/{siteId}/goals': { scope: 'site', body: () => ({ eventName: `signup-${unique()}` }) },
   'DELETE /api/sites/{siteId}/goals/{goalId}': { scope: 'site' },
