@@ -216,6 +216,8 @@ export async function retentionReport(
   const scoped = scopeSql(scope, params);
   const site = params.add(scope.siteId);
   const starts = params.add(weeks.starts.map((start) => start.toISOString()));
+  // A return comes after a first visit in the window: the bound lets the scan skip older sessions.
+  const from = params.add(scope.from);
   const end = params.add(weeks.starts[weeks.starts.length - 1]);
   const { rows } = await db.query<RetentionRow>(
     `WITH ${scoped},
@@ -231,7 +233,8 @@ export async function retentionReport(
               count(DISTINCT f.visitor_id)::int AS visitors
        FROM first_visits f
        JOIN sessions later ON later.visitor_id = f.visitor_id AND later.site_id = ${site}
-        AND later.started_at > f.first_at AND later.started_at < ${end} AND NOT later.is_bot
+        AND later.started_at > f.first_at AND later.started_at >= ${from} AND later.started_at < ${end}
+        AND NOT later.is_bot
        GROUP BY 1, 2),
      cells AS (
        SELECT cohort, 0 AS after, count(*)::int AS visitors FROM first_visits GROUP BY cohort
