@@ -89,6 +89,7 @@ const ROUTES: Record<string, RouteCase> = {
     scope: 'site',
     query: `${REPORT_RANGE}&dimension=company`,
   },
+  'GET /api/sites/{siteId}/stats/retention': { scope: 'site', query: `${REPORT_RANGE}&weeks=4` },
   'GET /api/sites/{siteId}/goals': { scope: 'site' },
   'POST /api/sites/{siteId}/goals': { scope: 'site', body: () => ({ eventName: `signup-${unique()}` }) },
   'DELETE /api/sites/{siteId}/goals/{goalId}': { scope: 'site' },

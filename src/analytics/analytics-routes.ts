@@ -16,6 +16,7 @@ import { CreateGoalBody, createGoal, deleteGoal, Goal, listGoals } from './goals
 import { getOverview, Overview } from './overview.ts';
 import type { ReportDeps } from './report-context.ts';
 import { ReportRangeQuery } from './report-window.ts';
+import { getRetention, Retention, RetentionQuery } from './retention.ts';
 import { getTimeseries, Timeseries, TimeseriesQuery } from './timeseries.ts';
 
 const Id = Type.String({ minLength: 1, maxLength: 64 });
@@ -153,6 +154,33 @@ export function registerAnalyticsRoutes(
         .header('x-beacon-rows', String(result.rows))
         .header('x-beacon-truncated', String(result.truncated))
         .send(result.csv);
+    },
+  );
+
+  app.get(
+    '/api/sites/:siteId/stats/retention',
+    {
+      onRequest,
+      schema: {
+        tags,
+        summary: 'Weekly cohorts of new visitors and how many came back each week after; new vs returning',
+        description:
+          'Weeks start on Monday in the site’s time zone. Filters choose the cohorts by their first visit; a return is any later visit. Visitors with a cookieless id (no analytics consent) cannot be recognised on another day: they form no cohort and are counted apart. ' +
+          cacheHeader['x-beacon-cache'],
+        security,
+        params: SiteParams,
+        querystring: Type.Object(RetentionQuery, { additionalProperties: false }),
+        response: { 200: Retention, ...errorResponses(400, 401, 404) },
+      },
+    },
+    async (request, reply) => {
+      const { report, cached } = await getRetention(
+        reports,
+        actorOf(request),
+        request.params.siteId,
+        request.query,
+      );
+      return reply.header('x-beacon-cache', cached ? 'hit' : 'miss').send(report);
     },
   );
 

@@ -1,3 +1,5 @@
+import { VISITOR_TYPE_SQL } from './visitor-type.ts';
+
 /**
  * The dimensions reports break down and filter by: a closed whitelist, each an SQL expression over
  * the report's `s` (sessions) or `e` (events) rows. Nothing from a request is ever spliced into SQL
@@ -32,6 +34,7 @@ const SESSION_DIMENSIONS: Record<string, string> = {
   utm_content: 's.utm_content',
   company: 's.company_domain',
   lead_status: `(SELECT c.lead_status FROM companies c WHERE c.site_id = s.site_id AND c.domain = s.company_domain)`,
+  visitor_type: VISITOR_TYPE_SQL,
 };
 
 const EVENT_DIMENSIONS: Record<string, string> = {

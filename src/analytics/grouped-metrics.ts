@@ -129,7 +129,8 @@ function keyedSql(grouping: Grouping, goals: readonly GoalDefinition[], params: 
 }
 
 const round = (value: number, digits: number) => Math.round(value * 10 ** digits) / 10 ** digits;
-const percent = (part: number, whole: number) => (whole === 0 ? 0 : round((part / whole) * 100, 1));
+/** `part` as a percent of `whole`, one decimal; 0 of nothing is 0. */
+export const percent = (part: number, whole: number) => (whole === 0 ? 0 : round((part / whole) * 100, 1));
 
 /** The ordering a breakdown asks for, over the aggregated columns of {@link groupedMetricsSql}. */
 export interface GroupOrder {

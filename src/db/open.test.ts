@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { sqlLiteral } from './copy.ts';
-import { openDatabase } from './open.ts';
+import { openAnalyticsPool, openDatabase } from './open.ts';
 import { createPool, type Pool } from './pool.ts';
 
 /** The test database, as Beacon opens its own (migrations applied, writer pool set up). */
@@ -40,6 +40,26 @@ describe('openDatabase', () => {
       expect(rows[0]!['QUERY PLAN'][0]!.JIT).toBeUndefined();
     } finally {
       client.release();
+      await database.close();
+    }
+  });
+});
+
+describe('report queries', () => {
+  // Estimated far above jit_above_cost, as a report over many daily partitions is.
+  const costly = 'EXPLAIN (FORMAT JSON) SELECT count(*) FROM generate_series(1, 100000000) g';
+  const jitOf = async (pool: Pool) =>
+    (await pool.query<{ 'QUERY PLAN': Array<Record<string, unknown>> }>(costly)).rows[0]!['QUERY PLAN'][0]!
+      .JIT;
+
+  it('are never JIT-compiled on the main pool nor on the analytics replica’s', async () => {
+    const database = await openTestDatabase();
+    const replica = await openAnalyticsPool({ url: inject('databaseUrl'), poolSize: 1 });
+    try {
+      expect(await jitOf(database.pool)).toBeUndefined();
+      expect(await jitOf(replica)).toBeUndefined();
+    } finally {
+      await replica.end();
       await database.close();
     }
   });

@@ -1,6 +1,9 @@
 import { createHash, randomBytes } from 'node:crypto';
 import type { Queryable } from '../db/pool.ts';
 
+/** What every cookieless visitor id starts with: reports tell ids that last a day from ids that persist. */
+export const COOKIELESS_ID_PREFIX = 'cl_';
+
 export interface CookielessVisitorIds {
   /**
    * A visitor id for events without a consented first-party id: a hash of a salt that rotates every
@@ -50,7 +53,7 @@ export function createCookielessVisitorIds(options: { db: Queryable }): Cookiele
       const digest = createHash('sha256')
         .update(`${salt}\u0000${siteId}\u0000${ip ?? ''}\u0000${userAgent ?? ''}`)
         .digest('base64url');
-      return `cl_${digest.slice(0, 22)}`;
+      return `${COOKIELESS_ID_PREFIX}${digest.slice(0, 22)}`;
     },
     async pruneSalts() {
       await options.db.query(`DELETE FROM daily_salts WHERE day < (now() AT TIME ZONE 'UTC')::date - 1`);
