@@ -64,21 +64,24 @@ interface KeyedSql {
 const EVENT_COLUMNS = 'e.visitor_id, e.session_id, e.type, e.currency';
 
 function keyedSql(grouping: Grouping, goals: readonly GoalDefinition[], params: SqlParams): KeyedSql {
-  const conversion = conversionSql(goals, params);
-  const converting = `${conversion.condition} AS converts, ${conversion.revenue} AS amount`;
+  // Built only where a grouping uses it: PostgreSQL cannot type a parameter the query never reads.
+  const converting = () => {
+    const conversion = conversionSql(goals, params);
+    return `${conversion.condition} AS converts, ${conversion.revenue} AS amount`;
+  };
   const sessionsOfEvents = `SELECT DISTINCT ke.key, s.id, s.is_bounce, s.duration_s
       FROM scoped_sessions s JOIN keyed_events ke ON ke.session_id = s.id`;
   switch (grouping.by) {
     case 'all':
       return {
-        events: `SELECT NULL::text AS key, ${EVENT_COLUMNS}, ${converting} FROM scoped_events e`,
+        events: `SELECT NULL::text AS key, ${EVENT_COLUMNS}, ${converting()} FROM scoped_events e`,
         sessions: `SELECT NULL::text AS key, s.id, s.is_bounce, s.duration_s FROM scoped_sessions s`,
         conversionBase: 'group',
       };
     case 'buckets': {
       const thresholds = params.add(grouping.thresholds.map((threshold) => threshold.toISOString()));
       return {
-        events: `SELECT width_bucket(e.occurred_at, ${thresholds}::timestamptz[])::text AS key, ${EVENT_COLUMNS}, ${converting}
+        events: `SELECT width_bucket(e.occurred_at, ${thresholds}::timestamptz[])::text AS key, ${EVENT_COLUMNS}, ${converting()}
           FROM scoped_events e`,
         sessions: `SELECT width_bucket(s.started_at, ${thresholds}::timestamptz[])::text AS key, s.id, s.is_bounce, s.duration_s
           FROM scoped_sessions s`,
@@ -90,7 +93,7 @@ function keyedSql(grouping: Grouping, goals: readonly GoalDefinition[], params: 
       const key = dimensionSql(dimension, params);
       if (dimension.level === 'session') {
         return {
-          events: `SELECT ${key} AS key, ${EVENT_COLUMNS}, ${converting}
+          events: `SELECT ${key} AS key, ${EVENT_COLUMNS}, ${converting()}
             FROM scoped_events e JOIN sessions s ON s.site_id = e.site_id AND s.id = e.session_id`,
           sessions: `SELECT ${key} AS key, s.id, s.is_bounce, s.duration_s FROM scoped_sessions s`,
           conversionBase: 'group',
@@ -98,7 +101,7 @@ function keyedSql(grouping: Grouping, goals: readonly GoalDefinition[], params: 
       }
       const only = dimension.events === undefined ? '' : `WHERE e.type = '${dimension.events}'`;
       return {
-        events: `SELECT (${key})::text AS key, ${EVENT_COLUMNS}, ${converting} FROM scoped_events e ${only}`,
+        events: `SELECT (${key})::text AS key, ${EVENT_COLUMNS}, ${converting()} FROM scoped_events e ${only}`,
         sessions: sessionsOfEvents,
         conversionBase: 'group',
       };
