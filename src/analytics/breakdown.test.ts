@@ -79,4 +79,17 @@ describe('breakdown', () => {
     ]);
     expect(goals.total).toBe(3);
   });
+
+  it('carries the previous period only when compare=previous asks for it', async () => {
+    const plain = await breakdown('dimension=page&sort=value:asc');
+    expect(plain.rows.length).toBe(3);
+    expect(plain.rows.filter((row) => 'previous' in row)).toEqual([]);
+
+    const compared = await breakdown('dimension=page&sort=value:asc&compare=previous');
+    expect(compared.rows.map((row) => row.previous)).toEqual([
+      expect.objectContaining({ visitors: 0, pageviews: 0 }),
+      expect.objectContaining({ visitors: 0, pageviews: 0 }),
+      expect.objectContaining({ visitors: 0, pageviews: 0 }),
+    ]);
+  });
 });
