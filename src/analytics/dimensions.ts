@@ -62,8 +62,11 @@ const PROP_KEY = /^prop:([^\s]{1,100})$/;
 
 /** The dimension a name stands for, or undefined when it is none of the whitelist. */
 export function dimensionOf(name: string): Dimension | undefined {
-  if (name in SESSION_DIMENSIONS) return { name, level: 'session', sql: SESSION_DIMENSIONS[name]! };
-  if (name in EVENT_DIMENSIONS) {
+  // Own keys only: every object has `constructor` and `toString`, whose text would end up in the SQL.
+  if (Object.hasOwn(SESSION_DIMENSIONS, name)) {
+    return { name, level: 'session', sql: SESSION_DIMENSIONS[name]! };
+  }
+  if (Object.hasOwn(EVENT_DIMENSIONS, name)) {
     return {
       name,
       level: 'event',
