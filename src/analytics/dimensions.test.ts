@@ -21,6 +21,8 @@ describe('dimensionOf', () => {
     ['a prop without a key', 'prop:'],
     ['a prop key with a space', 'prop:a b'],
     ['a prop key over 100 characters', `prop:${'k'.repeat(101)}`],
+    ['a prop key with a NUL', 'prop:a\u0000b'],
+    ['a prop key with an unpaired surrogate', 'prop:a\ud800'],
   ])('%s is no dimension', (_case, name) => {
     expect(dimensionOf(name)).toBeUndefined();
   });

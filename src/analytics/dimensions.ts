@@ -1,3 +1,5 @@
+import { isStorableText } from '../ingest/storable-text.ts';
+
 /**
  * The dimensions reports break down and filter by: a closed whitelist, each an SQL expression over
  * the report's `s` (sessions) or `e` (events) rows. Nothing from a request is ever spliced into SQL
@@ -57,7 +59,10 @@ export const DIMENSION_NAMES = [
   'prop:<key>',
 ] as const;
 
-/** A custom property key: what the tracker can send (props keys are checked at ingestion too). */
+/**
+ * A custom property key: what the tracker can send (props keys are checked at ingestion too), and
+ * nothing PostgreSQL cannot take as text (a NUL would fail the query).
+ */
 const PROP_KEY = /^prop:([^\s]{1,100})$/;
 
 /** The dimension a name stands for, or undefined when it is none of the whitelist. */
@@ -79,7 +84,9 @@ export function dimensionOf(name: string): Dimension | undefined {
     };
   }
   const prop = PROP_KEY.exec(name);
-  if (prop !== null) return { name, level: 'event', sql: `(e.props ->> $key)`, events: 'event' };
+  if (prop !== null && isStorableText(prop[1]!)) {
+    return { name, level: 'event', sql: `(e.props ->> $key)`, events: 'event' };
+  }
   return undefined;
 }
 

@@ -38,6 +38,9 @@ describe('parseFilters', () => {
     ['no values', '[["is","page",[]]]', 'filters.0.2'],
     ['a number', '[["is","page",["/",7]]]', 'filters.0.2.1'],
     ['an empty value', '[["contains","page",[""]]]', 'filters.0.2.0'],
+    ['a NUL character', '[["is","page",["/\\u0000"]]]', 'filters.0.2.0'],
+    ['an unpaired surrogate', '[["is","page",["/","\\ud800"]]]', 'filters.0.2.1'],
+    ['a prop key with a NUL character', '[["is","prop:a\\u0000b",["x"]]]', 'filters.0.1'],
   ])('refuses %s, naming where', (_case, raw, field) => {
     expect(refusal(raw)).toBe(field);
   });
