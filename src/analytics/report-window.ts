@@ -125,7 +125,16 @@ export function reportWindow(range: Pick<ReportRange, 'from' | 'to'>, timezone: 
   if (to.getTime() <= from.getTime()) {
     throw new AppError('validation_failed', 'to must come after from', { field: 'to' });
   }
-  if (to.getTime() - from.getTime() > MAX_RANGE_DAYS * DAY_MS) {
+  // Dates count local days: 731 of them from summer into winter time are an hour longer than 731 × 24 h.
+  const days =
+    start.date !== undefined && end.date !== undefined
+      ? Math.round(
+          (Date.UTC(end.date.year, end.date.month - 1, end.date.day) -
+            Date.UTC(start.date.year, start.date.month - 1, start.date.day)) /
+            DAY_MS,
+        )
+      : undefined;
+  if ((days ?? (to.getTime() - from.getTime()) / DAY_MS) > MAX_RANGE_DAYS) {
     throw new AppError(
       'validation_failed',
       `to may be at most two years (${MAX_RANGE_DAYS} days) after from`,
@@ -135,13 +144,8 @@ export function reportWindow(range: Pick<ReportRange, 'from' | 'to'>, timezone: 
     );
   }
   let previousFrom = new Date(from.getTime() - (to.getTime() - from.getTime()));
-  if (start.date !== undefined && end.date !== undefined) {
+  if (start.date !== undefined && days !== undefined) {
     // As many local days before: across a DST change the two periods differ by an hour in length.
-    const days = Math.round(
-      (Date.UTC(end.date.year, end.date.month - 1, end.date.day) -
-        Date.UTC(start.date.year, start.date.month - 1, start.date.day)) /
-        DAY_MS,
-    );
     previousFrom = zonedInstant({ ...start.date, day: start.date.day - days }, timezone);
   }
   return { from, to, timezone, previous: { from: previousFrom, to: from } };
