@@ -199,7 +199,8 @@ export async function getBreakdown(
       deps.analyticsDb,
       {
         siteId,
-        ...context.window,
+        from: context.window.from,
+        to: context.window.to,
         filters: context.filters,
         goals: context.goals,
         ...(context.compare ? { previous: context.window.previous } : {}),
@@ -219,7 +220,13 @@ export async function exportBreakdownCsv(
   const context = await reportContext(deps, actor, siteId, query);
   const breakdown = await breakdownRows(
     deps.analyticsDb,
-    { siteId, ...context.window, filters: context.filters, goals: context.goals },
+    {
+      siteId,
+      from: context.window.from,
+      to: context.window.to,
+      filters: context.filters,
+      goals: context.goals,
+    },
     {
       grouping: breakdownGrouping(query.dimension),
       order: breakdownOrder(query.sort),

@@ -1,3 +1,4 @@
+import { isStorableText } from '../ingest/storable-text.ts';
 import { VISITOR_TYPE_SQL } from './visitor-type.ts';
 
 /**
@@ -60,13 +61,19 @@ export const DIMENSION_NAMES = [
   'prop:<key>',
 ] as const;
 
-/** A custom property key: what the tracker can send (props keys are checked at ingestion too). */
+/**
+ * A custom property key: what the tracker can send (props keys are checked at ingestion too), and
+ * nothing PostgreSQL cannot take as text (a NUL would fail the query).
+ */
 const PROP_KEY = /^prop:([^\s]{1,100})$/;
 
 /** The dimension a name stands for, or undefined when it is none of the whitelist. */
 export function dimensionOf(name: string): Dimension | undefined {
-  if (name in SESSION_DIMENSIONS) return { name, level: 'session', sql: SESSION_DIMENSIONS[name]! };
-  if (name in EVENT_DIMENSIONS) {
+  // Own keys only: every object has `constructor` and `toString`, whose text would end up in the SQL.
+  if (Object.hasOwn(SESSION_DIMENSIONS, name)) {
+    return { name, level: 'session', sql: SESSION_DIMENSIONS[name]! };
+  }
+  if (Object.hasOwn(EVENT_DIMENSIONS, name)) {
     return {
       name,
       level: 'event',
@@ -79,7 +86,9 @@ export function dimensionOf(name: string): Dimension | undefined {
     };
   }
   const prop = PROP_KEY.exec(name);
-  if (prop !== null) return { name, level: 'event', sql: `(e.props ->> $key)`, events: 'event' };
+  if (prop !== null && isStorableText(prop[1]!)) {
+    return { name, level: 'event', sql: `(e.props ->> $key)`, events: 'event' };
+  }
   return undefined;
 }
 

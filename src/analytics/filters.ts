@@ -1,4 +1,5 @@
 import { AppError } from '../errors.ts';
+import { isStorableText } from '../ingest/storable-text.ts';
 import { dimensionOf, NONE, propKeyOf, type Dimension } from './dimensions.ts';
 import type { SqlParams } from './sql-params.ts';
 
@@ -52,6 +53,10 @@ export function parseFilters(raw: string | undefined): Filter[] {
     values.forEach((value: unknown, position) => {
       if (typeof value !== 'string' || value.length === 0 || value.length > MAX_VALUE_LENGTH) {
         refuse(`${at}.2.${position}`, `must be a string of 1 to ${MAX_VALUE_LENGTH} characters`);
+      }
+      // No stored value holds these, and PostgreSQL would fail the report on a NUL.
+      if (!isStorableText(value as string)) {
+        refuse(`${at}.2.${position}`, 'must not contain a NUL character or an unpaired surrogate');
       }
     });
     return { operator: operator as FilterOperator, dimension, values: values as string[] };

@@ -64,21 +64,24 @@ interface KeyedSql {
 const EVENT_COLUMNS = 'e.visitor_id, e.session_id, e.type, e.currency';
 
 function keyedSql(grouping: Grouping, goals: readonly GoalDefinition[], params: SqlParams): KeyedSql {
-  const conversion = conversionSql(goals, params);
-  const converting = `${conversion.condition} AS converts, ${conversion.revenue} AS amount`;
+  // Built only where a grouping uses it: PostgreSQL cannot type a parameter the query never reads.
+  const converting = () => {
+    const conversion = conversionSql(goals, params);
+    return `${conversion.condition} AS converts, ${conversion.revenue} AS amount`;
+  };
   const sessionsOfEvents = `SELECT DISTINCT ke.key, s.id, s.is_bounce, s.duration_s
       FROM scoped_sessions s JOIN keyed_events ke ON ke.session_id = s.id`;
   switch (grouping.by) {
     case 'all':
       return {
-        events: `SELECT NULL::text AS key, ${EVENT_COLUMNS}, ${converting} FROM scoped_events e`,
+        events: `SELECT NULL::text AS key, ${EVENT_COLUMNS}, ${converting()} FROM scoped_events e`,
         sessions: `SELECT NULL::text AS key, s.id, s.is_bounce, s.duration_s FROM scoped_sessions s`,
         conversionBase: 'group',
       };
     case 'buckets': {
       const thresholds = params.add(grouping.thresholds.map((threshold) => threshold.toISOString()));
       return {
-        events: `SELECT width_bucket(e.occurred_at, ${thresholds}::timestamptz[])::text AS key, ${EVENT_COLUMNS}, ${converting}
+        events: `SELECT width_bucket(e.occurred_at, ${thresholds}::timestamptz[])::text AS key, ${EVENT_COLUMNS}, ${converting()}
           FROM scoped_events e`,
         sessions: `SELECT width_bucket(s.started_at, ${thresholds}::timestamptz[])::text AS key, s.id, s.is_bounce, s.duration_s
           FROM scoped_sessions s`,
@@ -90,7 +93,7 @@ function keyedSql(grouping: Grouping, goals: readonly GoalDefinition[], params: 
       const key = dimensionSql(dimension, params);
       if (dimension.level === 'session') {
         return {
-          events: `SELECT ${key} AS key, ${EVENT_COLUMNS}, ${converting}
+          events: `SELECT ${key} AS key, ${EVENT_COLUMNS}, ${converting()}
             FROM scoped_events e JOIN sessions s ON s.site_id = e.site_id AND s.id = e.session_id`,
           sessions: `SELECT ${key} AS key, s.id, s.is_bounce, s.duration_s FROM scoped_sessions s`,
           conversionBase: 'group',
@@ -98,7 +101,7 @@ function keyedSql(grouping: Grouping, goals: readonly GoalDefinition[], params: 
       }
       const only = dimension.events === undefined ? '' : `WHERE e.type = '${dimension.events}'`;
       return {
-        events: `SELECT (${key})::text AS key, ${EVENT_COLUMNS}, ${converting} FROM scoped_events e ${only}`,
+        events: `SELECT (${key})::text AS key, ${EVENT_COLUMNS}, ${converting()} FROM scoped_events e ${only}`,
         sessions: sessionsOfEvents,
         conversionBase: 'group',
       };
@@ -128,9 +131,19 @@ function keyedSql(grouping: Grouping, goals: readonly GoalDefinition[], params: 
   }
 }
 
-const round = (value: number, digits: number) => Math.round(value * 10 ** digits) / 10 ** digits;
-/** `part` as a percent of `whole`, one decimal; 0 of nothing is 0. */
-export const percent = (part: number, whole: number) => (whole === 0 ? 0 : round((part / whole) * 100, 1));
+/**
+ * part / whole rounded half up to `decimals`, in one division: 23 page views over 40 sessions are
+ * 0.58 a session and 23 bounces of 80 sessions 28.8 %, where rounding the scaled quotient lost the
+ * half (0.575 × 100 is 57.49999… in binary). 0 when there is nothing to divide by.
+ */
+export function rate(part: number, whole: number, decimals: number): number {
+  if (whole === 0) return 0;
+  const scale = 10 ** decimals;
+  return Math.round((part * scale) / whole) / scale;
+}
+
+/** `part` as a percent of `whole`, one decimal, rounded half up; 0 of nothing is 0. */
+export const percent = (part: number, whole: number) => rate(part * 100, whole, 1);
 
 /** The ordering a breakdown asks for, over the aggregated columns of {@link groupedMetricsSql}. */
 export interface GroupOrder {
@@ -244,11 +257,11 @@ function metricsOf(
     visitors: row.visitors,
     sessions: row.sessions,
     pageviews: row.pageviews,
-    viewsPerSession: row.sessions === 0 ? 0 : round(row.pageviews / row.sessions, 2),
-    bounceRate: percent(row.bounces, row.sessions),
-    avgSessionSeconds: row.sessions === 0 ? 0 : Math.round(duration / row.sessions),
+    viewsPerSession: rate(row.pageviews, row.sessions, 2),
+    bounceRate: rate(row.bounces * 100, row.sessions, 1),
+    avgSessionSeconds: rate(duration, row.sessions, 0),
     conversions: row.conversions,
-    conversionRate: percent(row.converted_visitors, conversionBase),
+    conversionRate: rate(row.converted_visitors * 100, conversionBase, 1),
     revenue: toRevenue(row.revenue),
   };
 }

@@ -40,9 +40,33 @@ export interface ReportWindow {
 const DATE = /^(\d{4})-(\d{2})-(\d{2})$/;
 const INSTANT = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d{1,6})?)?(Z|[+-]\d{2}:\d{2})$/;
 
+const zoneFormats = new Map<string, Intl.DateTimeFormat>();
+
+/**
+ * A formatter of offsets or dates in a zone, built once: building one costs about a tenth of a
+ * millisecond, and a series of 5,000 hours asks for some 15,000 (measured: 0.85 s for them, 50 ms with one).
+ */
+function zoneFormat(kind: 'offset' | 'date', timezone: string): Intl.DateTimeFormat {
+  const key = `${kind} ${timezone}`;
+  let format = zoneFormats.get(key);
+  if (format === undefined) {
+    format =
+      kind === 'offset'
+        ? new Intl.DateTimeFormat('en-US', { timeZone: timezone, timeZoneName: 'longOffset' })
+        : new Intl.DateTimeFormat('en-CA', {
+            timeZone: timezone,
+            year: 'numeric',
+            month: '2-digit',
+            day: '2-digit',
+          });
+    zoneFormats.set(key, format);
+  }
+  return format;
+}
+
 /** The offset of `timezone` from UTC at an instant, in minutes (east positive). */
 export function offsetMinutes(instant: Date, timezone: string): number {
-  const name = new Intl.DateTimeFormat('en-US', { timeZone: timezone, timeZoneName: 'longOffset' })
+  const name = zoneFormat('offset', timezone)
     .formatToParts(instant)
     .find((part) => part.type === 'timeZoneName')!.value;
   const match = /GMT([+-])(\d{2}):?(\d{2})?/.exec(name);
@@ -64,12 +88,7 @@ export function zonedInstant(
 
 /** The local calendar date of an instant in `timezone`. */
 export function localDate(instant: Date, timezone: string): { year: number; month: number; day: number } {
-  const parts = new Intl.DateTimeFormat('en-CA', {
-    timeZone: timezone,
-    year: 'numeric',
-    month: '2-digit',
-    day: '2-digit',
-  }).formatToParts(instant);
+  const parts = zoneFormat('date', timezone).formatToParts(instant);
   const value = (type: string) => Number(parts.find((part) => part.type === type)!.value);
   return { year: value('year'), month: value('month'), day: value('day') };
 }
@@ -125,7 +144,16 @@ export function reportWindow(range: Pick<ReportRange, 'from' | 'to'>, timezone: 
   if (to.getTime() <= from.getTime()) {
     throw new AppError('validation_failed', 'to must come after from', { field: 'to' });
   }
-  if (to.getTime() - from.getTime() > MAX_RANGE_DAYS * DAY_MS) {
+  // Dates count local days: 731 of them from summer into winter time are an hour longer than 731 × 24 h.
+  const days =
+    start.date !== undefined && end.date !== undefined
+      ? Math.round(
+          (Date.UTC(end.date.year, end.date.month - 1, end.date.day) -
+            Date.UTC(start.date.year, start.date.month - 1, start.date.day)) /
+            DAY_MS,
+        )
+      : undefined;
+  if ((days ?? (to.getTime() - from.getTime()) / DAY_MS) > MAX_RANGE_DAYS) {
     throw new AppError(
       'validation_failed',
       `to may be at most two years (${MAX_RANGE_DAYS} days) after from`,
@@ -135,13 +163,8 @@ export function reportWindow(range: Pick<ReportRange, 'from' | 'to'>, timezone: 
     );
   }
   let previousFrom = new Date(from.getTime() - (to.getTime() - from.getTime()));
-  if (start.date !== undefined && end.date !== undefined) {
+  if (start.date !== undefined && days !== undefined) {
     // As many local days before: across a DST change the two periods differ by an hour in length.
-    const days = Math.round(
-      (Date.UTC(end.date.year, end.date.month - 1, end.date.day) -
-        Date.UTC(start.date.year, start.date.month - 1, start.date.day)) /
-        DAY_MS,
-    );
     previousFrom = zonedInstant({ ...start.date, day: start.date.day - days }, timezone);
   }
   return { from, to, timezone, previous: { from: previousFrom, to: from } };
