@@ -61,7 +61,7 @@ function denseRegister(entry: number): [register: number, rank: number] {
   return [index >>> EXTRA_INDEX_BITS, rank];
 }
 
-function toDense(entries: Uint32Array, registers = new Uint8Array(REGISTERS)): Uint8Array {
+function toDense(entries: Uint32Array, registers: Uint8Array = new Uint8Array(REGISTERS)): Uint8Array {
   for (const entry of entries) {
     const [register, rank] = denseRegister(entry);
     if (rank > registers[register]!) registers[register] = rank;
@@ -123,7 +123,7 @@ export function sketchOfEntries(entries: Iterable<number>): VisitorSketch {
  */
 export class SketchBuilder {
   private pending: number[] = [];
-  private sorted = new Uint32Array(0);
+  private sorted: Uint32Array = new Uint32Array(0);
   private registers: Uint8Array | undefined;
 
   add(entry: number): void {
