@@ -59,8 +59,8 @@ const WRITE_DAY = `INSERT INTO rollup_days (site_id, day, timezone, computed_at,
     pageviews = EXCLUDED.pageviews, events = EXCLUDED.events, bounces = EXCLUDED.bounces,
     duration_s = EXCLUDED.duration_s, visitor_sketch = EXCLUDED.visitor_sketch`;
 
-const WRITE_HOURS = `WITH gone AS (DELETE FROM rollup_hours WHERE site_id = $1 AND day = $2)
-  INSERT INTO rollup_hours (site_id, hour, day, visitors, sessions, pageviews, events, bounces, duration_s)
+/** Once the day's hours are deleted, by a statement of its own: within one, the insert meets the rows deleted. */
+const WRITE_HOURS = `INSERT INTO rollup_hours (site_id, hour, day, visitors, sessions, pageviews, events, bounces, duration_s)
   SELECT $1, to_timestamp(hour), $2, visitors, sessions, pageviews, events, bounces, duration_s
   FROM unnest($3::float8[], $4::int[], $5::int[], $6::int[], $7::int[], $8::int[], $9::bigint[])
     AS h(hour, visitors, sessions, pageviews, events, bounces, duration_s)`;
@@ -131,7 +131,7 @@ export async function recomputeDay({
   const client = await db.connect();
   try {
     await client.query('BEGIN ISOLATION LEVEL REPEATABLE READ');
-    const result = await recompute(client, siteId, timezone, day);
+    const result = await recomputeDayIn(client, { siteId, timezone, day });
     await client.query('COMMIT');
     return result;
   } catch (error) {
@@ -142,11 +142,10 @@ export async function recomputeDay({
   }
 }
 
-async function recompute(
+/** recomputeDay's work, in the caller's REPEATABLE READ transaction. */
+export async function recomputeDayIn(
   client: PoolClient,
-  siteId: string,
-  timezone: string,
-  day: string,
+  { siteId, timezone, day }: { siteId: string; timezone: string; day: string },
 ): Promise<RecomputedDay> {
   const {
     rows: [bounds],
@@ -203,6 +202,7 @@ async function writeDay(
     total.duration_s,
     serializeSketch(total.sketch),
   ]);
+  await client.query('DELETE FROM rollup_hours WHERE site_id = $1 AND day = $2', [siteId, day]);
   await client.query(WRITE_HOURS, [
     siteId,
     day,

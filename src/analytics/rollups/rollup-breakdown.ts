@@ -3,9 +3,8 @@ import { NONE } from './dimensions.ts';
 import type { RollupTotals } from './rollup-overview.ts';
 import { rollupsCover, visitorsOverDays, type RollupRange } from './rollup-range.ts';
 
-/** Columns a breakdown may be sorted by; the SQL of each is code, never input. */
+/** The additive counts a breakdown may be sorted by besides visitors; the SQL of each is code, never input. */
 const SORT_SQL = {
-  visitors: 'visitors_max',
   sessions: 'sessions',
   pageviews: 'pageviews',
   events: 'events',
@@ -14,7 +13,7 @@ const SORT_SQL = {
   entries: 'entries',
   exits: 'exits',
 } as const;
-export type BreakdownSortKey = keyof typeof SORT_SQL;
+export type BreakdownSortKey = 'visitors' | keyof typeof SORT_SQL;
 
 export interface BreakdownSort {
   by: BreakdownSortKey;
