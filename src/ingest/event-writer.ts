@@ -1,3 +1,4 @@
+import { markDirtyHours } from '../analytics/rollups/dirty-hours.ts';
 import { companyCredits, type SessionBefore, type SessionTotals } from '../companies/company-credits.ts';
 import { upsertCompanies } from '../companies/upsert-companies.ts';
 import { copyInto, runScript, sqlValues, type ScriptStatement, type SqlType } from '../db/copy.ts';
@@ -180,6 +181,7 @@ type LatestSession = {
   visitor_id: string;
   id: string;
   last_seen_at: string;
+  started_at: string;
   campaign: string | null;
 } & SessionBefore;
 
@@ -199,7 +201,7 @@ export const FIND_KNOWN_IDS_AND_SESSIONS = `SELECT
      FROM event_ids
      WHERE event_id = ANY($2::text[]) AND site_id = ANY($1::text[])) AS known,
     (SELECT coalesce(json_agg(latest), '[]') FROM (
-       SELECT DISTINCT ON (site_id, visitor_id) site_id, visitor_id, id, last_seen_at,
+       SELECT DISTINCT ON (site_id, visitor_id) site_id, visitor_id, id, last_seen_at, started_at,
               campaign_key AS campaign, company_domain, pageviews, duration_s
        FROM sessions
        WHERE visitor_id = ANY($4::text[]) AND site_id = ANY($3::text[])
@@ -358,7 +360,7 @@ export function createEventWriter(options: EventWriterOptions): EventWriter {
     const rows = toInsert.map((entry) => entry.row);
     const previous = new Map<string, SessionState>();
     /** Each continued session as it was before this batch, for the companies' counters. */
-    const before = new Map<string, SessionBefore>();
+    const before = new Map<string, LatestSession>();
     for (const session of found!.latest) {
       previous.set(sessionKey(session.site_id, session.visitor_id), {
         id: session.id,
@@ -407,6 +409,15 @@ export function createEventWriter(options: EventWriterOptions): EventWriter {
     if (sessions.length > 0) {
       statements.push({ sql: upsertSessions(sessions) });
     }
+    // Roll-ups (src/analytics/rollups/): the hours of these events, and the starts of continued sessions.
+    const dirty = markDirtyHours([
+      ...rows.map((row) => ({ site_id: row.site_id, at: row.occurred_at })),
+      ...sessions.flatMap((session) => {
+        const continued = before.get(sessionKey(session.site_id, session.id));
+        return continued ? [{ site_id: session.site_id, at: new Date(continued.started_at) }] : [];
+      }),
+    ]);
+    if (dirty) statements.push(dirty);
     if (!mayCreditCompanies) statements.push({ sql: 'COMMIT' });
     const [upsertedJson] = await runScript(client, statements);
     const upserted = (JSON.parse(upsertedJson ?? '[]') as SessionTotals[]).map((session) => ({

@@ -30,6 +30,7 @@ describe("Beacon's job catalog", () => {
     ['prune_expired_credentials', HOUR],
     ['enrichment_backfill', 5 * SECOND],
     ['rescore_companies', 15 * SECOND],
+    ['rollups', 30 * SECOND],
   ])('runs %s every %i ms, on one instance at a time', (name, everyMs) => {
     expect(catalog.periodic.find((job) => job.name === name)).toMatchObject({ everyMs, exclusive: true });
   });

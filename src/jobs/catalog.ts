@@ -1,3 +1,4 @@
+import { refreshRollups } from '../analytics/rollups/index.ts';
 import { rescoreChangedCompanies } from '../companies/index.ts';
 import { ensureEventPartitions } from '../db/partitions.ts';
 import type { Pool } from '../db/pool.ts';
@@ -70,6 +71,13 @@ export function beaconJobs(deps: {
             log: deps.log,
             ...context,
           }),
+      },
+      {
+        name: 'rollups',
+        everyMs: 30 * SECOND,
+        exclusive: true,
+        retry: FREQUENT_RETRY,
+        run: (context) => refreshRollups({ db, log: deps.log, ...context }),
       },
     ],
     queues: Object.values(DESTINATION_TYPES).map((type) => deliveryQueue(type, deps.destinations)),
