@@ -1,10 +1,6 @@
 -- Roll-ups: per site and site-local day, the counts unfiltered reports read instead of raw events
 -- (src/analytics/rollups/README.md). The roll-up job recomputes a day from events and sessions.
 
--- A site's events by when they happened: the job reads one local day at a time, and the raw
--- report queries read ranges of days.
-CREATE INDEX IF NOT EXISTS events_site_occurred_idx ON events (site_id, occurred_at);
-
 -- Which hours of a site changed since the job last looked: events in [hour, hour + 1 h) were
 -- written, or a session that started then was continued. The ingest writer inserts rows in the
 -- transaction that stores the events (never updates or deletes them, so it takes no row lock);
