@@ -90,8 +90,8 @@ interface Day {
 
 async function computedDays(siteId: string): Promise<Day[]> {
   const { rows } = await context.db.query<Counted & { day: string; from: Date; to: Date }>(
-    `SELECT r.day::text AS day, r.day::timestamp AT TIME ZONE r.timezone AS "from",
-            (r.day + 1)::timestamp AT TIME ZONE r.timezone AS "to", r.*
+    `SELECT r.*, r.day::text AS day, r.day::timestamp AT TIME ZONE r.timezone AS "from",
+            (r.day + 1)::timestamp AT TIME ZONE r.timezone AS "to"
      FROM rollup_days r WHERE r.site_id = $1 ORDER BY r.day`,
     [siteId],
   );
