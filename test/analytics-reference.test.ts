@@ -1,23 +1,11 @@
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
-import os from 'node:os';
-import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createEnrichment, loadGeoProviders } from '../src/enrich/index.ts';
-import { acceptEvents, type AcceptEventsDeps, type EventResult } from '../src/ingest/accept-events.ts';
-import type { TrackEvent } from '../src/ingest/track-schema.ts';
-import { writeMmdb } from './fakes/mmdb-writer.ts';
-import { createTenant, useTestApp, type TestTenant } from './helpers.ts';
+import { GOALS_A, GOALS_C, HOT_COMPANIES, SITES, type SiteLabel } from './analytics-reference-data.ts';
 import {
-  addressesOf,
-  geoDatabase,
-  GOALS_A,
-  GOALS_C,
-  HOT_COMPANIES,
-  inWaves,
-  referenceDataSet,
-  SITES,
-  type SiteLabel,
-} from './analytics-reference-data.ts';
+  ingestReferenceDataSet,
+  referenceEnrichment,
+  type IngestedReference,
+} from './analytics-reference-ingest.ts';
+import { useTestApp, type TestTenant } from './helpers.ts';
 import {
   breakdown,
   compareText,
@@ -31,7 +19,6 @@ import {
   type BreakdownRow,
   type Filter,
   type Interval,
-  type SentEvent,
   type SeriesMetric,
   type SiteModel,
 } from './analytics-reference-model.ts';
@@ -44,27 +31,9 @@ import {
  * what the model assumes (times, bot flags, countries, which events share a session).
  */
 
-let geoDir: string | undefined;
-const context = useTestApp({
-  // Offline geography from a database written here, so countries, regions and cities are known.
-  enrichment: async (state, metrics) => {
-    geoDir = await mkdtemp(path.join(os.tmpdir(), 'beacon-reference-geo-'));
-    const file = path.join(geoDir, 'geo.mmdb');
-    await writeFile(file, writeMmdb(geoDatabase(), { ipVersion: 6 }));
-    return createEnrichment({
-      providers: await loadGeoProviders({
-        ipinfo: { token: undefined, url: 'http://127.0.0.1:9' },
-        geoipDb: file,
-      }),
-      sharedCache: state.cache,
-      metrics,
-      log: { info: () => undefined, warn: () => undefined },
-    });
-  },
-});
-afterAll(async () => {
-  if (geoDir !== undefined) await rm(geoDir, { recursive: true, force: true });
-});
+const geo = referenceEnrichment();
+const context = useTestApp({ enrichment: geo.enrichment });
+afterAll(() => geo.cleanup());
 
 interface SiteUnderTest {
   label: SiteLabel;
@@ -76,116 +45,13 @@ interface SiteUnderTest {
 
 const sites = {} as Record<SiteLabel, SiteUnderTest>;
 /** What ingestion answered for each event, against whether its eventId had been sent before. */
-const answers: Array<{
-  site: SiteLabel;
-  eventId: string;
-  status: EventResult['status'];
-  sentBefore: boolean;
-}> = [];
-
-async function createSite(owner: TestTenant, label: SiteLabel): Promise<Omit<SiteUnderTest, 'model'>> {
-  const response = await context.app.inject({
-    method: 'POST',
-    url: '/api/sites',
-    headers: owner.auth,
-    payload: { name: `Site ${label}`, domain: SITES[label].domain },
-  });
-  expect(response.statusCode, response.body).toBe(201);
-  const { id, siteKey } = response.json();
-  // A site is created in UTC; its time zone is a setting of its own.
-  const zoned = await context.app.inject({
-    method: 'PATCH',
-    url: `/api/sites/${id}`,
-    headers: owner.auth,
-    payload: { timezone: SITES[label].timezone },
-  });
-  expect(zoned.statusCode, zoned.body).toBe(200);
-  return { label, id, siteKey, owner };
-}
+let answers: IngestedReference['answers'] = [];
 
 beforeAll(async () => {
-  const agencyOwner = await createTenant(context);
-  const otherAgencyOwner = await createTenant(context);
-  const created = {
-    A: await createSite(agencyOwner, 'A'),
-    B: await createSite(agencyOwner, 'B'),
-    C: await createSite(otherAgencyOwner, 'C'),
-  };
-  for (const [label, goals] of [
-    ['A', GOALS_A],
-    ['C', GOALS_C],
-  ] as const) {
-    for (const goal of goals) {
-      const response = await context.app.inject({
-        method: 'POST',
-        url: `/api/sites/${created[label].id}/goals`,
-        headers: created[label].owner.auth,
-        payload: Object.fromEntries(Object.entries(goal).filter(([, value]) => value !== null)),
-      });
-      expect(response.statusCode, response.body).toBe(201);
-    }
-  }
-
-  const { requests } = referenceDataSet();
-  // Events land in the partition of the day they are received: past days have none yet.
-  const days = [
-    ...new Set(requests.map((request) => new Date(request.receivedAt).toISOString().slice(0, 10))),
-  ];
-  await context.db.query('SELECT ensure_event_partitions(day::date, 1) FROM unnest($1::text[]) AS day', [
-    days,
-  ]);
-  // Looked up once now, every address is answered from memory within ingestion's time budget.
-  for (const ip of addressesOf(requests)) await context.enrichment!.service!.resolve(ip);
-
-  const deps: AcceptEventsDeps = {
-    ingestion: context.ingestion,
-    rateLimits: context.state.rateLimits,
-    limits: { perIpPerMinute: 1_000_000, perSitePerMinute: 1_000_000 },
-    countOutcome: () => undefined,
-    sealIp: (ip) => ip,
-  };
-  const sent: Record<SiteLabel, SentEvent[]> = { A: [], B: [], C: [] };
-  const seen = new Set<string>();
-  for (const wave of inWaves(requests, 8)) {
-    const results = await Promise.all(
-      wave.map((request) =>
-        acceptEvents(deps, {
-          caller: {
-            ip: request.ip,
-            limitKey: request.ip ?? 'none',
-            userAgent: request.userAgent,
-            origin: `https://${SITES[request.site].domain}`,
-            referer: undefined,
-            writeKey: undefined,
-            gpc: false,
-            dnt: false,
-          },
-          events: request.events.map(
-            ({ track, truth }) =>
-              ({ ...track, site: created[request.site].siteKey, ts: truth.at + request.skew }) as TrackEvent,
-          ),
-          receivedAt: new Date(request.receivedAt),
-          sentAt: request.receivedAt + request.skew,
-          fieldOf: (index, field) => `events.${index}.${field}`,
-          prechargedEvents: 0,
-        }),
-      ),
-    );
-    wave.forEach((request, position) =>
-      request.events.forEach(({ truth }, index) => {
-        const key = `${request.site} ${truth.eventId}`;
-        answers.push({
-          site: request.site,
-          eventId: truth.eventId,
-          status: results[position]![index]!.status,
-          sentBefore: seen.has(key),
-        });
-        seen.add(key);
-        sent[request.site].push(truth);
-      }),
-    );
-  }
-
+  const ingested = await ingestReferenceDataSet(context);
+  answers = ingested.answers;
+  const created = ingested.sites;
+  const sent = ingested.sent;
   for (const label of ['A', 'B', 'C'] as const) {
     if (HOT_COMPANIES[label].length > 0) {
       // What the companies scorer would decide; every other company stays cold.

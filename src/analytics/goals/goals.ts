@@ -84,17 +84,32 @@ function toGoal(row: GoalRow): Goal {
 
 /** The goals reports match events against, oldest first (the first goal an event completes sets its amount). */
 export async function goalDefinitions(db: Queryable, siteId: string): Promise<GoalDefinition[]> {
-  const { rows } = await db.query<GoalRow>(
-    `SELECT ${GOAL_COLUMNS} FROM goals WHERE site_id = $1 ORDER BY created_at, id`,
+  return (await goalDefinitionsBySite(db, siteId)).get(siteId) ?? [];
+}
+
+/** goalDefinitions of every site that has goals, or of one site when `siteId` is given. */
+export async function goalDefinitionsBySite(
+  db: Queryable,
+  siteId: string | null,
+): Promise<Map<string, GoalDefinition[]>> {
+  const { rows } = await db.query<GoalRow & { site_id: string }>(
+    `SELECT site_id, ${GOAL_COLUMNS} FROM goals WHERE $1::text IS NULL OR site_id = $1
+     ORDER BY site_id, created_at, id`,
     [siteId],
   );
-  return rows.map((row) => ({
-    id: row.id,
-    name: row.name,
-    eventName: row.event_name,
-    pagePattern: row.page_pattern,
-    revenueProperty: row.revenue_property,
-  }));
+  const bySite = new Map<string, GoalDefinition[]>();
+  for (const row of rows) {
+    const goals = bySite.get(row.site_id) ?? [];
+    goals.push({
+      id: row.id,
+      name: row.name,
+      eventName: row.event_name,
+      pagePattern: row.page_pattern,
+      revenueProperty: row.revenue_property,
+    });
+    bySite.set(row.site_id, goals);
+  }
+  return bySite;
 }
 
 export async function listGoals({ db, actor, siteId }: { db: Queryable; actor: Actor; siteId: string }) {

@@ -1,48 +1,57 @@
+import type { GoalDefinition } from '../conversions.ts';
 import {
   EVENT_DIMENSIONS,
   NONE,
+  reportDimension,
   SESSION_DIMENSIONS,
   type RollupDimension,
-  type SessionDimension,
 } from './dimensions.ts';
+import { goalMatcher, type Amount, type MatchableEvent } from './goal-matcher.ts';
 import { SketchBuilder, type VisitorSketch } from './hll.ts';
+import { RevenueTotals } from './revenue-totals.ts';
 import { visitorEntry } from './visitor-entry.ts';
 
 /** One event of the day (bots excluded), as the job reads it. */
-export interface DayEvent {
-  type: string;
-  name: string | null;
-  path: string | null;
-  hostname: string | null;
+export interface DayEvent extends MatchableEvent {
   visitor_id: string | null;
   session_id: string | null;
+  currency: string | null;
   /** The instant its local hour began, epoch seconds. */
   hour: number;
+  /** Its value of each of EVENT_DIMENSIONS, in that order. */
+  event_values: ReadonlyArray<string | null>;
+  /** Its session's value of each of SESSION_DIMENSIONS, in that order; null when it has no session row. */
+  session_values: ReadonlyArray<string | null> | null;
 }
 
-/** One session that started on the day (bots excluded), with its value for each session dimension. */
-export type DaySession = {
-  visitor_id: string;
+/** One session that started on the day (bots excluded). */
+export interface DaySession {
+  id: string;
   /** The instant the local hour of its start began, epoch seconds. */
   hour: number;
-  pageviews: number;
-  events: number;
   duration_s: number;
   is_bounce: boolean;
-} & { [D in SessionDimension]: string | null };
+  /** Its value of each of SESSION_DIMENSIONS, in that order. */
+  session_values: ReadonlyArray<string | null>;
+}
 
-/** Additive counts, and the exact number of distinct visitors behind them. */
+/** A group's counts; visitors exact. */
 export interface RollupCounts {
   visitors: number;
   sessions: number;
   pageviews: number;
+  /** Custom events (type `event`). */
   events: number;
   bounces: number;
   duration_s: number;
+  conversions: number;
+  converted_visitors: number;
+  /** JSON object of currency → exact amount. */
+  revenue: string;
 }
 
 export interface DayRollup {
-  total: RollupCounts & { sketch: VisitorSketch };
+  total: RollupCounts & { sketch: VisitorSketch; convertedSketch: VisitorSketch };
   hours: Array<RollupCounts & { hour: number }>;
   values: Array<
     RollupCounts & {
@@ -51,33 +60,53 @@ export interface DayRollup {
       entries: number;
       exits: number;
       sketch: VisitorSketch;
+      convertedSketch: VisitorSketch;
     }
   >;
 }
 
+type EntryOf = (visitorId: string) => number;
+
 class Group {
-  readonly visitors = new Set<string>();
+  private readonly visitors = new Set<string>();
+  private readonly convertedVisitors = new Set<string>();
+  private readonly sketch = new SketchBuilder();
+  private readonly convertedSketch = new SketchBuilder();
+  private readonly revenue = new RevenueTotals();
+  /** For event dimensions and goals: the sessions its events belong to. */
   readonly sessionIds = new Set<string>();
-  readonly sketch = new SketchBuilder();
   sessions = 0;
   pageviews = 0;
   events = 0;
   bounces = 0;
   duration_s = 0;
+  conversions = 0;
   entries = 0;
   exits = 0;
 
-  addVisitor(visitorId: string | null, entryOf: (visitorId: string) => number) {
-    if (visitorId === null || this.visitors.has(visitorId)) return;
-    this.visitors.add(visitorId);
-    this.sketch.add(entryOf(visitorId));
+  constructor(private readonly entryOf: EntryOf) {}
+
+  addEvent(event: DayEvent, converts: boolean, amount: Amount | null) {
+    if (event.type === 'pageview') this.pageviews += 1;
+    else if (event.type === 'event') this.events += 1;
+    const visitor = event.visitor_id;
+    if (visitor !== null && !this.visitors.has(visitor)) {
+      this.visitors.add(visitor);
+      this.sketch.add(this.entryOf(visitor));
+    }
+    if (!converts) return;
+    this.conversions += 1;
+    if (amount !== null) this.revenue.add(event.currency, amount);
+    if (visitor !== null && !this.convertedVisitors.has(visitor)) {
+      this.convertedVisitors.add(visitor);
+      this.convertedSketch.add(this.entryOf(visitor));
+    }
   }
 
-  addSession(session: DaySession, entryOf: (visitorId: string) => number) {
+  addSession(session: DaySession) {
     this.sessions += 1;
     this.bounces += session.is_bounce ? 1 : 0;
     this.duration_s += session.duration_s;
-    this.addVisitor(session.visitor_id, entryOf);
   }
 
   counts(): RollupCounts {
@@ -88,30 +117,38 @@ class Group {
       events: this.events,
       bounces: this.bounces,
       duration_s: this.duration_s,
+      conversions: this.conversions,
+      converted_visitors: this.convertedVisitors.size,
+      revenue: this.revenue.toJson(),
     };
   }
+
+  sketches() {
+    return { sketch: this.sketch.toSketch(), convertedSketch: this.convertedSketch.toSketch() };
+  }
 }
 
-function groupOf<K>(groups: Map<K, Group>, key: K): Group {
-  let group = groups.get(key);
-  if (group === undefined) {
-    group = new Group();
-    groups.set(key, group);
-  }
-  return group;
-}
+/** Which events each event dimension counts: page views for `page`, custom events for `event`, else all. */
+const EVENT_TYPE_OF = EVENT_DIMENSIONS.map((name) => reportDimension(name).events);
+const ENTRY_PAGE = SESSION_DIMENSIONS.indexOf('entry_page');
+const EXIT_PAGE = SESSION_DIMENSIONS.indexOf('exit_page');
 
 /**
- * A day's roll-up from its events and the sessions that started on it. Totals and hours: page
- * views and events by when they happened, sessions (bounces, duration) by when they started.
- * Event dimensions (`page`, `hostname`, `event`): their events, the distinct sessions and visitors
- * that sent them; a page also counts the day's sessions that entered on it (`entries`, with their
- * bounces and duration) and that left from it (`exits`). Session dimensions: the day's sessions
- * with the value, their visitors, and the page views and events those sessions hold.
+ * A day's roll-up from its events and the sessions that started on it, counted as
+ * src/analytics/grouped-metrics.ts counts the day: visitors, page views, conversions and revenue on
+ * the events, sessions, bounces and duration on the sessions. The total and each hour take every
+ * event and session; an event dimension's value and a goal take the events that carry it (complete
+ * it) and the sessions those events belong to; a session dimension's value takes the events whose
+ * session has it and the sessions that have it. A page also counts the sessions that entered and
+ * left on it (`entries`, `exits`), on the pages viewed that day.
  */
-export function aggregateDay(events: Iterable<DayEvent>, sessions: Iterable<DaySession>): DayRollup {
+export function aggregateDay(
+  events: Iterable<DayEvent>,
+  sessions: Iterable<DaySession>,
+  goals: readonly GoalDefinition[],
+): DayRollup {
   const entries = new Map<string, number>();
-  const entryOf = (visitorId: string) => {
+  const entryOf: EntryOf = (visitorId) => {
     let entry = entries.get(visitorId);
     if (entry === undefined) {
       entry = visitorEntry(visitorId);
@@ -119,65 +156,85 @@ export function aggregateDay(events: Iterable<DayEvent>, sessions: Iterable<DayS
     }
     return entry;
   };
-  const total = new Group();
+  const matcher = goalMatcher(goals);
+  const groupIn = <K>(groups: Map<K, Group>, key: K): Group => {
+    let group = groups.get(key);
+    if (group === undefined) {
+      group = new Group(entryOf);
+      groups.set(key, group);
+    }
+    return group;
+  };
+  const total = new Group(entryOf);
   const hours = new Map<number, Group>();
-  const byDimension = new Map<RollupDimension, Map<string, Group>>(
-    [...EVENT_DIMENSIONS, ...SESSION_DIMENSIONS].map((dimension) => [dimension, new Map()]),
-  );
-  const values = (dimension: RollupDimension) => byDimension.get(dimension)!;
+  const eventValues = EVENT_DIMENSIONS.map(() => new Map<string, Group>());
+  const sessionValues = SESSION_DIMENSIONS.map(() => new Map<string, Group>());
+  const goalValues = new Map<string, Group>();
 
   for (const event of events) {
-    const hour = groupOf(hours, event.hour);
-    const touched: Group[] = [total, hour];
-    if (event.type === 'pageview') {
-      touched.push(
-        groupOf(values('page'), event.path ?? NONE),
-        groupOf(values('hostname'), event.hostname ?? NONE),
-      );
-      for (const group of touched) group.pageviews += 1;
-    } else if (event.type === 'event') {
-      touched.push(groupOf(values('event'), event.name ?? NONE));
-      for (const group of touched) group.events += 1;
+    const { converts, amount } = matcher.conversion(event);
+    total.addEvent(event, converts, amount);
+    groupIn(hours, event.hour).addEvent(event, converts, amount);
+    for (const [at, groups] of eventValues.entries()) {
+      const only = EVENT_TYPE_OF[at];
+      if (only !== undefined && event.type !== only) continue;
+      const group = groupIn(groups, event.event_values[at] ?? NONE);
+      group.addEvent(event, converts, amount);
+      if (event.session_id !== null) group.sessionIds.add(event.session_id);
     }
-    for (const group of touched) {
-      group.addVisitor(event.visitor_id, entryOf);
-      if (event.session_id !== null && group !== total && group !== hour)
-        group.sessionIds.add(event.session_id);
+    if (event.session_values !== null) {
+      for (const [at, groups] of sessionValues.entries()) {
+        groupIn(groups, event.session_values[at] ?? NONE).addEvent(event, converts, amount);
+      }
+    }
+    for (const completion of matcher.completions(event)) {
+      const group = groupIn(goalValues, completion.goal.name);
+      group.addEvent(event, true, completion.amount);
+      if (event.session_id !== null) group.sessionIds.add(event.session_id);
     }
   }
 
+  const daySessions = new Map<string, DaySession>();
   for (const session of sessions) {
-    total.addSession(session, entryOf);
-    groupOf(hours, session.hour).addSession(session, entryOf);
-    for (const dimension of SESSION_DIMENSIONS) {
-      const group = groupOf(values(dimension), session[dimension] ?? NONE);
-      group.addSession(session, entryOf);
-      group.pageviews += session.pageviews;
-      group.events += session.events;
+    daySessions.set(session.id, session);
+    total.addSession(session);
+    groupIn(hours, session.hour).addSession(session);
+    for (const [at, groups] of sessionValues.entries()) {
+      groupIn(groups, session.session_values[at] ?? NONE).addSession(session);
     }
-    const entered = groupOf(values('page'), session.entry_page ?? NONE);
-    entered.entries += 1;
-    entered.bounces += session.is_bounce ? 1 : 0;
-    entered.duration_s += session.duration_s;
-    groupOf(values('page'), session.exit_page ?? NONE).exits += 1;
+  }
+  for (const groups of [...eventValues, goalValues]) {
+    for (const group of groups.values()) {
+      for (const sessionId of group.sessionIds) {
+        const session = daySessions.get(sessionId);
+        if (session !== undefined) group.addSession(session);
+      }
+    }
+  }
+  const pages = eventValues[EVENT_DIMENSIONS.indexOf('page')]!;
+  for (const session of daySessions.values()) {
+    const entered = pages.get(session.session_values[ENTRY_PAGE] ?? NONE);
+    if (entered !== undefined) entered.entries += 1;
+    const left = pages.get(session.session_values[EXIT_PAGE] ?? NONE);
+    if (left !== undefined) left.exits += 1;
   }
 
+  const rows = (dimension: RollupDimension, groups: Map<string, Group>) =>
+    [...groups].map(([value, group]) => ({
+      dimension,
+      value,
+      ...group.counts(),
+      entries: group.entries,
+      exits: group.exits,
+      ...group.sketches(),
+    }));
   return {
-    total: { ...total.counts(), sketch: total.sketch.toSketch() },
+    total: { ...total.counts(), ...total.sketches() },
     hours: [...hours].sort(([a], [b]) => a - b).map(([hour, group]) => ({ hour, ...group.counts() })),
-    values: [...byDimension].flatMap(([dimension, groups]) =>
-      [...groups].map(([value, group]) => ({
-        dimension,
-        value,
-        ...group.counts(),
-        // Event dimensions count the distinct sessions that sent their events.
-        sessions: (EVENT_DIMENSIONS as readonly string[]).includes(dimension)
-          ? group.sessionIds.size
-          : group.sessions,
-        entries: group.entries,
-        exits: group.exits,
-        sketch: group.sketch.toSketch(),
-      })),
-    ),
+    values: [
+      ...EVENT_DIMENSIONS.flatMap((dimension, at) => rows(dimension, eventValues[at]!)),
+      ...SESSION_DIMENSIONS.flatMap((dimension, at) => rows(dimension, sessionValues[at]!)),
+      ...rows('goal', goalValues),
+    ],
   };
 }

@@ -1,50 +1,67 @@
+import { dimensionOf, type Dimension } from '../dimensions.ts';
+
 /**
- * The dimensions roll-ups keep, by where their value comes from.
+ * The dimensions roll-ups keep, each counted as the raw reports count it (src/analytics/
+ * grouped-metrics.ts), from the same SQL (src/analytics/dimensions.ts):
  *
- * Event dimensions count the events of a day that carry the value: `page` and `hostname` the page
- * views, `event` the custom events (type `event`, by name). Session dimensions count the sessions
- * that started that day, by a value of the session: its row in `sessions`, or its landing event
- * (the session's earliest event on the day it started, ties by id) for what `sessions` does not keep.
+ * - event dimensions key each event of the day by the event's own value (`page` page views only,
+ *   `event` custom events only); sessions are the day's sessions that hold such an event;
+ * - session dimensions key each event of the day by the value of its session (which may have started
+ *   the day before), and the sessions that started that day by theirs;
+ * - `goal` keys each event of the day by every goal it completes.
+ *
+ * Not rolled up: `lead_status` and `visitor_type` (they change after the fact), `prop:<key>`
+ * (open-ended). Reports by them take the raw path.
  */
-export const EVENT_DIMENSIONS = ['page', 'hostname', 'event'] as const;
+export const EVENT_DIMENSIONS = [
+  'page',
+  'hostname',
+  'country',
+  'region',
+  'city',
+  'device',
+  'browser',
+  'browser_version',
+  'os',
+  'os_version',
+  'screen',
+  'language',
+  'visitor_class',
+  'event',
+] as const;
 export type EventDimension = (typeof EVENT_DIMENSIONS)[number];
 
-/**
- * Each session dimension and its SQL over `s` (sessions) and `l` (the landing event). Code, never
- * input: these are spliced into the job's query.
- */
-export const SESSION_DIMENSION_SQL = {
-  entry_page: 's.entry_path',
-  exit_page: 's.exit_path',
-  referrer: 'l.referrer',
-  referrer_host: 's.referrer_host',
-  channel: 's.referrer_type',
-  utm_source: 's.utm_source',
-  utm_medium: 's.utm_medium',
-  utm_campaign: 's.utm_campaign',
-  utm_term: 'l.utm_term',
-  utm_content: 'l.utm_content',
-  country: 's.country',
-  region: 'l.region',
-  city: 'l.city',
-  device: 's.device_type',
-  browser: 's.browser_name',
-  browser_version: 'l.browser_version',
-  os: 's.os_name',
-  os_version: 'l.os_version',
-  screen: "l.screen_width || 'x' || l.screen_height",
-  language: 'l.language',
-  visitor_class: 'l.visitor_class',
-  company: 's.company_domain',
-} as const;
-export type SessionDimension = keyof typeof SESSION_DIMENSION_SQL;
-export const SESSION_DIMENSIONS = Object.keys(SESSION_DIMENSION_SQL) as SessionDimension[];
+export const SESSION_DIMENSIONS = [
+  'entry_page',
+  'exit_page',
+  'referrer',
+  'referrer_host',
+  'channel',
+  'utm_source',
+  'utm_medium',
+  'utm_campaign',
+  'utm_term',
+  'utm_content',
+  'company',
+] as const;
+export type SessionDimension = (typeof SESSION_DIMENSIONS)[number];
 
-export type RollupDimension = EventDimension | SessionDimension;
-export const ROLLUP_DIMENSIONS: readonly RollupDimension[] = [...EVENT_DIMENSIONS, ...SESSION_DIMENSIONS];
+export type RollupDimension = EventDimension | SessionDimension | 'goal';
+export const ROLLUP_DIMENSIONS: readonly RollupDimension[] = [
+  ...EVENT_DIMENSIONS,
+  ...SESSION_DIMENSIONS,
+  'goal',
+];
 
 export function isRollupDimension(name: string): name is RollupDimension {
   return (ROLLUP_DIMENSIONS as readonly string[]).includes(name);
+}
+
+/** The report dimension a rolled-up one stands for: its SQL and which events it counts. */
+export function reportDimension(name: EventDimension | SessionDimension): Dimension {
+  const dimension = dimensionOf(name);
+  if (dimension === undefined) throw new Error(`${name} is no report dimension`);
+  return dimension;
 }
 
 /** How a missing value (SQL NULL) is stored: rows of a dimension are keyed by text. */

@@ -1,5 +1,7 @@
 import type { Pool } from '../../db/pool.ts';
+import { goalDefinitionsBySite } from '../goals/goals.ts';
 import { ROLLUP_DIMENSIONS } from './dimensions.ts';
+import { goalsKey } from './goals-key.ts';
 import { recomputeDay } from './recompute-day.ts';
 
 /**
@@ -34,7 +36,9 @@ const RETIRE_OTHER_TIMEZONES = `WITH moved AS (
 
 /**
  * The local days to compute, newest first: those holding a dirty hour (an hour can reach into two
- * days), and those computed while enrichment was pending, again once `recheckBefore` has passed.
+ * days), those computed while enrichment was pending, again once `recheckBefore` has passed, and
+ * those computed with goals other than the site's current ones ($3, $4: each site's goals key; a
+ * site not listed has none, whose key is $5).
  */
 const DUE_DAYS = `SELECT site_id, timezone, day::text AS day FROM (
     SELECT m.site_id, s.timezone, d.day
@@ -47,6 +51,12 @@ const DUE_DAYS = `SELECT site_id, timezone, day::text AS day FROM (
     SELECT r.site_id, s.timezone, r.day
     FROM rollup_days r JOIN sites s ON s.id = r.site_id AND ($2::text IS NULL OR s.id = $2)
     WHERE r.pending_enrichment AND r.computed_at < $1
+    UNION
+    SELECT r.site_id, s.timezone, r.day
+    FROM rollup_days r
+    JOIN sites s ON s.id = r.site_id AND ($2::text IS NULL OR s.id = $2)
+    LEFT JOIN unnest($3::text[], $4::text[]) AS current(site_id, goals_key) ON current.site_id = r.site_id
+    WHERE r.goals_key <> coalesce(current.goals_key, $5)
   ) AS due
   ORDER BY day DESC, site_id`;
 
@@ -61,8 +71,8 @@ export interface RefreshRollupsResult {
 }
 
 /**
- * The roll-up job: recomputes the local days that changed since it last ran, newest first, one
- * transaction per day, until nothing is due or `budgetMs` is spent. A day that fails (a timezone
+ * The roll-up job: recomputes the local days that changed since it last ran, or whose site's goals
+ * changed since they were computed, newest first, one transaction per day, until nothing is due or `budgetMs` is spent. A day that fails (a timezone
  * PostgreSQL does not know, a serialization failure against a second run) is logged and left dirty.
  */
 export async function refreshRollups({
@@ -89,9 +99,15 @@ export async function refreshRollups({
   const {
     rows: [retired],
   } = await db.query<{ days: number }>(RETIRE_OTHER_TIMEZONES, [ROLLUP_DIMENSIONS, siteId ?? null]);
+  const keys = [...(await goalDefinitionsBySite(db, siteId ?? null))].map(
+    ([site, goals]) => [site, goalsKey(goals)] as const,
+  );
   const { rows: due } = await db.query<{ site_id: string; timezone: string; day: string }>(DUE_DAYS, [
     new Date(now().getTime() - recheckPendingAfterMs),
     siteId ?? null,
+    keys.map(([site]) => site),
+    keys.map(([, key]) => key),
+    goalsKey([]),
   ]);
   const result: RefreshRollupsResult = { days: 0, retired: retired!.days, remaining: 0, failed: 0 };
   for (const [at, { site_id: dueSite, timezone, day }] of due.entries()) {

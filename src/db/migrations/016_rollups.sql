@@ -7,20 +7,24 @@
 -- the job deletes the rows its REPEATABLE READ snapshot saw, in the transaction that recomputes
 -- their day, so a row it did not see stays for its next run.
 CREATE TABLE rollup_dirty (
-  site_id    text NOT NULL,
-  hour       timestamptz NOT NULL,
-  marked_at  timestamptz NOT NULL DEFAULT now()
+  site_id             text NOT NULL,
+  hour                timestamptz NOT NULL,
+  marked_at           timestamptz NOT NULL DEFAULT now()
 );
 CREATE INDEX rollup_dirty_site_hour_idx ON rollup_dirty (site_id, hour);
 
 -- One row per computed day: the timezone it was computed in (a site whose timezone changed has its
--- days recomputed; readers ignore days of another timezone), and the day's totals. Sessions,
--- bounces and duration are those of sessions that started that day; visitors is exact for the day,
--- and the sketch (src/analytics/rollups/hll.ts) merges with other days' for any range.
+-- days recomputed; readers ignore days of another timezone), the goals its conversions were
+-- computed with (goals_key, src/analytics/rollups/goals-key.ts: the job recomputes a day whose key
+-- is not the site's current one; until then readers take conversions, revenue and goals from the
+-- raw path), and the day's totals as the raw reports count them (src/analytics/rollups/README.md).
+-- Visitors are exact for the day; the sketches (src/analytics/rollups/hll.ts) merge with other
+-- days' for any range. Revenue is a JSON object of currency (XXX for none) to exact amount.
 CREATE TABLE rollup_days (
   site_id             text NOT NULL,
   day                 date NOT NULL,
   timezone            text NOT NULL,
+  goals_key           text NOT NULL,
   computed_at         timestamptz NOT NULL,
   -- Enrichment still pending for some of its events when computed: the backfill may yet fill in
   -- their geography and company, so the job computes the day again later.
@@ -31,7 +35,11 @@ CREATE TABLE rollup_days (
   events              integer NOT NULL,
   bounces             integer NOT NULL,
   duration_s          bigint NOT NULL,
+  conversions         integer NOT NULL,
+  converted_visitors  integer NOT NULL,
+  revenue             jsonb NOT NULL,
   visitor_sketch      bytea NOT NULL,
+  converted_sketch    bytea NOT NULL,
   PRIMARY KEY (site_id, day)
 );
 CREATE INDEX rollup_days_recheck_idx ON rollup_days (computed_at) WHERE pending_enrichment;
@@ -39,15 +47,18 @@ CREATE INDEX rollup_days_recheck_idx ON rollup_days (computed_at) WHERE pending_
 -- The same per local hour (`hour` is the instant the local hour begins), exact: an hourly
 -- timeseries never merges hours.
 CREATE TABLE rollup_hours (
-  site_id     text NOT NULL,
-  hour        timestamptz NOT NULL,
-  day         date NOT NULL,
-  visitors    integer NOT NULL,
-  sessions    integer NOT NULL,
-  pageviews   integer NOT NULL,
-  events      integer NOT NULL,
-  bounces     integer NOT NULL,
-  duration_s  bigint NOT NULL,
+  site_id             text NOT NULL,
+  hour                timestamptz NOT NULL,
+  day                 date NOT NULL,
+  visitors            integer NOT NULL,
+  sessions            integer NOT NULL,
+  pageviews           integer NOT NULL,
+  events              integer NOT NULL,
+  bounces             integer NOT NULL,
+  duration_s          bigint NOT NULL,
+  conversions         integer NOT NULL,
+  converted_visitors  integer NOT NULL,
+  revenue             jsonb NOT NULL,
   PRIMARY KEY (site_id, hour)
 );
 CREATE INDEX rollup_hours_day_idx ON rollup_hours (site_id, day);
@@ -56,19 +67,24 @@ CREATE INDEX rollup_hours_day_idx ON rollup_hours (site_id, day);
 -- (toast_tuple_target), so ranking a dimension's values reads narrow rows and fetches the sketches
 -- of the rows it returns only.
 CREATE TABLE rollup_values (
-  site_id         text NOT NULL,
-  dimension       text NOT NULL,
-  day             date NOT NULL,
-  value           text NOT NULL,
-  visitors        integer NOT NULL,
-  sessions        integer NOT NULL,
-  pageviews       integer NOT NULL,
-  events          integer NOT NULL,
-  bounces         integer NOT NULL,
-  duration_s      bigint NOT NULL,
-  entries         integer NOT NULL,
-  exits           integer NOT NULL,
-  visitor_sketch  bytea NOT NULL,
+  site_id             text NOT NULL,
+  dimension           text NOT NULL,
+  day                 date NOT NULL,
+  value               text NOT NULL,
+  visitors            integer NOT NULL,
+  sessions            integer NOT NULL,
+  pageviews           integer NOT NULL,
+  events              integer NOT NULL,
+  bounces             integer NOT NULL,
+  duration_s          bigint NOT NULL,
+  -- `page` only: sessions that started that day and entered / left on the page.
+  entries             integer NOT NULL,
+  exits               integer NOT NULL,
+  conversions         integer NOT NULL,
+  converted_visitors  integer NOT NULL,
+  revenue             jsonb NOT NULL,
+  visitor_sketch      bytea NOT NULL,
+  converted_sketch    bytea NOT NULL,
   PRIMARY KEY (site_id, dimension, day, value)
 ) WITH (toast_tuple_target = 128);
 
