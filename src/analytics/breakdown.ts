@@ -6,14 +6,8 @@ import type { Actor } from '../tenancy/auth/access-tokens.ts';
 import { cachedReport, reportContext, type ReportDeps } from './report-context.ts';
 import type { ReportRange } from './report-window.ts';
 import { DIMENSION_NAMES, dimensionOf, NONE } from './dimensions.ts';
-import {
-  EMPTY_METRICS,
-  groupedMetrics,
-  SORTABLE,
-  type Grouping,
-  type Metrics,
-  type MetricsScope,
-} from './grouped-metrics.ts';
+import { EMPTY_METRICS, SORTABLE, type Grouping, type Metrics } from './grouped-metrics.ts';
+import { reportMetrics, type ReportScope } from './report-metrics.ts';
 import { Revenue } from './overview.ts';
 
 export const BREAKDOWN_DIMENSIONS = [...DIMENSION_NAMES, 'goal'] as const;
@@ -101,7 +95,11 @@ export function breakdownGrouping(name: string): Grouping {
 }
 
 /** `sort=conversions:desc` as SQL over the grouped rows, or a 400 naming `sort`. */
-export function breakdownOrder(sort: string | undefined): { by: string; direction: 'asc' | 'desc' } {
+export function breakdownOrder(sort: string | undefined): {
+  metric: string;
+  by: string;
+  direction: 'asc' | 'desc';
+} {
   const [metric = 'visitors', direction = 'desc'] = (sort ?? 'visitors:desc').split(':');
   const by = SORTABLE[metric];
   if (by === undefined) {
@@ -109,33 +107,33 @@ export function breakdownOrder(sort: string | undefined): { by: string; directio
       field: 'sort',
     });
   }
-  return { by, direction: direction === 'asc' ? 'asc' : 'desc' };
+  return { metric, by, direction: direction === 'asc' ? 'asc' : 'desc' };
 }
 
 export interface BreakdownRequest {
   grouping: Grouping;
-  order: { by: string; direction: 'asc' | 'desc' };
+  order: { metric: string; by: string; direction: 'asc' | 'desc' };
   limit: number;
   offset: number;
 }
 
 /**
- * A page of a site's values of one dimension with every metric each, counted exactly on the raw
- * tables, and the metrics of the same values in the previous period when asked for.
+ * A page of a site's values of one dimension with every metric each, and the metrics of the same
+ * values in the previous period when asked for.
  */
 export async function breakdownRows(
   db: Queryable,
-  scope: MetricsScope & { previous?: { from: Date; to: Date } },
+  scope: ReportScope & { previous?: { from: Date; to: Date } },
   request: BreakdownRequest,
 ): Promise<Breakdown> {
-  const { rows, total } = await groupedMetrics(db, scope, request.grouping, {
-    ...request.order,
-    limit: request.limit,
-    offset: request.offset,
+  const { rows, total } = await reportMetrics(db, scope, request.grouping, {
+    order: { ...request.order, limit: request.limit, offset: request.offset },
   });
   let previousOf: ((key: string | null) => Metrics) | undefined;
   if (scope.previous !== undefined && rows.length > 0) {
-    const earlier = await groupedMetrics(db, { ...scope, ...scope.previous }, request.grouping);
+    const earlier = await reportMetrics(db, { ...scope, ...scope.previous }, request.grouping, {
+      onlyKeys: rows.map((row) => row.key),
+    });
     const byKey = new Map(earlier.rows.map((row) => [row.key, row.metrics]));
     previousOf = (key) => byKey.get(key) ?? EMPTY_METRICS;
   }
@@ -201,6 +199,7 @@ export async function getBreakdown(
         siteId,
         from: context.window.from,
         to: context.window.to,
+        timezone: context.window.timezone,
         filters: context.filters,
         goals: context.goals,
         ...(context.compare ? { previous: context.window.previous } : {}),
@@ -224,6 +223,7 @@ export async function exportBreakdownCsv(
       siteId,
       from: context.window.from,
       to: context.window.to,
+      timezone: context.window.timezone,
       filters: context.filters,
       goals: context.goals,
     },

@@ -38,14 +38,15 @@ export interface MetricsScope {
  * How rows are grouped:
  * - `all`: one group (the overview);
  * - `buckets`: by the time bucket an event happened / a session started in, `thresholds` the start
- *   of each bucket (keys are 1-based bucket numbers);
+ *   of each bucket (keys are 1-based bucket numbers); `unit` the roll-ups they are made of (hours,
+ *   or days for days, weeks and months);
  * - `dimension`: by a dimension's value; an event dimension groups the sessions that hold an event
  *   with the value, so one session can count under several values (a visit reads several pages);
  * - `goal`: by the goals events complete; conversion rate is against every visitor in scope.
  */
 export type Grouping =
   | { by: 'all' }
-  | { by: 'buckets'; thresholds: readonly Date[] }
+  | { by: 'buckets'; thresholds: readonly Date[]; unit?: 'hour' | 'day' }
   | { by: 'dimension'; dimension: Dimension }
   | { by: 'goal' };
 
@@ -154,16 +155,27 @@ export interface GroupOrder {
   offset: number;
 }
 
-interface MetricsRow {
-  key: string | null;
+/** A group's counts, from which its metrics follow. */
+export interface GroupCounts {
   visitors: number;
   pageviews: number;
   conversions: number;
   converted_visitors: number;
   sessions: number;
   bounces: number;
-  duration: string;
-  revenue: Array<{ currency: string | null; amount: number }> | null;
+  duration: string | number;
+  revenue: Array<{ currency: string | null; amount: number | string }> | null;
+}
+
+/** With `sketches`, each group's visitors and converted visitors as sketches too (src/analytics/rollups/hll.ts). */
+export interface GroupSketches {
+  /** null for a group without events (sessions only). */
+  visitor_sketch: Buffer | null;
+  converted_sketch: Buffer | null;
+}
+
+interface MetricsRow extends GroupCounts, Partial<GroupSketches> {
+  key: string | null;
   scope_visitors: number;
   groups: number;
   present: boolean | null;
@@ -182,6 +194,13 @@ export const SORTABLE: Record<string, string> = {
   value: 'key',
 };
 
+/** A group's counts as counted on the raw tables, with sketches when asked for. */
+export interface CountedGroup {
+  key: string | null;
+  counts: GroupCounts;
+  sketches?: GroupSketches;
+}
+
 /**
  * Every metric, per group, counted exactly on the raw tables: visitors and page views on the events
  * in scope, sessions, bounces and durations on the sessions in scope, conversions and revenue (per
@@ -194,6 +213,27 @@ export async function groupedMetrics(
   grouping: Grouping,
   order?: GroupOrder,
 ): Promise<{ rows: GroupedRow[]; total: number }> {
+  const { groups, total, scopeVisitors } = await groupedCounts(db, scope, grouping, { order });
+  return {
+    rows: groups.map((group) => ({
+      key: group.key,
+      metrics: metricsOf(group.counts, scopeVisitors ?? group.counts.visitors),
+    })),
+    total,
+  };
+}
+
+/**
+ * What {@link groupedMetrics} reports, before the rates: each group's counts, how many groups there
+ * are, and for the goal grouping every visitor in scope (its conversion rates divide by them).
+ */
+export async function groupedCounts(
+  db: Queryable,
+  scope: MetricsScope,
+  grouping: Grouping,
+  options: { order?: GroupOrder; sketches?: boolean } = {},
+): Promise<{ groups: CountedGroup[]; total: number; scopeVisitors: number | undefined }> {
+  const { order, sketches = false } = options;
   const params = new SqlParams();
   const keyed = keyedSql(grouping, scope.goals, params);
   const page =
@@ -210,6 +250,12 @@ export async function groupedMetrics(
               count(*) FILTER (WHERE type = 'pageview')::int AS pageviews,
               count(*) FILTER (WHERE converts)::int AS conversions,
               count(DISTINCT visitor_id) FILTER (WHERE converts)::int AS converted_visitors
+              ${
+                sketches
+                  ? `, rollup_visitor_sketch(array_agg(DISTINCT visitor_id)) AS visitor_sketch,
+                     rollup_visitor_sketch(array_agg(DISTINCT visitor_id) FILTER (WHERE converts)) AS converted_sketch`
+                  : ''
+              }
        FROM keyed_events GROUP BY key),
      session_groups AS (
        SELECT key, count(*)::int AS sessions, count(*) FILTER (WHERE is_bounce)::int AS bounces,
@@ -224,10 +270,17 @@ export async function groupedMetrics(
        SELECT key, max(visitors) AS visitors, max(pageviews) AS pageviews, max(conversions) AS conversions,
               max(converted_visitors) AS converted_visitors, max(sessions) AS sessions, max(bounces) AS bounces,
               max(duration) AS duration, (array_agg(revenue) FILTER (WHERE revenue IS NOT NULL))[1] AS revenue
+              ${
+                sketches
+                  ? `, (array_agg(visitor_sketch) FILTER (WHERE visitor_sketch IS NOT NULL))[1] AS visitor_sketch,
+                   (array_agg(converted_sketch) FILTER (WHERE converted_sketch IS NOT NULL))[1] AS converted_sketch`
+                  : ''
+              }
        FROM (
-         SELECT key, visitors, pageviews, conversions, converted_visitors, 0 AS sessions, 0 AS bounces, 0 AS duration, NULL::json AS revenue FROM event_groups
-         UNION ALL SELECT key, 0, 0, 0, 0, sessions, bounces, duration, NULL FROM session_groups
-         UNION ALL SELECT key, 0, 0, 0, 0, 0, 0, 0, revenue FROM revenue_groups
+         SELECT key, visitors, pageviews, conversions, converted_visitors, 0 AS sessions, 0 AS bounces, 0 AS duration, NULL::json AS revenue
+                ${sketches ? ', visitor_sketch, converted_sketch' : ''} FROM event_groups
+         UNION ALL SELECT key, 0, 0, 0, 0, sessions, bounces, duration, NULL ${sketches ? ', NULL::bytea, NULL::bytea' : ''} FROM session_groups
+         UNION ALL SELECT key, 0, 0, 0, 0, 0, 0, 0, revenue ${sketches ? ', NULL::bytea, NULL::bytea' : ''} FROM revenue_groups
        ) parts
        GROUP BY key)
      SELECT totals.groups, totals.scope_visitors, page.*
@@ -237,21 +290,27 @@ export async function groupedMetrics(
      LEFT JOIN LATERAL (SELECT true AS present, grouped.* FROM grouped ${page}) page ON true`,
     params.values,
   );
+  const counted = rows.filter((row) => row.present);
   return {
-    rows: rows
-      .filter((row) => row.present)
-      .map((row) => ({
-        key: row.key,
-        metrics: metricsOf(row, keyed.conversionBase === 'scope' ? row.scope_visitors : row.visitors),
-      })),
+    groups: counted.map((row) => ({
+      key: row.key,
+      counts: row,
+      ...(sketches
+        ? {
+            sketches: {
+              visitor_sketch: row.visitor_sketch ?? null,
+              converted_sketch: row.converted_sketch ?? null,
+            },
+          }
+        : {}),
+    })),
     total: rows[0]?.groups ?? 0,
+    scopeVisitors: keyed.conversionBase === 'scope' ? (rows[0]?.scope_visitors ?? 0) : undefined,
   };
 }
 
-function metricsOf(
-  row: Omit<MetricsRow, 'key' | 'scope_visitors' | 'groups' | 'present'>,
-  conversionBase: number,
-): Metrics {
+/** A group's metrics from its counts; conversion rate against `conversionBase` visitors. */
+export function metricsOf(row: GroupCounts, conversionBase: number): Metrics {
   const duration = Number(row.duration);
   return {
     visitors: row.visitors,

@@ -3,7 +3,8 @@ import type { Queryable } from '../db/pool.ts';
 import type { Actor } from '../tenancy/auth/access-tokens.ts';
 import { cachedReport, reportContext, type ReportDeps } from './report-context.ts';
 import type { ReportRange } from './report-window.ts';
-import { EMPTY_METRICS, groupedMetrics, type MetricsScope } from './grouped-metrics.ts';
+import { EMPTY_METRICS } from './grouped-metrics.ts';
+import { reportMetrics, type ReportScope } from './report-metrics.ts';
 
 export const Revenue = Type.Record(Type.String({ pattern: '^[A-Z]{3}$' }), Type.Number(), {
   description:
@@ -45,9 +46,9 @@ export const Overview = Type.Object(
 );
 export type Overview = Static<typeof Overview>;
 
-/** The headline numbers of a site over a window, counted exactly on the raw tables. */
-export async function overviewMetrics(db: Queryable, scope: MetricsScope): Promise<OverviewMetrics> {
-  const { rows } = await groupedMetrics(db, scope, { by: 'all' });
+/** The headline numbers of a site over a window. */
+export async function overviewMetrics(db: Queryable, scope: ReportScope): Promise<OverviewMetrics> {
+  const { rows } = await reportMetrics(db, scope, { by: 'all' });
   return rows[0]?.metrics ?? EMPTY_METRICS;
 }
 

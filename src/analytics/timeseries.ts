@@ -4,7 +4,8 @@ import { AppError } from '../errors.ts';
 import type { Actor } from '../tenancy/auth/access-tokens.ts';
 import { cachedReport, reportContext, type ReportDeps } from './report-context.ts';
 import type { ReportRange } from './report-window.ts';
-import { EMPTY_METRICS, groupedMetrics, type Metrics, type MetricsScope } from './grouped-metrics.ts';
+import { EMPTY_METRICS, type Metrics } from './grouped-metrics.ts';
+import { reportMetrics, type ReportScope } from './report-metrics.ts';
 import { formatInZone, localDate, offsetMinutes, zonedInstant } from './report-window.ts';
 
 const HOUR_MS = 3_600_000;
@@ -106,15 +107,19 @@ function pointOf(t: string, metrics: Metrics, wanted: readonly TimeseriesMetric[
   return point as TimeseriesPoint;
 }
 
-/** Every bucket of the window in order, zeros included, counted exactly on the raw tables. */
+/** Every bucket of the window in order, zeros included. */
 export async function timeseriesPoints(
   db: Queryable,
-  scope: MetricsScope & { timezone: string },
+  scope: ReportScope,
   interval: Interval,
   wanted: readonly TimeseriesMetric[],
 ): Promise<TimeseriesPoint[]> {
   const starts = bucketStarts(scope, interval);
-  const { rows } = await groupedMetrics(db, scope, { by: 'buckets', thresholds: starts });
+  const { rows } = await reportMetrics(db, scope, {
+    by: 'buckets',
+    thresholds: starts,
+    unit: interval === 'hour' ? 'hour' : 'day',
+  });
   const byBucket = new Map(rows.map((row) => [row.key, row]));
   return starts.map((start, index) =>
     pointOf(

@@ -2,11 +2,13 @@ import { afterAll, describe, expect, inject, it } from 'vitest';
 import { createPool } from '../../db/pool.ts';
 import { blankEventRow, type EventRow } from '../../ingest/event-row.ts';
 import { newId } from '../../lib/ids.ts';
-import { exactBreakdown, exactTotals } from './exact-reports.ts';
+import { dimensionOf } from '../dimensions.ts';
+import { groupedCounts } from '../grouped-metrics.ts';
 import { recomputeDay, recomputeDayIn } from './recompute-day.ts';
 import { refreshRollups } from './refresh-rollups.ts';
-import { rollupBreakdown } from './rollup-breakdown.ts';
-import { rollupOverview } from './rollup-overview.ts';
+import { rollupValueSums } from './rollup-counts.ts';
+import { goalsKey } from './goals-key.ts';
+import { dayStart, splitAtRollups } from './rollup-split.ts';
 import { createRollupSite, syntheticVisits, writeVisits } from './test-traffic.ts';
 
 const db = createPool({ connectionString: inject('databaseUrl'), max: 4 });
@@ -46,6 +48,74 @@ function pageview(
   });
 }
 
+interface DayRange {
+  siteId: string;
+  timezone: string;
+  fromDay: string;
+  /** Included. */
+  toDay: string;
+}
+
+interface Totals {
+  visitors: number;
+  sessions: number;
+  pageviews: number;
+  bounces: number;
+  durationSeconds: number;
+}
+
+/**
+ * The range's totals as the roll-up tables hold them (visitors summed over days: exact for one day);
+ * undefined unless every row of the range was computed in `timezone`.
+ */
+async function rolledUpTotals(range: DayRange): Promise<Totals | undefined> {
+  const { rows } = await db.query<Totals & { zones: string[] }>(
+    `SELECT coalesce(sum(visitors), 0)::int AS visitors, coalesce(sum(sessions), 0)::int AS sessions,
+       coalesce(sum(pageviews), 0)::int AS pageviews, coalesce(sum(bounces), 0)::int AS bounces,
+       coalesce(sum(duration_s), 0)::int AS "durationSeconds", array_agg(DISTINCT timezone) AS zones
+     FROM rollup_days WHERE site_id = $1 AND day BETWEEN $2 AND $3`,
+    [range.siteId, range.fromDay, range.toDay],
+  );
+  const { zones, ...totals } = rows[0]!;
+  return zones.every((zone) => zone === range.timezone) ? totals : undefined;
+}
+
+const windowOf = (range: DayRange) => {
+  const end = new Date(`${range.toDay}T00:00:00Z`);
+  end.setUTCDate(end.getUTCDate() + 1);
+  return {
+    siteId: range.siteId,
+    from: dayStart(range.fromDay, range.timezone),
+    to: dayStart(end.toISOString().slice(0, 10), range.timezone),
+    filters: [],
+    goals: [],
+  };
+};
+
+/** The same totals counted on raw events. */
+async function rawTotals(range: DayRange): Promise<Omit<Totals, 'visitors'>> {
+  const { groups } = await groupedCounts(db, windowOf(range), { by: 'all' });
+  const counts = groups[0]?.counts;
+  return {
+    sessions: counts?.sessions ?? 0,
+    pageviews: counts?.pageviews ?? 0,
+    bounces: counts?.bounces ?? 0,
+    durationSeconds: Number(counts?.duration ?? 0),
+  };
+}
+
+/** A dimension's values in the roll-up tables, and on raw events. */
+async function rolledUpValues(range: DayRange, dimension: string): Promise<Array<string | null>> {
+  return (await rollupValueSums(db, range, dimension)).map((group) => group.key).sort();
+}
+async function rawValues(range: DayRange, dimension: string): Promise<Array<string | null>> {
+  const { groups } = await groupedCounts(db, windowOf(range), {
+    by: 'dimension',
+    dimension: dimensionOf(dimension)!,
+  });
+  return groups.map((group) => group.key).sort();
+}
+
 async function marks(siteId: string): Promise<Array<{ hour: Date; marked_at: Date }>> {
   const { rows } = await db.query<{ hour: Date; marked_at: Date }>(
     'SELECT hour, marked_at FROM rollup_dirty WHERE site_id = $1 ORDER BY hour',
@@ -78,9 +148,9 @@ describe('refreshRollups', () => {
 
     expect(await refresh(siteId)).toEqual({ days: 3, retired: 0, remaining: 0, failed: 0 });
     expect(await marks(siteId)).toEqual([]);
-    const range = { db, siteId, timezone: 'Europe/Berlin', fromDay: '2025-03-29', toDay: '2025-03-31' };
-    expect(await rollupOverview(range)).toMatchObject({
-      ...(await exactTotals(range)),
+    const range = { siteId, timezone: 'Europe/Berlin', fromDay: '2025-03-29', toDay: '2025-03-31' };
+    expect(await rolledUpTotals(range)).toMatchObject({
+      ...(await rawTotals(range)),
       visitors: expect.any(Number),
     });
   });
@@ -93,8 +163,8 @@ describe('refreshRollups', () => {
     const started = new Date(midnight.getTime() - 10 * 60_000);
     await writeVisits(db, [[pageview(siteId, 'night-owl', started, '/late')]]);
     await refresh(siteId);
-    const range = { db, siteId, timezone: 'UTC', fromDay: dayBefore, toDay: dayBefore };
-    expect(await rollupOverview(range)).toMatchObject({ sessions: 1, bounces: 1, durationSeconds: 0 });
+    const range = { siteId, timezone: 'UTC', fromDay: dayBefore, toDay: dayBefore };
+    expect(await rolledUpTotals(range)).toMatchObject({ sessions: 1, bounces: 1, durationSeconds: 0 });
 
     await writeVisits(db, [
       [pageview(siteId, 'night-owl', new Date(midnight.getTime() + 5 * 60_000), '/after')],
@@ -105,17 +175,14 @@ describe('refreshRollups', () => {
       midnight.toISOString(),
     ]);
     await refresh(siteId);
-    expect(await rollupOverview(range)).toMatchObject({
+    expect(await rolledUpTotals(range)).toMatchObject({
       sessions: 1,
       bounces: 0,
       durationSeconds: 900,
       pageviews: 1,
     });
-    const exits = await rollupBreakdown({ ...range, dimension: 'exit_page', limit: 5, offset: 0 });
-    expect(exits!.rows.map((row) => row.value)).toEqual(['/after']);
-    expect(exits!.rows).toMatchObject(
-      [...(await exactBreakdown(range, 'exit_page')).values()].map(({ value }) => ({ value })),
-    );
+    expect(await rolledUpValues(range, 'exit_page')).toEqual(['/after']);
+    expect(await rawValues(range, 'exit_page')).toEqual(['/after']);
   });
 
   it('keeps the mark of an event committed while its day is being recomputed, for the next run', async () => {
@@ -137,12 +204,12 @@ describe('refreshRollups', () => {
     } finally {
       client.release();
     }
-    const range = { db, siteId, timezone: 'UTC', fromDay: '2025-05-05', toDay: '2025-05-05' };
+    const range = { siteId, timezone: 'UTC', fromDay: '2025-05-05', toDay: '2025-05-05' };
     expect(await markedHours(siteId)).toEqual(['2025-05-05T12:00:00.000Z']);
-    expect(await rollupOverview(range)).toMatchObject({ visitors: 1, pageviews: 1 });
+    expect(await rolledUpTotals(range)).toMatchObject({ visitors: 1, pageviews: 1 });
     await refresh(siteId);
     expect(await marks(siteId)).toEqual([]);
-    expect(await rollupOverview(range)).toMatchObject({ visitors: 2, pageviews: 2 });
+    expect(await rolledUpTotals(range)).toMatchObject({ visitors: 2, pageviews: 2 });
   });
 
   it('computes again in its new timezone every day a site computed in its old one', async () => {
@@ -159,17 +226,17 @@ describe('refreshRollups', () => {
     );
     await refresh(siteId);
     await db.query(`UPDATE sites SET timezone = 'Pacific/Auckland' WHERE id = $1`, [siteId]);
-    const range = { db, siteId, timezone: 'Pacific/Auckland', fromDay: '2025-02-10', toDay: '2025-02-12' };
+    const range = { siteId, timezone: 'Pacific/Auckland', fromDay: '2025-02-10', toDay: '2025-02-12' };
     // Until the job has run, the days are another timezone's: readers take the raw path.
-    expect(await rollupOverview(range)).toBeUndefined();
+    expect(await rolledUpTotals(range)).toBeUndefined();
 
     const result = await refresh(siteId);
     expect(result).toMatchObject({ retired: 2, failed: 0, remaining: 0 });
-    expect(await rollupOverview(range)).toMatchObject({
-      ...(await exactTotals(range)),
+    expect(await rolledUpTotals(range)).toMatchObject({
+      ...(await rawTotals(range)),
       visitors: expect.any(Number),
     });
-    expect(await rollupOverview({ ...range, timezone: 'UTC' })).toBeUndefined();
+    expect(await rolledUpTotals({ ...range, timezone: 'UTC' })).toBeUndefined();
     const { rows } = await db.query('SELECT DISTINCT timezone FROM rollup_days WHERE site_id = $1', [siteId]);
     expect(rows).toEqual([{ timezone: 'Pacific/Auckland' }]);
   });
@@ -179,11 +246,8 @@ describe('refreshRollups', () => {
     const at = new Date('2025-04-01T08:00:00Z');
     await writeVisits(db, [[pageview(siteId, 'v', at, '/', { enrichment_status: 'pending' })]]);
     await refresh(siteId);
-    const range = { db, siteId, timezone: 'UTC', fromDay: '2025-04-01', toDay: '2025-04-01' };
-    const countries = async () =>
-      (await rollupBreakdown({ ...range, dimension: 'country', limit: 5, offset: 0 }))!.rows.map(
-        (row) => row.value,
-      );
+    const range = { siteId, timezone: 'UTC', fromDay: '2025-04-01', toDay: '2025-04-01' };
+    const countries = () => rolledUpValues(range, 'country');
     expect(await countries()).toEqual([null]);
 
     // What the enrichment backfill does: it writes the pending event and its session, and marks nothing.
@@ -231,41 +295,87 @@ describe('recomputeDay', () => {
     expect(await refresh(siteId)).toMatchObject({ days: 1 });
     expect(await marks(siteId)).toEqual([]);
     for (const day of ['2025-07-01', '2025-07-02']) {
-      const range = { db, siteId, timezone: 'Asia/Kolkata', fromDay: day, toDay: day };
-      expect(await rollupOverview(range)).toMatchObject({ pageviews: 1, visitors: 1 });
+      const range = { siteId, timezone: 'Asia/Kolkata', fromDay: day, toDay: day };
+      expect(await rolledUpTotals(range)).toMatchObject({ pageviews: 1, visitors: 1 });
     }
   });
 });
 
-describe('roll-up coverage', () => {
-  it('lets readers use a day a change has not reached yet only within maxLagMs', async () => {
+describe('splitAtRollups', () => {
+  const split = (siteId: string, timezone: string, from: string, to: string, goals = goalsKey([])) =>
+    splitAtRollups(db, { siteId, timezone, from: new Date(from), to: new Date(to), goalsKey: goals });
+
+  it('rolls up the days before the first one with a change the job has not taken in, and counts the rest raw', async () => {
     const siteId = await createRollupSite(db, 'UTC');
-    const at = new Date('2025-08-08T08:00:00Z');
-    await writeVisits(db, [[pageview(siteId, 'a', at, '/')]]);
+    for (const day of ['2025-08-07', '2025-08-08', '2025-08-09']) {
+      await writeVisits(db, [[pageview(siteId, `v-${day}`, new Date(`${day}T08:00:00Z`), '/')]]);
+    }
     await refresh(siteId);
-    await writeVisits(db, [[pageview(siteId, 'late', at, '/')]]);
-    const range = { db, siteId, timezone: 'UTC', fromDay: '2025-08-08', toDay: '2025-08-08' };
-    expect(await rollupOverview(range)).toMatchObject({ pageviews: 1 });
-    expect(await rollupOverview({ ...range, maxLagMs: 0 })).toBeUndefined();
-    // A neighbouring day is not held up by it.
-    expect(
-      await rollupOverview({ ...range, fromDay: '2025-08-09', toDay: '2025-08-09', maxLagMs: 0 }),
-    ).toMatchObject({
-      pageviews: 0,
+    expect(await split(siteId, 'UTC', '2025-08-07T00:00Z', '2025-08-10T00:00Z')).toEqual({
+      rollupDays: { fromDay: '2025-08-07', toDay: '2025-08-09' },
+    });
+
+    await writeVisits(db, [[pageview(siteId, 'late', new Date('2025-08-08T08:00:00Z'), '/')]]);
+    expect(await split(siteId, 'UTC', '2025-08-07T00:00Z', '2025-08-10T00:00Z')).toEqual({
+      rollupDays: { fromDay: '2025-08-07', toDay: '2025-08-07' },
+      raw: { from: new Date('2025-08-08T00:00Z'), to: new Date('2025-08-10T00:00Z') },
+    });
+    expect(await split(siteId, 'UTC', '2025-08-08T00:00Z', '2025-08-10T00:00Z')).toEqual({
+      raw: { from: new Date('2025-08-08T00:00Z'), to: new Date('2025-08-10T00:00Z') },
+    });
+    // A day before it is not held up.
+    expect(await split(siteId, 'UTC', '2025-08-06T00:00Z', '2025-08-08T00:00Z')).toEqual({
+      rollupDays: { fromDay: '2025-08-06', toDay: '2025-08-07' },
     });
     await refresh(siteId);
-    expect(await rollupOverview({ ...range, maxLagMs: 0 })).toMatchObject({ pageviews: 2 });
+    expect(await split(siteId, 'UTC', '2025-08-07T00:00Z', '2025-08-10T00:00Z')).toEqual({
+      rollupDays: { fromDay: '2025-08-07', toDay: '2025-08-09' },
+    });
   });
 
-  it('sends readers to the raw path for hours never computed (the migration marks them as old as can be)', async () => {
+  it('counts raw a window that does not run from local midnight to local midnight', async () => {
+    const siteId = await createRollupSite(db, 'Europe/Berlin');
+    expect(await split(siteId, 'Europe/Berlin', '2025-08-06T22:00Z', '2025-08-08T22:00Z')).toEqual({
+      rollupDays: { fromDay: '2025-08-07', toDay: '2025-08-08' },
+    });
+    for (const [from, to] of [
+      ['2025-08-07T00:00Z', '2025-08-08T22:00Z'],
+      ['2025-08-06T22:00Z', '2025-08-08T21:00Z'],
+    ]) {
+      expect(await split(siteId, 'Europe/Berlin', from!, to!)).toEqual({
+        raw: { from: new Date(from!), to: new Date(to!) },
+      });
+    }
+  });
+
+  it('counts raw the days computed with other goals, and everything near days of another time zone', async () => {
+    const siteId = await createRollupSite(db, 'UTC');
+    await writeVisits(db, [[pageview(siteId, 'v', new Date('2025-09-02T08:00:00Z'), '/')]]);
+    await refresh(siteId);
+    const otherGoals = goalsKey([
+      { id: 'goal_x', name: 'Signup', eventName: 'signup', pagePattern: null, revenueProperty: null },
+    ]);
+    expect(await split(siteId, 'UTC', '2025-09-01T00:00Z', '2025-09-04T00:00Z', otherGoals)).toEqual({
+      rollupDays: { fromDay: '2025-09-01', toDay: '2025-09-01' },
+      raw: { from: new Date('2025-09-02T00:00Z'), to: new Date('2025-09-04T00:00Z') },
+    });
+    expect(await split(siteId, 'Asia/Tokyo', '2025-08-31T15:00Z', '2025-09-01T15:00Z')).toEqual({
+      raw: { from: new Date('2025-08-31T15:00Z'), to: new Date('2025-09-01T15:00Z') },
+    });
+  });
+
+  it('counts raw the hours never computed (the migration marks every hour stored before it)', async () => {
     const siteId = await createRollupSite(db, 'UTC');
     await db.query(
       `INSERT INTO rollup_dirty (site_id, hour, marked_at) VALUES ($1, '2025-09-09T09:00Z', '-infinity')`,
       [siteId],
     );
-    const range = { db, siteId, timezone: 'UTC', fromDay: '2025-09-09', toDay: '2025-09-09' };
-    expect(await rollupOverview(range)).toBeUndefined();
+    expect(await split(siteId, 'UTC', '2025-09-09T00:00Z', '2025-09-10T00:00Z')).toEqual({
+      raw: { from: new Date('2025-09-09T00:00Z'), to: new Date('2025-09-10T00:00Z') },
+    });
     await refresh(siteId);
-    expect(await rollupOverview(range)).toMatchObject({ pageviews: 0 });
+    expect(await split(siteId, 'UTC', '2025-09-09T00:00Z', '2025-09-10T00:00Z')).toEqual({
+      rollupDays: { fromDay: '2025-09-09', toDay: '2025-09-09' },
+    });
   });
 });
