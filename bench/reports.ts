@@ -357,43 +357,47 @@ async function markStatementCost(db: Pool, siteId: string, batchSize: number, ro
   return { without: percentile(times.without, 0.5), with: percentile(times.with, 0.5) };
 }
 
-function printReports(results: ReportTimes[]) {
-  const header = [
-    ['report', 28, true],
-    ['cold p50', 9],
-    ['p95', 7],
-    ['n', 3],
-    ['cached p50', 11],
-    ['p95', 6],
-    ['raw p50', 9],
-    ['p95', 7],
-    ['n', 3],
-    ['raw/cold', 9],
-  ] as const;
-  const line = (cells: string[]) =>
-    console.log(
-      '  ' +
-        cells
-          .map((text, at) => (header[at]![2] ? text.padEnd(header[at]![1]) : text.padStart(header[at]![1])))
-          .join(' '),
-    );
-  line(header.map(([title]) => title));
-  for (const result of results) {
-    const p = (values: number[], fraction: number, digits = 0) =>
-      values.length === 0 ? '–' : fmt(percentile(values, fraction), digits);
-    line([
-      result.name,
-      p(result.cold, 0.5),
-      p(result.cold, 0.95),
-      String(result.cold.length),
-      p(result.cached, 0.5, 1),
-      p(result.cached, 0.95, 1),
-      p(result.raw, 0.5),
-      p(result.raw, 0.95),
-      result.raw.length === 0 ? '' : String(result.raw.length),
-      result.raw.length === 0 ? '' : `${fmt(percentile(result.raw, 0.5) / percentile(result.cold, 0.5), 1)}×`,
-    ]);
-  }
+const REPORT_COLUMNS = [
+  ['report', 28, true],
+  ['cold p50', 9],
+  ['p95', 7],
+  ['n', 3],
+  ['cached p50', 11],
+  ['p95', 6],
+  ['raw p50', 9],
+  ['p95', 7],
+  ['n', 3],
+  ['raw/cold', 9],
+] as const;
+
+function printReportCells(cells: string[]) {
+  console.log(
+    '  ' +
+      cells
+        .map((text, at) => {
+          const [, width, left] = REPORT_COLUMNS[at]!;
+          return left ? text.padEnd(width) : text.padStart(width);
+        })
+        .join(' '),
+  );
+}
+
+/** One row as soon as the report is measured: a 10-million-event run takes a while. */
+function printReport(result: ReportTimes) {
+  const p = (values: number[], fraction: number, digits = 0) =>
+    values.length === 0 ? '–' : fmt(percentile(values, fraction), digits);
+  printReportCells([
+    result.name,
+    p(result.cold, 0.5),
+    p(result.cold, 0.95),
+    String(result.cold.length),
+    p(result.cached, 0.5, 1),
+    p(result.cached, 0.95, 1),
+    p(result.raw, 0.5),
+    p(result.raw, 0.95),
+    result.raw.length === 0 ? '' : String(result.raw.length),
+    result.raw.length === 0 ? '' : `${fmt(percentile(result.raw, 0.5) / percentile(result.cold, 0.5), 1)}×`,
+  ]);
 }
 
 export async function runReportsBench(options: ReportsBenchOptions) {
@@ -556,8 +560,12 @@ export async function runReportsBench(options: ReportsBenchOptions) {
         `filters=${JSON.stringify(KEEP_EVERY_EVENT)}, cold; n: runs (fewer when slow)`,
     );
     const results: ReportTimes[] = [];
-    for (const request of requests) results.push(await timeReport(client, request, options.runs));
-    printReports(results);
+    printReportCells(REPORT_COLUMNS.map(([title]) => title));
+    for (const request of requests) {
+      const result = await timeReport(client, request, options.runs);
+      printReport(result);
+      results.push(result);
+    }
     const mismatches = results.filter((result) => result.mismatch !== undefined);
     for (const result of mismatches) {
       console.log(`\n  WARNING: ${result.name}: the raw answer differs\n    ${result.mismatch}`);
