@@ -62,6 +62,19 @@ async function waitFor<T>(what: string, probe: () => Promise<T | undefined>, tim
   throw new Error(`${what} did not come up within ${timeoutMs / 1000} s`);
 }
 
+/** The group-commit writer's counters from /metrics, if this Beacon exposes them. */
+export async function writerCounters(server: Server): Promise<Map<string, number> | undefined> {
+  const text = await fetch(`${server.base}/metrics`).then(
+    (response) => (response.ok ? response.text() : ''),
+    () => '',
+  );
+  const counters = new Map<string, number>();
+  for (const match of text.matchAll(/^beacon_ingest_writer\{stat="(\w+)"\} (\S+)$/gm)) {
+    counters.set(match[1]!, Number(match[2]));
+  }
+  return counters.size > 0 ? counters : undefined;
+}
+
 /** A server script that prints `listening <url>` once it listens (bare-server.ts, floor-server.ts). */
 async function startListening(name: string, args: string[]): Promise<Server> {
   const { child, pid, output } = launch(`${name} server`, ['--import', 'tsx', ...args], {

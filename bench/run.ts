@@ -19,10 +19,12 @@ import {
   stopOrphanedPostgres,
   stopServer,
   type Server,
+  writerCounters,
 } from './processes.ts';
 import { runPaced } from './paced.ts';
 import { analyseProfile, findProfile, profileBounds, type Cost, type WindowProfile } from './profile.ts';
 import { printEnrichmentBench, runEnrichmentBench } from './enrichment.ts';
+import { runReportsBench } from './reports.ts';
 import { BENCH_DOMAIN, createTraffic, type Traffic } from './traffic.ts';
 import {
   FAKE_GA4_API_SECRET,
@@ -33,6 +35,7 @@ import {
 
 /**
  * npm run bench [-- --profile] [--duration 10] [--warmup 2]
+ * npm run bench -- --reports [--events 10000000] [--runs 10] [--ingest-seconds 15]   (bench/reports.ts)
  *
  * Ingestion throughput and latency, reported against a bare Fastify server measured in the same
  * run: this machine is shared and noisy, so only ratios from one run mean anything. Speed is
@@ -53,6 +56,10 @@ const { values: flags } = parseArgs({
     profile: { type: 'boolean', default: false },
     duration: { type: 'string', default: '10' },
     warmup: { type: 'string', default: '2' },
+    reports: { type: 'boolean', default: false },
+    events: { type: 'string', default: '10000000' },
+    runs: { type: 'string', default: '10' },
+    'ingest-seconds': { type: 'string', default: '15' },
   },
 });
 const durationSeconds = Number(flags.duration);
@@ -95,19 +102,6 @@ interface WriterDelta {
 }
 
 const nowUs = () => Number(process.hrtime.bigint() / 1000n);
-
-/** The group-commit writer's counters from /metrics, if this Beacon exposes them. */
-async function writerCounters(server: Server): Promise<Map<string, number> | undefined> {
-  const text = await fetch(`${server.base}/metrics`).then(
-    (response) => (response.ok ? response.text() : ''),
-    () => '',
-  );
-  const counters = new Map<string, number>();
-  for (const match of text.matchAll(/^beacon_ingest_writer\{stat="(\w+)"\} (\S+)$/gm)) {
-    counters.set(match[1]!, Number(match[2]));
-  }
-  return counters.size > 0 ? counters : undefined;
-}
 
 async function measure(
   title: string,
@@ -689,4 +683,20 @@ async function printStored(beacon: Server, siteId: string, token: string) {
 
 // `npm run bench | head` closes the pipe early; the run must still stop its servers, not crash.
 process.stdout.on('error', () => undefined);
-await main();
+if (flags.reports) {
+  const reportOptions = {
+    events: Number(flags.events),
+    runs: Number(flags.runs),
+    ingestSeconds: Number(flags['ingest-seconds']),
+  };
+  if (
+    !(reportOptions.events >= 10_000 && reportOptions.runs >= 3 && reportOptions.ingestSeconds >= 3) ||
+    !Object.values(reportOptions).every(Number.isInteger)
+  ) {
+    console.error('--events is at least 10000, --runs at least 3, --ingest-seconds at least 3 (integers)');
+    process.exit(2);
+  }
+  await runReportsBench(reportOptions);
+} else {
+  await main();
+}

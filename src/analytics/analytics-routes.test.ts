@@ -104,6 +104,31 @@ describe('reports over tracked events', () => {
     ).toBe(3);
   });
 
+  it('computes a report anew for Cache-Control: no-cache and keeps that answer for the next request', async () => {
+    const site = await createSite();
+    const view = (visitorId: string) => ({ type: 'pageview', url: 'https://shop.example/', visitorId });
+    await track(site, [view('v1')]);
+    const url = `/stats/overview?${tomorrowRange()}`;
+    const first = await get(site, url);
+    expect(first.headers['x-beacon-cache']).toBe('miss');
+    expect(first.json().visitors).toBe(1);
+    await track(site, [view('v2')]);
+    const cached = await get(site, url);
+    expect(cached.headers['x-beacon-cache']).toBe('hit');
+    expect(cached.json().visitors).toBe(1);
+
+    const refreshed = await context.app.inject({
+      method: 'GET',
+      url: `/api/sites/${site.id}${url}`,
+      headers: { ...site.tenant.auth, 'cache-control': 'no-cache' },
+    });
+    expect(refreshed.headers['x-beacon-cache']).toBe('miss');
+    expect(refreshed.json().visitors).toBe(2);
+    const after = await get(site, url);
+    expect(after.headers['x-beacon-cache']).toBe('hit');
+    expect(after.json().visitors).toBe(2);
+  });
+
   it('answers 400 naming the parameter for bad dimensions, filters, ranges and intervals', async () => {
     const site = await createSite();
     const cases: Array<[string, string]> = [

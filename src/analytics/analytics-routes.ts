@@ -14,7 +14,7 @@ import {
 import { registerFunnelRoutes } from './funnels/funnel-routes.ts';
 import { CreateGoalBody, createGoal, deleteGoal, Goal, listGoals } from './goals/goals.ts';
 import { getOverview, Overview } from './overview.ts';
-import type { ReportDeps } from './report-context.ts';
+import { asksForFreshReport, type ReportDeps } from './report-context.ts';
 import { ReportRangeQuery } from './report-window.ts';
 import { getRetention, Retention, RetentionQuery } from './retention.ts';
 import { getTimeseries, Timeseries, TimeseriesQuery } from './timeseries.ts';
@@ -37,7 +37,8 @@ export function registerAnalyticsRoutes(
     cache: deps.state.cache,
   };
   const cacheHeader = {
-    'x-beacon-cache': 'hit: answered from the 30-second report cache; miss: computed now',
+    'x-beacon-cache':
+      'hit: answered from the 30-second report cache; miss: computed now (always when the request sends Cache-Control: no-cache)',
   };
 
   app.get(
@@ -56,7 +57,7 @@ export function registerAnalyticsRoutes(
     },
     async (request, reply) => {
       const { report, cached } = await getOverview(
-        reports,
+        { ...reports, fresh: asksForFreshReport(request.headers['cache-control']) },
         actorOf(request),
         request.params.siteId,
         request.query,
@@ -83,7 +84,7 @@ export function registerAnalyticsRoutes(
     },
     async (request, reply) => {
       const { report, cached } = await getTimeseries(
-        reports,
+        { ...reports, fresh: asksForFreshReport(request.headers['cache-control']) },
         actorOf(request),
         request.params.siteId,
         request.query,
@@ -111,7 +112,7 @@ export function registerAnalyticsRoutes(
     },
     async (request, reply) => {
       const { report, cached } = await getBreakdown(
-        reports,
+        { ...reports, fresh: asksForFreshReport(request.headers['cache-control']) },
         actorOf(request),
         request.params.siteId,
         request.query,
@@ -175,7 +176,7 @@ export function registerAnalyticsRoutes(
     },
     async (request, reply) => {
       const { report, cached } = await getRetention(
-        reports,
+        { ...reports, fresh: asksForFreshReport(request.headers['cache-control']) },
         actorOf(request),
         request.params.siteId,
         request.query,

@@ -13,6 +13,11 @@ export interface ReportDeps {
   db: Queryable;
   analyticsDb: Queryable;
   cache: Cache;
+  /**
+   * The request sent `Cache-Control: no-cache` (what a dashboard's refresh button sends): reports
+   * are computed anew, and the new answer is kept for the next request.
+   */
+  fresh?: boolean;
 }
 
 /** Dashboards refresh every 30 s or so; within that, the same report is answered from the cache. */
@@ -24,6 +29,16 @@ export interface ReportContext {
   filters: Filter[];
   goals: GoalDefinition[];
   compare: boolean;
+  /** See {@link ReportDeps.fresh}. */
+  fresh: boolean;
+}
+
+/** Whether a `Cache-Control` request header holds the `no-cache` directive (any case, among others). */
+export function asksForFreshReport(cacheControl: string | string[] | undefined): boolean {
+  const headers = typeof cacheControl === 'string' ? [cacheControl] : (cacheControl ?? []);
+  return headers.some((header) =>
+    header.split(',').some((directive) => directive.split('=')[0]!.trim().toLowerCase() === 'no-cache'),
+  );
 }
 
 /**
@@ -41,12 +56,20 @@ export async function reportContext(
   const window = reportWindow(range, site.timezone);
   const filters = parseFilters(range.filters);
   const goals = await goalDefinitions(deps.db, siteId);
-  return { siteId, window, filters, goals, compare: range.compare === 'previous' };
+  return {
+    siteId,
+    window,
+    filters,
+    goals,
+    compare: range.compare === 'previous',
+    fresh: deps.fresh === true,
+  };
 }
 
 /**
- * A report from the cache when the same one was computed within {@link REPORT_CACHE_TTL_MS}, else
- * computed and kept. The key holds the site's time zone and goals, so changing either is seen at once.
+ * A report from the cache when the same one was computed within {@link REPORT_CACHE_TTL_MS} and the
+ * request did not ask for a fresh one, else computed and kept. The key holds the site's time zone
+ * and goals, so changing either is seen at once.
  */
 export async function cachedReport<Report>(
   cache: Cache,
@@ -59,7 +82,7 @@ export async function cachedReport<Report>(
     .update(JSON.stringify([name, request, context.window.timezone, context.goals]))
     .digest('base64url');
   const key = `report:${context.siteId}:${fingerprint}`;
-  const hit = await cache.get(key);
+  const hit = context.fresh ? undefined : await cache.get(key);
   if (hit !== undefined) return { report: JSON.parse(hit) as Report, cached: true };
   const report = await compute();
   await cache.set(key, JSON.stringify(report), REPORT_CACHE_TTL_MS);

@@ -5,6 +5,7 @@ import { errorResponses, type App } from '../../http/types.ts';
 import type { Cache } from '../../state/interface.ts';
 import type { AccessTokens } from '../../tenancy/auth/access-tokens.ts';
 import { ReportRangeQuery } from '../report-window.ts';
+import { asksForFreshReport } from '../report-context.ts';
 import { createFunnel } from './create-funnel.ts';
 import { deleteFunnel } from './delete-funnel.ts';
 import { CreateFunnelBody, Funnel, UpdateFunnelBody } from './funnel-record.ts';
@@ -41,7 +42,7 @@ export function registerFunnelRoutes(
         tags,
         summary: 'How many visitors took each step of a funnel, in order, within a window (a read)',
         description:
-          'x-beacon-cache: hit when answered from the 30-second report cache, miss when computed now',
+          'x-beacon-cache: hit when answered from the 30-second report cache, miss when computed now (always when the request sends Cache-Control: no-cache)',
         security,
         params: SiteParams,
         body: FunnelQueryBody,
@@ -50,7 +51,7 @@ export function registerFunnelRoutes(
     },
     async (request, reply) => {
       const { report, cached } = await queryFunnel(
-        reports,
+        { ...reports, fresh: asksForFreshReport(request.headers['cache-control']) },
         actorOf(request),
         request.params.siteId,
         request.body,
@@ -185,7 +186,7 @@ export function registerFunnelRoutes(
     },
     async (request, reply) => {
       const { report, cached } = await getFunnelReport(
-        reports,
+        { ...reports, fresh: asksForFreshReport(request.headers['cache-control']) },
         actorOf(request),
         request.params.siteId,
         request.params.funnelId,
