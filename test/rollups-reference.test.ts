@@ -46,6 +46,7 @@ const refresh = (siteId: string, budgetMs?: number) =>
     db: context.db,
     siteId,
     now: () => new Date(),
+    settleMs: 0,
     budgetMs,
     log: {
       error: (object) => {

@@ -227,7 +227,7 @@ describe('reports while roll-ups trail the events', () => {
     expect(rows.map((row) => row.key)).toContain('/late');
     await expectSameAsRaw(scope, { by: 'all' });
     await expectSameAsRaw(scope, { by: 'buckets', thresholds: bucketStarts(scope, 'day'), unit: 'day' });
-    await refreshRollups({ db: context.db, now: () => new Date(), siteId });
+    await refreshRollups({ db: context.db, now: () => new Date(), settleMs: 0, siteId });
     await expectSameAsRaw(scope, breakdownGrouping('page'), 'visitors:desc');
   });
 
@@ -242,7 +242,7 @@ describe('reports while roll-ups trail the events', () => {
     const scope = await scopeOf(0, 5);
     await expectSameAsRaw(scope, { by: 'all' });
     await expectSameAsRaw(scope, breakdownGrouping('goal'), 'visitors:desc');
-    await refreshRollups({ db: context.db, now: () => new Date(), siteId });
+    await refreshRollups({ db: context.db, now: () => new Date(), settleMs: 0, siteId });
     await expectSameAsRaw(scope, { by: 'all' });
     await expectSameAsRaw(scope, breakdownGrouping('goal'), 'visitors:desc');
   });
@@ -276,7 +276,7 @@ beforeAll(async () => {
   }
   days = [-6, -5, -4, -3, -2, -1].map(localDay);
   for (const [index, day] of days.entries()) await track(trafficOf(day, index));
-  await refreshRollups({ db: context.db, now: () => new Date(), siteId });
+  await refreshRollups({ db: context.db, now: () => new Date(), settleMs: 0, siteId });
   const { rows } = await context.db.query(
     'SELECT count(*)::int AS marks FROM rollup_dirty WHERE site_id = $1',
     [siteId],

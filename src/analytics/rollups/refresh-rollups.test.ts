@@ -16,12 +16,13 @@ afterAll(() => db.end());
 
 const HOUR = 3_600_000;
 /** A run of the job for one site; a day that fails fails the test. */
-const refresh = (siteId: string, options: { now?: Date; budgetMs?: number } = {}) =>
+const refresh = (siteId: string, options: { now?: Date; budgetMs?: number; settleMs?: number } = {}) =>
   refreshRollups({
     db,
     siteId,
     now: () => options.now ?? new Date(),
     budgetMs: options.budgetMs,
+    settleMs: options.settleMs ?? 0,
     log: {
       error: (object) => {
         throw (object as { err: Error }).err;
@@ -183,6 +184,24 @@ describe('refreshRollups', () => {
     });
     expect(await rolledUpValues(range, 'exit_page')).toEqual(['/after']);
     expect(await rawValues(range, 'exit_page')).toEqual(['/after']);
+  });
+
+  it('waits until a day has had no change for the settle time, then computes it once', async () => {
+    const siteId = await createRollupSite(db, 'UTC');
+    const at = new Date(Date.now() - HOUR);
+    const settleMs = 5 * 60_000;
+    await writeVisits(db, [[pageview(siteId, 'busy', at, '/')]]);
+    expect(await refresh(siteId, { settleMs })).toMatchObject({ days: 0 });
+    // The first change is long settled; a second one in the same day has just come.
+    await db.query(`UPDATE rollup_dirty SET marked_at = now() - interval '10 minutes' WHERE site_id = $1`, [
+      siteId,
+    ]);
+    await writeVisits(db, [[pageview(siteId, 'busy', new Date(at.getTime() + 60_000), '/next')]]);
+    expect(await refresh(siteId, { settleMs })).toMatchObject({ days: 0 });
+    expect(await refresh(siteId, { settleMs, now: new Date(Date.now() + settleMs + 1_000) })).toMatchObject({
+      days: 1,
+    });
+    expect(await marks(siteId)).toEqual([]);
   });
 
   it('keeps the mark of an event committed while its day is being recomputed, for the next run', async () => {
