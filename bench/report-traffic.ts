@@ -1,5 +1,6 @@
 import { runScript } from '../src/db/copy.ts';
 import type { Pool } from '../src/db/pool.ts';
+import { seededRandom, type Random } from './traffic.ts';
 
 /**
  * Months of stored traffic for the report benchmark, written straight into `events` and `sessions`
@@ -10,18 +11,6 @@ import type { Pool } from '../src/db/pool.ts';
  * companies, 2 % bot sessions, and `signup` / `purchase` events (with a value in EUR) that goals
  * count. Seeded, so runs load the same data.
  */
-
-function seededRandom(seed: number) {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-type Random = () => number;
 
 /** Picks index k of n with probability ∝ 1 / (k + 1)^s, by a precomputed cumulative table. */
 function zipf(n: number, s: number): (random: Random) => number {

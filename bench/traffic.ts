@@ -11,7 +11,7 @@ import { randomUUID } from 'node:crypto';
 export const BENCH_DOMAIN = 'bench.example';
 export const ORIGIN = `https://${BENCH_DOMAIN}`;
 
-function seededRandom(seed: number) {
+export function seededRandom(seed: number) {
   // mulberry32: tiny, fast and good enough to spread picks; reproducible unlike Math.random.
   let state = seed >>> 0;
   return () => {
@@ -23,7 +23,7 @@ function seededRandom(seed: number) {
   };
 }
 
-type Random = () => number;
+export type Random = () => number;
 
 const pick = <T>(random: Random, items: readonly T[]): T => items[Math.floor(random() * items.length)]!;
 

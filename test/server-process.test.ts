@@ -147,6 +147,10 @@ describe('beacon process', () => {
          VALUES ('evt_replica', $1, 'pageview', now(), now(), 'visitor-on-replica', 'ses_replica', '/')`,
         [siteId],
       );
+      // As the ingest writer does with every event: its hour is marked for the roll-up job.
+      await replica.query(`INSERT INTO rollup_dirty (site_id, hour) VALUES ($1, date_trunc('hour', now()))`, [
+        siteId,
+      ]);
       const today = new Date().toISOString().slice(0, 10);
       const overview = await fetch(
         `${beacon.base}/api/sites/${siteId}/stats/overview?from=${today}&to=${today}`,

@@ -3,7 +3,7 @@ import { toCsv } from '../lib/csv.ts';
 import type { Queryable } from '../db/pool.ts';
 import { AppError } from '../errors.ts';
 import type { Actor } from '../tenancy/auth/access-tokens.ts';
-import { cachedReport, reportContext, type ReportDeps } from './report-context.ts';
+import { cachedReport, reportContext, reportScope, type ReportDeps } from './report-context.ts';
 import type { ReportRange } from './report-window.ts';
 import { DIMENSION_NAMES, dimensionOf, NONE } from './dimensions.ts';
 import { EMPTY_METRICS, SORTABLE, type Grouping, type Metrics } from './grouped-metrics.ts';
@@ -195,15 +195,7 @@ export async function getBreakdown(
   return cachedReport(deps.cache, context, 'breakdown', query, () =>
     breakdownRows(
       deps.analyticsDb,
-      {
-        siteId,
-        from: context.window.from,
-        to: context.window.to,
-        timezone: context.window.timezone,
-        filters: context.filters,
-        goals: context.goals,
-        ...(context.compare ? { previous: context.window.previous } : {}),
-      },
+      { ...reportScope(context), ...(context.compare ? { previous: context.window.previous } : {}) },
       request,
     ),
   );
@@ -217,23 +209,12 @@ export async function exportBreakdownCsv(
   query: ReportRange & { dimension: string; sort?: string },
 ): Promise<{ csv: string; rows: number; truncated: boolean }> {
   const context = await reportContext(deps, actor, siteId, query);
-  const breakdown = await breakdownRows(
-    deps.analyticsDb,
-    {
-      siteId,
-      from: context.window.from,
-      to: context.window.to,
-      timezone: context.window.timezone,
-      filters: context.filters,
-      goals: context.goals,
-    },
-    {
-      grouping: breakdownGrouping(query.dimension),
-      order: breakdownOrder(query.sort),
-      limit: MAX_CSV_ROWS,
-      offset: 0,
-    },
-  );
+  const breakdown = await breakdownRows(deps.analyticsDb, reportScope(context), {
+    grouping: breakdownGrouping(query.dimension),
+    order: breakdownOrder(query.sort),
+    limit: MAX_CSV_ROWS,
+    offset: 0,
+  });
   return {
     csv: breakdownCsv(query.dimension, breakdown.rows),
     rows: breakdown.rows.length,

@@ -1,7 +1,7 @@
 import { Type, type Static } from 'typebox';
 import type { Queryable } from '../db/pool.ts';
 import type { Actor } from '../tenancy/auth/access-tokens.ts';
-import { cachedReport, reportContext, type ReportDeps } from './report-context.ts';
+import { cachedReport, reportContext, reportScope, type ReportDeps } from './report-context.ts';
 import type { ReportRange } from './report-window.ts';
 import { EMPTY_METRICS } from './grouped-metrics.ts';
 import { reportMetrics, type ReportScope } from './report-metrics.ts';
@@ -61,7 +61,7 @@ export async function getOverview(
 ): Promise<{ report: Overview; cached: boolean }> {
   const context = await reportContext(deps, actor, siteId, query);
   return cachedReport(deps.cache, context, 'overview', query, async () => {
-    const scope = { siteId, ...context.window, filters: context.filters, goals: context.goals };
+    const scope = reportScope(context);
     const current = await overviewMetrics(deps.analyticsDb, scope);
     if (!context.compare) return current;
     return {

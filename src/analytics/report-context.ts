@@ -6,6 +6,7 @@ import { getSite } from '../tenancy/sites/get-site.ts';
 import type { GoalDefinition } from './conversions.ts';
 import { parseFilters, type Filter } from './filters.ts';
 import { goalDefinitions } from './goals/goals.ts';
+import type { ReportScope } from './report-metrics.ts';
 import { reportWindow, type ReportRange, type ReportWindow } from './report-window.ts';
 
 /** What report queries read: the primary, or `ANALYTICS_DATABASE_URL`'s replica; and the query cache. */
@@ -87,4 +88,10 @@ export async function cachedReport<Report>(
   const report = await compute();
   await cache.set(key, JSON.stringify(report), REPORT_CACHE_TTL_MS);
   return { report, cached: false };
+}
+
+/** What a report counts over: the site, its window in the site's time zone, the filters and goals. */
+export function reportScope(context: ReportContext): ReportScope {
+  const { siteId, window, filters, goals } = context;
+  return { siteId, from: window.from, to: window.to, timezone: window.timezone, filters, goals };
 }

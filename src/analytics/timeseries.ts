@@ -2,7 +2,7 @@ import { Type, type Static } from 'typebox';
 import type { Queryable } from '../db/pool.ts';
 import { AppError } from '../errors.ts';
 import type { Actor } from '../tenancy/auth/access-tokens.ts';
-import { cachedReport, reportContext, type ReportDeps } from './report-context.ts';
+import { cachedReport, reportContext, reportScope, type ReportDeps } from './report-context.ts';
 import type { ReportRange } from './report-window.ts';
 import { EMPTY_METRICS, type Metrics } from './grouped-metrics.ts';
 import { reportMetrics, type ReportScope } from './report-metrics.ts';
@@ -202,7 +202,7 @@ export async function getTimeseries(
   const context = await reportContext(deps, actor, siteId, query);
   const interval = query.interval ?? defaultInterval(context.window);
   const wanted = parseTimeseriesMetrics(query.metrics);
-  const scope = { siteId, ...context.window, filters: context.filters, goals: context.goals };
+  const scope = reportScope(context);
   bucketStarts(scope, interval);
   return cachedReport(deps.cache, context, 'timeseries', { ...query, interval }, async () => {
     const points = await timeseriesPoints(deps.analyticsDb, scope, interval, wanted);

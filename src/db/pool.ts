@@ -134,11 +134,18 @@ function destroyWhenStalled(client: PoolClient, ms: number) {
   watched.on('end', stop);
 }
 
-/** Runs `work` in a transaction on one connection, rolling back on any error. */
-export async function withTransaction<T>(pool: Pool, work: (client: PoolClient) => Promise<T>): Promise<T> {
+/**
+ * Runs `work` in a transaction on one connection, rolling back on any error; `REPEATABLE READ` for
+ * work that must read one snapshot throughout.
+ */
+export async function withTransaction<T>(
+  pool: Pool,
+  work: (client: PoolClient) => Promise<T>,
+  isolation: 'READ COMMITTED' | 'REPEATABLE READ' = 'READ COMMITTED',
+): Promise<T> {
   const client = await pool.connect();
   try {
-    await client.query('BEGIN');
+    await client.query(`BEGIN ISOLATION LEVEL ${isolation}`);
     const result = await work(client);
     await client.query('COMMIT');
     return result;

@@ -1,4 +1,4 @@
-import type { Pool, PoolClient } from '../../db/pool.ts';
+import { withTransaction, type Pool, type PoolClient } from '../../db/pool.ts';
 import { goalDefinitions } from '../goals/goals.ts';
 import { aggregateDay, type DayEvent, type DayRollup, type DaySession } from './aggregate-day.ts';
 import {
@@ -156,18 +156,11 @@ export async function recomputeDay({
   /** Local date, YYYY-MM-DD. */
   day: string;
 }): Promise<RecomputedDay> {
-  const client = await db.connect();
-  try {
-    await client.query('BEGIN ISOLATION LEVEL REPEATABLE READ');
-    const result = await recomputeDayIn(client, { siteId, timezone, day });
-    await client.query('COMMIT');
-    return result;
-  } catch (error) {
-    await client.query('ROLLBACK').catch(() => undefined);
-    throw error;
-  } finally {
-    client.release();
-  }
+  return withTransaction(
+    db,
+    (client) => recomputeDayIn(client, { siteId, timezone, day }),
+    'REPEATABLE READ',
+  );
 }
 
 interface DayEventRow extends Omit<DayEvent, 'props'> {
