@@ -136,6 +136,8 @@ interface CombinedGroup {
   /** Bounds of the group's distinct visitors before sketches are read. */
   visitorsAtLeast: number;
   visitorsAtMost: number;
+  /** Its distinct visitors once estimated from every part (sorting and reporting both need them). */
+  visitors?: number;
 }
 
 function emptyGroup(key: string | null): CombinedGroup {
@@ -264,8 +266,14 @@ export function visitorsOfParts(parts: readonly VisitorPart[]): number {
   return Math.min(most, Math.max(least, Math.round(estimate)));
 }
 
+/** A group's distinct visitors, merged once its parts are all in. */
+function visitorsOf(group: CombinedGroup): number {
+  group.visitors ??= visitorsOfParts(group.visitorParts);
+  return group.visitors;
+}
+
 function metricsOfCombined(group: CombinedGroup, conversionBase?: number) {
-  const visitors = visitorsOfParts(group.visitorParts);
+  const visitors = visitorsOf(group);
   return metricsOf(
     {
       visitors,
@@ -286,7 +294,7 @@ function sortValue(group: CombinedGroup, metric: string): number | string | null
   const perSession = (part: number) => (group.sessions === 0 ? null : part / group.sessions);
   switch (metric) {
     case 'visitors':
-      return visitorsOfParts(group.visitorParts);
+      return visitorsOf(group);
     case 'sessions':
       return group.sessions;
     case 'pageviews':
