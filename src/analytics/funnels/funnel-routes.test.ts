@@ -20,7 +20,7 @@ async function createSite(tenant?: TestTenant): Promise<TestSite> {
     method: 'POST',
     url: '/api/sites',
     headers: owner.auth,
-    payload: { name: 'Shop', domain: 'shop.example', timezone: 'Europe/Berlin' },
+    payload: { name: 'Shop', domain: 'shop.example' },
   });
   expect(response.statusCode, response.body).toBe(201);
   return { tenant: owner, id: response.json().id, siteKey: response.json().siteKey };

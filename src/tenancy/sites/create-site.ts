@@ -3,6 +3,7 @@ import { AppError } from '../../errors.ts';
 import { newId, newSecret, sha256Hex } from '../../lib/ids.ts';
 import type { Actor } from '../auth/access-tokens.ts';
 import { normalizeDomain } from './domains.ts';
+import { isTimeZone } from './time-zone.ts';
 import { recordAudit } from '../audit/record-audit.ts';
 import { currentActor } from '../users/current-actor.ts';
 import { canManageSites } from '../users/roles.ts';
@@ -11,6 +12,8 @@ import { SITE_COLUMNS, toSite, type Site, type SiteRow } from './site-record.ts'
 export interface CreateSiteInput {
   name: string;
   domain: string;
+  /** IANA time zone reports count days in; UTC when not given. */
+  timezone?: string;
 }
 
 /**
@@ -37,11 +40,16 @@ export async function createSite({
       field: 'domain',
     });
   }
+  if (input.timezone !== undefined && !isTimeZone(input.timezone)) {
+    throw new AppError('validation_failed', 'timezone must be an IANA time zone such as Europe/Berlin', {
+      field: 'timezone',
+    });
+  }
   const writeKey = newSecret('wk');
   return withTransaction(db, async (client) => {
     const { rows } = await client.query<SiteRow>(
-      `INSERT INTO sites (id, agency_id, name, domain, site_key, write_key_prefix, write_key_hash)
-     VALUES ($1, $2, $3, $4, $5, $6, $7)
+      `INSERT INTO sites (id, agency_id, name, domain, site_key, write_key_prefix, write_key_hash, timezone)
+     VALUES ($1, $2, $3, $4, $5, $6, $7, $8)
      RETURNING ${SITE_COLUMNS}`,
       [
         newId('site'),
@@ -51,6 +59,7 @@ export async function createSite({
         newSecret('pk').slice(0, 19),
         writeKey.slice(0, 8),
         sha256Hex(writeKey),
+        input.timezone ?? 'UTC',
       ],
     );
     await recordAudit(client, {

@@ -44,6 +44,26 @@ describe('POST /api/sites', () => {
     expect(response.json().error).toMatchObject({ code: 'validation_failed', field });
   });
 
+  it('counts days in the time zone given at creation, UTC without one, and refuses one that does not exist', async () => {
+    const tenant = await createTenant(context);
+    const zoned = await createSite(tenant.auth, {
+      name: 'Z',
+      domain: 'z.example',
+      timezone: 'Europe/Berlin',
+    });
+    expect(zoned.statusCode, zoned.body).toBe(201);
+    expect(zoned.json().timezone).toBe('Europe/Berlin');
+    const plain = await createSite(tenant.auth, { name: 'U', domain: 'u.example' });
+    expect(plain.json().timezone).toBe('UTC');
+    const unknown = await createSite(tenant.auth, {
+      name: 'M',
+      domain: 'm.example',
+      timezone: 'Mars/Olympus',
+    });
+    expect(unknown.statusCode).toBe(400);
+    expect(unknown.json().error).toMatchObject({ code: 'validation_failed', field: 'timezone' });
+  });
+
   it('ignores an agencyId in the body: the tenant comes from the token', async () => {
     const mine = await createTenant(context);
     const theirs = await createTenant(context);

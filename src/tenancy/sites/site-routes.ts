@@ -60,8 +60,16 @@ export const CreateSiteBody = Type.Object(
   {
     name: Type.String({ minLength: 1, maxLength: 200, examples: ['Acme Corp website'] }),
     domain: Type.String({ minLength: 1, maxLength: 253, examples: ['www.acme.example'] }),
+    timezone: Type.Optional(
+      Type.String({
+        minLength: 1,
+        maxLength: 64,
+        description: 'IANA time zone reports count days in (default UTC; PATCH changes it later)',
+        examples: ['Europe/Berlin'],
+      }),
+    ),
   },
-  { examples: [{ name: 'Acme Corp website', domain: 'www.acme.example' }] },
+  { examples: [{ name: 'Acme Corp website', domain: 'www.acme.example', timezone: 'Europe/Berlin' }] },
 );
 
 const CreatedSite = Type.Intersect([

@@ -1,6 +1,7 @@
 import type { Pool } from '../../db/pool.ts';
 import { withTransaction } from '../../db/pool.ts';
 import { AppError } from '../../errors.ts';
+import { isTimeZone } from './time-zone.ts';
 import type { Actor } from '../auth/access-tokens.ts';
 import { recordAudit } from '../audit/record-audit.ts';
 import { normalizeDomain } from './domains.ts';
@@ -22,15 +23,6 @@ export interface UpdateSiteInput {
 
 /** Paths the tracker alias may not take: they belong to Beacon itself. */
 const RESERVED_ALIAS = /^(api|docs|v1|health|ready|metrics)(\/|$)|^beacon\.js$/i;
-
-function isTimeZone(zone: string): boolean {
-  try {
-    new Intl.DateTimeFormat('en', { timeZone: zone });
-    return true;
-  } catch {
-    return false;
-  }
-}
 
 /** `*.example.com` stays a wildcard; anything else is normalised like the site's domain. */
 export function normalizeAllowedDomain(entry: string): string | undefined {
