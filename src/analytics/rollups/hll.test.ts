@@ -180,6 +180,28 @@ describe('mergeSketches', () => {
     );
   });
 
+  it('takes the higher rank of every register of dense sketches, at any offset in memory', () => {
+    fc.assert(
+      fc.property(
+        fc.uint8Array({ minLength: REGISTERS, maxLength: REGISTERS, max: 49 }),
+        fc.uint8Array({ minLength: REGISTERS, maxLength: REGISTERS, max: 49 }),
+        fc.integer({ min: 0, max: 3 }),
+        (a, b, offset) => {
+          // A register array inside a larger buffer, as a row read from PostgreSQL can be.
+          const shifted = new Uint8Array(REGISTERS + offset);
+          shifted.set(b, offset);
+          const merged = mergeSketches([
+            { kind: 'dense', registers: a },
+            { kind: 'dense', registers: shifted.subarray(offset) },
+          ]);
+          expect(merged).toEqual({ kind: 'dense', registers: a.map((rank, at) => Math.max(rank, b[at]!)) });
+        },
+      ),
+      // Shrinking 65,536-register arrays would take minutes; a failing case is reported as found.
+      { numRuns: 20, endOnFailure: true },
+    );
+  });
+
   it('is commutative and idempotent, and the empty sketch is its identity', () => {
     fc.assert(
       fc.property(entrySet, entrySet, (a, b) => {
