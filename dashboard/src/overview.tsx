@@ -27,6 +27,8 @@ const HEADLINES: Array<{ key: keyof Metrics; label: string; kind: MetricKind }> 
 const CARDS: Array<{ dimension: string; title: string }> = [
   { dimension: 'page', title: 'Pages' },
   { dimension: 'channel', title: 'Channels' },
+  { dimension: 'referrer_host', title: 'Sources' },
+  { dimension: 'utm_source', title: 'UTM sources' },
   { dimension: 'country', title: 'Countries' },
   { dimension: 'device', title: 'Devices' },
 ];
