@@ -3,7 +3,7 @@ import { existsSync, mkdirSync } from 'node:fs';
 import path from 'node:path';
 import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { changeAgainst, formatChange, formatMetric, type MetricKind } from '../dashboard/src/format.ts';
+import { formatMetric, type MetricKind } from '../dashboard/src/format.ts';
 import { createTenant, TEST_PASSWORD, useTestApp, type TestTenant } from './helpers.ts';
 
 /**
