@@ -184,6 +184,41 @@ describe.skipIf(!hasChromium)('the dashboard in headless Chromium', () => {
     expect(cspViolations).toEqual([]);
   });
 
+  async function signIn(page: Page, site: Site, url: string) {
+    await page.goto(url);
+    await page.getByLabel('Email').fill(site.tenant.email);
+    await page.getByLabel('Password').fill(TEST_PASSWORD);
+    await page.getByRole('button', { name: 'Sign in' }).click();
+  }
+
+  it('keeps the session across a reload in an HttpOnly cookie no script sees, and signing out ends it', async () => {
+    const site = await createSite();
+    const { page } = await newPage();
+    await signIn(page, site, `${base}/sites/${site.id}?range=30d`);
+    const visitors = page.locator('[data-metric="visitors"], .panel .empty').first();
+    await visitors.waitFor({ timeout: 10_000 });
+
+    expect(await page.evaluate(() => document.cookie)).not.toContain('beacon_refresh');
+    const cookies = await page.context().cookies();
+    expect(cookies.find((cookie) => cookie.name === 'beacon_refresh')).toMatchObject({
+      httpOnly: true,
+      secure: true,
+      sameSite: 'Strict',
+      path: '/api/auth',
+    });
+
+    await page.reload();
+    await visitors.waitFor({ timeout: 10_000 });
+    expect(await page.getByLabel('Password').count()).toBe(0);
+    expect(new URL(page.url()).searchParams.get('range')).toBe('30d');
+
+    await page.getByRole('button', { name: 'Sign out' }).click();
+    await page.getByLabel('Password').waitFor();
+    await page.reload();
+    await page.getByLabel('Password').waitFor();
+    expect((await page.context().cookies()).some((cookie) => cookie.name === 'beacon_refresh')).toBe(false);
+  });
+
   it('shows a wrong password as a message and stays on the form', async () => {
     const site = await createSite();
     const { page } = await newPage();

@@ -1,7 +1,17 @@
 /**
  * Beacon's API as the dashboard calls it. The access token lives in this object's memory only, never
- * in storage a script could read later; an answer of 401 refreshes the session once and retries.
+ * in storage a script could read later; the refresh token is an HttpOnly cookie that only the auth
+ * routes receive, and they want the CSRF cookie's value echoed in a header. An answer of 401
+ * refreshes the session once and retries; a reload resumes the session the same way.
  */
+
+const CSRF_COOKIE = 'beacon_csrf';
+const CSRF_HEADER = 'x-beacon-csrf';
+
+function csrfToken(): string {
+  const pair = document.cookie.split('; ').find((cookie) => cookie.startsWith(`${CSRF_COOKIE}=`));
+  return pair === undefined ? '' : pair.slice(CSRF_COOKIE.length + 1);
+}
 
 export interface User {
   id: string;
@@ -11,7 +21,6 @@ export interface User {
 
 export interface Session {
   accessToken: string;
-  refreshToken: string;
   user: User;
 }
 
@@ -89,6 +98,8 @@ async function send(path: string, init: RequestInit): Promise<Response> {
 
 export interface Api {
   session(): Session | undefined;
+  /** Resumes the session of the cookie, after a reload; false when there is none to resume. */
+  resume(): Promise<boolean>;
   signIn(email: string, password: string): Promise<Session>;
   signOut(): Promise<void>;
   get<T>(path: string, query?: Record<string, string>): Promise<T>;
@@ -101,18 +112,13 @@ export function createApi(onSignedOut: () => void): Api {
   const postJson = async (path: string, body: unknown): Promise<Response> =>
     send(path, {
       method: 'POST',
-      headers: { 'content-type': 'application/json' },
+      headers: { 'content-type': 'application/json', [CSRF_HEADER]: csrfToken() },
       body: JSON.stringify(body),
     });
 
   const refresh = async (): Promise<boolean> => {
-    if (!current) return false;
-    const response = await postJson('/api/auth/refresh', { refreshToken: current.refreshToken });
-    if (!response.ok) {
-      current = undefined;
-      onSignedOut();
-      return false;
-    }
+    const response = await postJson('/api/auth/refresh', {});
+    if (!response.ok) return false;
     current = (await response.json()) as Session;
     return true;
   };
@@ -120,18 +126,18 @@ export function createApi(onSignedOut: () => void): Api {
   return {
     session: () => current,
 
+    resume: () => refresh().catch(() => false),
+
     async signIn(email, password) {
-      const response = await postJson('/api/auth/login', { email, password });
+      const response = await postJson('/api/auth/login', { email, password, cookie: true });
       if (!response.ok) throw await errorOf(response);
       current = (await response.json()) as Session;
       return current;
     },
 
     async signOut() {
-      const ending = current;
       current = undefined;
-      if (ending)
-        await postJson('/api/auth/logout', { refreshToken: ending.refreshToken }).catch(() => undefined);
+      await postJson('/api/auth/logout', {}).catch(() => undefined);
     },
 
     async get<T>(path: string, query: Record<string, string> = {}) {
@@ -140,7 +146,12 @@ export function createApi(onSignedOut: () => void): Api {
       const call = () =>
         send(url, { headers: current ? { authorization: `Bearer ${current.accessToken}` } : {} });
       let response = await call();
-      if (response.status === 401 && (await refresh())) response = await call();
+      if (response.status === 401) {
+        if (!(await refresh())) {
+          current = undefined;
+          onSignedOut();
+        } else response = await call();
+      }
       if (!response.ok) throw await errorOf(response);
       return (await response.json()) as T;
     },

@@ -8,7 +8,7 @@ import { SiteList } from './site-list.tsx';
 /** Routes: /login, / (the sites), /sites/:siteId (its overview). Everything else shows the sites. */
 export function App() {
   const [location, setLocation] = useState(() => ({ ...window.location }));
-  const [signedIn, setSignedIn] = useState(false);
+  const [signedIn, setSignedIn] = useState<boolean | 'resuming'>('resuming');
   const api: Api = useMemo(
     () =>
       createApi(() => {
@@ -18,8 +18,12 @@ export function App() {
     [],
   );
   useEffect(() => onNavigate(() => setLocation({ ...window.location })), []);
+  useEffect(() => {
+    api.resume().then(setSignedIn);
+  }, []);
 
   const path = location.pathname;
+  if (signedIn === 'resuming') return <p class="loading">Loading…</p>;
   if (!signedIn || path === '/login') {
     return (
       <SignIn
