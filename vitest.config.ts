@@ -2,7 +2,7 @@ import { defineConfig } from 'vitest/config';
 
 export default defineConfig({
   test: {
-    include: ['src/**/*.test.ts', 'test/**/*.test.ts', 'tracker/**/*.test.ts'],
+    include: ['src/**/*.test.ts', 'test/**/*.test.ts', 'tracker/**/*.test.ts', 'dashboard/**/*.test.ts'],
     globalSetup: ['test/global-setup.ts'],
     // Suites share one PostgreSQL and Redis; each test makes its own tenant, so files run in parallel.
     fileParallelism: true,

@@ -5,6 +5,7 @@ import { createHash } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
+import { gzipSync } from 'node:zlib';
 
 /**
  * `npm run build` compiles Beacon into dist/:
@@ -12,6 +13,8 @@ import { fileURLToPath, pathToFileURL } from 'node:url';
  *   node_modules), with source maps for `node --enable-source-maps`;
  * - beacon.js: the tracker, which main.js reads from beside itself;
  * - migrations/*.sql: the migration runner, bundled into main.js and cli.js, reads them from beside itself;
+ * - dashboard/: the dashboard (dashboard/, Preact) built by Vite into static files, which main.js serves
+ *   at / (index.html, and assets/ with content hashes in their names);
  * - inputs.sha256: a fingerprint of what it was built from, written last.
  *
  * `--if-stale` builds only when the sources' fingerprint differs from dist's, which is what `npm start`
@@ -23,9 +26,10 @@ const root = path.resolve(fileURLToPath(new URL('..', import.meta.url)));
 export const DIST = path.join(root, 'dist');
 const FINGERPRINT = path.join(DIST, 'inputs.sha256');
 const MIGRATIONS = path.join(root, 'src', 'db', 'migrations');
+const DASHBOARD_DIST = path.join(DIST, 'dashboard');
 
 /** Everything the output depends on besides node_modules. */
-const INPUTS = ['src', 'tracker/src', 'tracker/build.mjs', 'scripts/build.mjs'];
+const INPUTS = ['src', 'tracker/src', 'tracker/build.mjs', 'dashboard', 'scripts/build.mjs'];
 
 /** @param {string} entry @returns {string[]} the files of `entry`, relative to the root, sorted */
 function filesOf(entry) {
@@ -55,9 +59,10 @@ export function isStale() {
 
 export async function buildAll() {
   // Imported here, so that the check of an up-to-date build loads nothing but node's own modules.
-  const [{ build }, { buildTracker }] = await Promise.all([
+  const [{ build }, { buildTracker }, vite] = await Promise.all([
     import('esbuild'),
     import('../tracker/build.mjs'),
+    import('vite'),
   ]);
   const fingerprint = inputsFingerprint();
   fs.rmSync(DIST, { recursive: true, force: true });
@@ -76,7 +81,37 @@ export async function buildAll() {
   const { code } = await buildTracker();
   fs.writeFileSync(path.join(DIST, 'beacon.js'), code);
   fs.cpSync(MIGRATIONS, path.join(DIST, 'migrations'), { recursive: true });
+  await vite.build({
+    root: path.join(root, 'dashboard'),
+    configFile: false,
+    logLevel: 'warn',
+    base: '/',
+    oxc: { jsx: { runtime: 'automatic', importSource: 'preact' } },
+    build: {
+      outDir: DASHBOARD_DIST,
+      emptyOutDir: true,
+      assetsDir: 'assets',
+      target: 'es2022',
+      reportCompressedSize: false,
+    },
+  });
   fs.writeFileSync(FINGERPRINT, `${fingerprint}\n`);
+}
+
+/**
+ * Gzipped bytes of the JavaScript a browser loads for the dashboard's first view: the scripts and
+ * module preloads that index.html names (chunks loaded later by a dynamic import are not counted).
+ */
+export function firstViewScriptBytes() {
+  const html = fs.readFileSync(path.join(DASHBOARD_DIST, 'index.html'), 'utf8');
+  const scripts = [
+    ...html.matchAll(/<(?:script[^>]*\ssrc|link[^>]*rel="modulepreload"[^>]*\shref)="\/([^"]+\.js)"/g),
+  ];
+  return scripts.reduce(
+    (total, [, file]) =>
+      total + gzipSync(fs.readFileSync(path.join(DASHBOARD_DIST, file ?? '')), { level: 9 }).length,
+    0,
+  );
 }
 
 /** Builds when dist/ is missing or was built from other sources; true when it built. */
@@ -90,5 +125,10 @@ if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) 
   const started = performance.now();
   const ifStale = process.argv.includes('--if-stale');
   const built = ifStale ? await buildIfStale() : (await buildAll(), true);
-  if (built) console.log(`built dist/ in ${Math.round(performance.now() - started)} ms`);
+  if (built) {
+    const kilobytes = (firstViewScriptBytes() / 1024).toFixed(1);
+    console.log(
+      `built dist/ in ${Math.round(performance.now() - started)} ms; the dashboard's first view loads ${kilobytes} KB of JavaScript gzipped`,
+    );
+  }
 }

@@ -1,7 +1,9 @@
 import fs from 'node:fs/promises';
 import { createSecureContext } from 'node:tls';
+import { fileURLToPath } from 'node:url';
 import pino, { type Logger } from 'pino';
 import { ConfigError, loadConfig, type Config } from './config.ts';
+import { loadDashboard } from './dashboard/load-dashboard.ts';
 import { createGuardedFetch } from './destinations/webhook/webhook-urls.ts';
 import type { DestinationServices } from './destinations/destination-services.ts';
 import { createPlatformFetch } from './destinations/platform-fetch.ts';
@@ -34,6 +36,8 @@ async function start(config: Config, log: Logger, lifecycle: Lifecycle) {
   const startedAt = performance.now();
   const tls = config.tls && (await readTlsFiles(config.tls));
   const trackerScript = await readBuiltTracker();
+  // `npm run build` puts the dashboard beside the compiled server (dist/dashboard).
+  const dashboard = await loadDashboard(fileURLToPath(new URL('./dashboard/', import.meta.url)));
 
   // The offline IP data takes about a second to load: do it while the database starts.
   const [database, geoProviders] = await settleAll([
@@ -142,6 +146,7 @@ async function start(config: Config, log: Logger, lifecycle: Lifecycle) {
           : createSmtpMailer({ url: config.mail.smtpUrl, from: config.mail.from }),
       tls,
       trackerScript,
+      dashboard,
     }),
   );
   await app.listen({ port: config.port, host: config.host }).catch((error: unknown) => {

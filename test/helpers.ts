@@ -1,3 +1,4 @@
+import path from 'node:path';
 import { randomBytes } from 'node:crypto';
 import type { FastifyBaseLogger } from 'fastify';
 import pino from 'pino';
@@ -23,6 +24,7 @@ import { createMemoryMailer, type Mailer, type MailMessage } from '../src/tenanc
 import { hashPassword } from '../src/tenancy/auth/passwords.ts';
 import type { Role } from '../src/tenancy/users/roles.ts';
 import { buildTracker } from '../tracker/build.mjs';
+import { loadDashboard } from '../src/dashboard/load-dashboard.ts';
 
 export const TEST_PASSWORD = 'correct horse battery staple';
 
@@ -102,6 +104,8 @@ export function useTestApp(
     state?: () => SharedState;
     /** The API's and the writer's pools, e.g. through a proxy that the test freezes; closed after. */
     pools?: () => { pool: Pool; writerPool: Pool };
+    /** Serve the built dashboard (dist/dashboard, which the run's global setup builds) at /. */
+    dashboard?: boolean;
   } = {},
 ): TestContext {
   const context = {} as TestContext;
@@ -142,6 +146,9 @@ export function useTestApp(
       logger: options.logger,
       metricsToken: options.metricsToken,
       trackerScript: await trackerScript(),
+      dashboard: options.dashboard
+        ? await loadDashboard(path.resolve(import.meta.dirname, '..', 'dist', 'dashboard'))
+        : undefined,
     });
     await context.app.ready();
   });

@@ -11,6 +11,8 @@ import type { Enrichment } from '../enrich/index.ts';
 import { registerAnalyticsRoutes } from '../analytics/analytics-routes.ts';
 import { registerRealtimeRoutes } from '../analytics/realtime/realtime-routes.ts';
 import { registerCompanyRoutes } from '../companies/company-routes.ts';
+import { registerDashboardRoutes } from '../dashboard/dashboard-routes.ts';
+import type { DashboardFiles } from '../dashboard/load-dashboard.ts';
 import { registerDestinationRoutes } from '../destinations/destination-routes.ts';
 import type { DestinationServices } from '../destinations/destination-services.ts';
 import { registerEnrichmentRoutes } from '../enrich/enrichment-routes.ts';
@@ -69,6 +71,8 @@ export interface AppDeps {
   mailer?: Mailer;
   /** The built tracker served as /beacon.js (dist/beacon.js, from `npm run build`). */
   trackerScript: string;
+  /** The built dashboard served at / (dist/dashboard, from `npm run build`); absent: an API-only app. */
+  dashboard?: DashboardFiles;
 }
 
 export const DEFAULT_BODY_LIMIT = 256 * 1024;
@@ -192,7 +196,8 @@ export async function buildApp(deps: AppDeps): Promise<App> {
     deps.ingestion.sites.invalidate(siteKey),
   );
   app.addHook('onClose', async () => unsubscribe());
-  registerTrackerRoutes(app, deps);
+  const dashboard = deps.dashboard && registerDashboardRoutes(app, { files: deps.dashboard });
+  registerTrackerRoutes(app, { ...deps, fallback: dashboard?.serveClientRoute });
   registerEnrichmentRoutes(app, { db: deps.db, tokens: deps.tokens, enrichment: deps.enrichment });
   registerEventRoutes(app, deps);
   registerCompanyRoutes(app, deps);

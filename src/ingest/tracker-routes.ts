@@ -14,7 +14,15 @@ const CACHE_CONTROL = 'public, max-age=3600, stale-while-revalidate=86400';
  * so it can be proxied from the customer's own domain under a name blockers do not list. The script
  * is built before the server starts (`npm run build`); gzip is precomputed.
  */
-export function registerTrackerRoutes(app: App, deps: { db: Queryable; trackerScript: string }) {
+export function registerTrackerRoutes(
+  app: App,
+  deps: {
+    db: Queryable;
+    trackerScript: string;
+    /** What answers the other paths of the catch-all route (the dashboard's client routes); else 404. */
+    fallback?: (request: FastifyRequest, reply: FastifyReply) => unknown;
+  },
+) {
   const plain = Buffer.from(deps.trackerScript);
   const gzipped = gzipSync(plain, { level: 9 });
   const etag = `"${createHash('sha256').update(plain).digest('base64url').slice(0, 22)}"`;
@@ -43,7 +51,10 @@ export function registerTrackerRoutes(app: App, deps: { db: Queryable; trackerSc
 
   app.get('/*', { logLevel: 'warn', schema: { hide: true } }, async (request, reply) => {
     const alias = (request.params as { '*': string })['*'];
-    if (!/^[a-z0-9][a-z0-9/_.-]{0,99}\.js$/i.test(alias)) throw new AppError('not_found', 'Not found');
+    if (!/^[a-z0-9][a-z0-9/_.-]{0,99}\.js$/i.test(alias)) {
+      if (deps.fallback) return deps.fallback(request, reply);
+      throw new AppError('not_found', 'Not found');
+    }
     let cached = aliases.get(alias);
     if (cached === undefined) {
       const { rowCount } = await deps.db.query(

@@ -163,3 +163,103 @@ describe('login rate limit', () => {
     expect(otherIp.statusCode).toBe(400);
   });
 });
+
+describe('the dashboard session in cookies', () => {
+  /** `name=value` of each Set-Cookie of a response, by name, and the whole Set-Cookie text by name. */
+  function cookiesOf(response: {
+    headers: Record<string, unknown>;
+  }): Map<string, { pair: string; value: string; raw: string }> {
+    const raw = response.headers['set-cookie'];
+    const list = Array.isArray(raw) ? (raw as string[]) : typeof raw === 'string' ? [raw] : [];
+    return new Map(
+      list.map((cookie) => {
+        const pair = cookie.split(';')[0]!;
+        const [name, value] = pair.split('=') as [string, string];
+        return [name, { pair, value, raw: cookie }];
+      }),
+    );
+  }
+
+  async function cookieLogin() {
+    const tenant = await createTenant(context);
+    const response = await context.app.inject({
+      method: 'POST',
+      url: '/api/auth/login',
+      payload: { email: tenant.email, password: TEST_PASSWORD, cookie: true },
+    });
+    expect(response.statusCode, response.body).toBe(200);
+    return { tenant, response, cookies: cookiesOf(response) };
+  }
+
+  function cookieCall(url: string, cookies: ReturnType<typeof cookiesOf>, csrf?: string) {
+    return context.app.inject({
+      method: 'POST',
+      url,
+      headers: {
+        cookie: `${cookies.get('beacon_refresh')!.pair}; ${cookies.get('beacon_csrf')!.pair}`,
+        ...(csrf === undefined ? {} : { 'x-beacon-csrf': csrf }),
+      },
+      payload: {},
+    });
+  }
+
+  it('login keeps the refresh token out of the body, in an HttpOnly, Secure, SameSite=Strict cookie for the auth routes', async () => {
+    const { response, cookies } = await cookieLogin();
+    expect(response.json()).not.toHaveProperty('refreshToken');
+    expect(response.json().accessToken).toMatch(/^[\w-]+\.[\w-]+\.[\w-]+$/);
+    expect(cookies.get('beacon_refresh')!.raw).toMatch(
+      /^beacon_refresh=rt_\w+; Path=\/api\/auth; Max-Age=2592000; HttpOnly; Secure; SameSite=Strict$/,
+    );
+    expect(cookies.get('beacon_csrf')!.raw).toMatch(/; Secure; SameSite=Strict$/);
+    expect(cookies.get('beacon_csrf')!.raw).not.toContain('HttpOnly');
+  });
+
+  it('refresh with the cookie and the matching CSRF header rotates the session into new cookies', async () => {
+    const { tenant, cookies } = await cookieLogin();
+    const response = await cookieCall('/api/auth/refresh', cookies, cookies.get('beacon_csrf')!.value);
+    expect(response.statusCode, response.body).toBe(200);
+    expect(response.json()).not.toHaveProperty('refreshToken');
+    expect(response.json().user.id).toBe(tenant.userId);
+    const rotated = cookiesOf(response);
+    expect(rotated.get('beacon_refresh')!.value).not.toBe(cookies.get('beacon_refresh')!.value);
+    const again = await cookieCall('/api/auth/refresh', rotated, rotated.get('beacon_csrf')!.value);
+    expect(again.statusCode, again.body).toBe(200);
+  });
+
+  it.each([
+    ['without the CSRF header', undefined],
+    ['with a forged CSRF header', 'forged'],
+  ])('refuses a refresh %s with 403, and the session stays usable', async (_label, csrf) => {
+    const { cookies } = await cookieLogin();
+    const forged = await cookieCall('/api/auth/refresh', cookies, csrf);
+    expect(forged.statusCode, forged.body).toBe(403);
+    expect(forged.json().error).toMatchObject({ code: 'forbidden', field: 'x-beacon-csrf' });
+    const logout = await cookieCall('/api/auth/logout', cookies, csrf);
+    expect(logout.statusCode, logout.body).toBe(403);
+    const genuine = await cookieCall('/api/auth/refresh', cookies, cookies.get('beacon_csrf')!.value);
+    expect(genuine.statusCode, genuine.body).toBe(200);
+  });
+
+  it('logout with the cookie revokes the session and clears both cookies', async () => {
+    const { cookies } = await cookieLogin();
+    const csrf = cookies.get('beacon_csrf')!.value;
+    const response = await cookieCall('/api/auth/logout', cookies, csrf);
+    expect(response.statusCode, response.body).toBe(204);
+    const cleared = cookiesOf(response);
+    expect(cleared.get('beacon_refresh')!.raw).toContain('Max-Age=0');
+    expect(cleared.get('beacon_csrf')!.raw).toContain('Max-Age=0');
+    expect((await cookieCall('/api/auth/refresh', cookies, csrf)).statusCode).toBe(401);
+  });
+
+  it('refresh with neither a body token nor a cookie is a 401 naming refreshToken', async () => {
+    const response = await context.app.inject({ method: 'POST', url: '/api/auth/refresh', payload: {} });
+    expect(response.statusCode, response.body).toBe(401);
+    expect(response.json().error.field).toBe('refreshToken');
+  });
+
+  it('login without cookie: true sets no cookie', async () => {
+    const tenant = await createTenant(context);
+    const response = await login(tenant.email);
+    expect(response.headers['set-cookie']).toBeUndefined();
+  });
+});

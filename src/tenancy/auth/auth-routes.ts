@@ -1,4 +1,4 @@
-import type { FastifyRequest } from 'fastify';
+import type { FastifyReply, FastifyRequest } from 'fastify';
 import { Type } from 'typebox';
 import type { Pool } from '../../db/pool.ts';
 import { actorOf, requireActor } from '../../http/auth.ts';
@@ -8,12 +8,27 @@ import type { AccessTokens } from './access-tokens.ts';
 import { User, USER_EXAMPLE } from '../users/agency-record.ts';
 import { login } from './login.ts';
 import { refreshSession } from './refresh-session.ts';
-import { revokeRefreshToken, type ClientMeta } from './refresh-tokens.ts';
+import { REFRESH_TOKEN_TTL_MS, revokeRefreshToken, type ClientMeta } from './refresh-tokens.ts';
+import {
+  clearedSessionCookies,
+  CSRF_COOKIE,
+  CSRF_HEADER,
+  REFRESH_COOKIE,
+  refreshTokenFromCookies,
+  sessionCookies,
+} from './session-cookies.ts';
+import type { Session } from './start-session.ts';
 
 export const LoginBody = Type.Object(
   {
     email: Type.String({ minLength: 3, maxLength: 254, examples: ['owner@agency.example'] }),
     password: Type.String({ minLength: 1, maxLength: 1024 }),
+    cookie: Type.Optional(
+      Type.Boolean({
+        description:
+          'Set the refresh token as an HttpOnly cookie (with a CSRF cookie) instead of returning it: what the dashboard does',
+      }),
+    ),
   },
   { examples: [{ email: 'owner@agency.example', password: 'correct horse battery staple' }] },
 );
@@ -21,7 +36,12 @@ export const LoginBody = Type.Object(
 export const SessionResponse = Type.Object(
   {
     accessToken: Type.String({ description: 'JWT, valid for 15 minutes; send as Authorization: Bearer' }),
-    refreshToken: Type.String({ description: 'Single-use; exchange at /api/auth/refresh for a new pair' }),
+    refreshToken: Type.Optional(
+      Type.String({
+        description:
+          'Single-use; exchange at /api/auth/refresh for a new pair. Absent when it was set as a cookie instead',
+      }),
+    ),
     user: User,
   },
   {
@@ -37,9 +57,24 @@ export const SessionResponse = Type.Object(
 );
 
 const RefreshBody = Type.Object(
-  { refreshToken: Type.String({ minLength: 1, maxLength: 200 }) },
+  {
+    refreshToken: Type.Optional(
+      Type.String({
+        minLength: 1,
+        maxLength: 200,
+        description: `Absent: the ${REFRESH_COOKIE} cookie, with the ${CSRF_HEADER} header matching the ${CSRF_COOKIE} cookie`,
+      }),
+    ),
+  },
   { examples: [{ refreshToken: 'rt_xx2kemfnep2zdr1sqjhgqqf033ft5w3g' }] },
 );
+
+/** A session answer: the refresh token in the body, or (asked for by the dashboard) in its cookie. */
+function answerSession(reply: FastifyReply, session: Session, inCookie: boolean) {
+  if (!inCookie) return session;
+  reply.header('set-cookie', sessionCookies(session.refreshToken, REFRESH_TOKEN_TTL_MS));
+  return { accessToken: session.accessToken, user: session.user };
+}
 
 /**
  * Login attempts per client IP, as the seed architecture sets: 100 per 15 minutes. The other
@@ -63,14 +98,16 @@ export function registerAuthRoutes(app: App, deps: { db: Pool; tokens: AccessTok
         response: { 200: SessionResponse, ...errorResponses(400, 401, 429) },
       },
     },
-    async (request) =>
-      login({
+    async (request, reply) => {
+      const session = await login({
         db: deps.db,
         tokens: deps.tokens,
         input: request.body,
         meta: metaOf(request),
         address: rateLimitKey(request),
-      }),
+      });
+      return answerSession(reply, session, request.body.cookie === true);
+    },
   );
 
   app.post(
@@ -81,11 +118,20 @@ export function registerAuthRoutes(app: App, deps: { db: Pool; tokens: AccessTok
         tags: ['auth'],
         summary: 'Rotate a refresh token: returns a new pair; reusing a spent token revokes the session',
         body: RefreshBody,
-        response: { 200: SessionResponse, ...errorResponses(400, 401, 429) },
+        response: { 200: SessionResponse, ...errorResponses(400, 401, 403, 429) },
       },
     },
-    async (request) =>
-      refreshSession({ db: deps.db, tokens: deps.tokens, input: request.body, meta: metaOf(request) }),
+    async (request, reply) => {
+      const fromBody = request.body.refreshToken;
+      const refreshToken = fromBody ?? refreshTokenFromCookies(request.headers);
+      const session = await refreshSession({
+        db: deps.db,
+        tokens: deps.tokens,
+        input: { refreshToken },
+        meta: metaOf(request),
+      });
+      return answerSession(reply, session, fromBody === undefined);
+    },
   );
 
   app.post(
@@ -95,11 +141,13 @@ export function registerAuthRoutes(app: App, deps: { db: Pool; tokens: AccessTok
         tags: ['auth'],
         summary: 'Revoke the session the refresh token belongs to',
         body: RefreshBody,
-        response: { 204: Type.Null(), ...errorResponses(400) },
+        response: { 204: Type.Null(), ...errorResponses(400, 401, 403) },
       },
     },
     async (request, reply) => {
-      await revokeRefreshToken(deps.db, request.body.refreshToken);
+      const fromBody = request.body.refreshToken;
+      await revokeRefreshToken(deps.db, fromBody ?? refreshTokenFromCookies(request.headers));
+      if (fromBody === undefined) reply.header('set-cookie', clearedSessionCookies());
       return reply.status(204).send(null);
     },
   );

@@ -1,0 +1,38 @@
+/** Numbers as the reader's browser writes them (`locale` undefined: the browser's own). */
+
+export type MetricKind = 'count' | 'percent' | 'seconds' | 'decimal';
+
+export function formatMetric(value: number, kind: MetricKind, locale?: string): string {
+  if (!Number.isFinite(value)) return '–';
+  switch (kind) {
+    case 'count':
+      return new Intl.NumberFormat(locale, { maximumFractionDigits: 0 }).format(value);
+    case 'decimal':
+      return new Intl.NumberFormat(locale, { maximumFractionDigits: 2 }).format(value);
+    case 'percent':
+      return new Intl.NumberFormat(locale, { style: 'percent', maximumFractionDigits: 1 }).format(
+        value / 100,
+      );
+    case 'seconds': {
+      const seconds = Math.max(0, Math.round(value));
+      const minutes = Math.floor(seconds / 60);
+      const rest = new Intl.NumberFormat(locale, { minimumIntegerDigits: 2 }).format(seconds % 60);
+      return `${new Intl.NumberFormat(locale).format(minutes)}:${rest}`;
+    }
+  }
+}
+
+/**
+ * Percent change from the previous period to this one, rounded to a whole percent; undefined when
+ * there was nothing before (any change from zero is not a percentage).
+ */
+export function changeAgainst(current: number, previous: number | undefined): number | undefined {
+  if (previous === undefined || !Number.isFinite(previous) || !Number.isFinite(current) || previous === 0) {
+    return undefined;
+  }
+  return Math.round(((current - previous) / previous) * 100);
+}
+
+export function formatChange(change: number, locale?: string): string {
+  return new Intl.NumberFormat(locale, { style: 'percent', signDisplay: 'exceptZero' }).format(change / 100);
+}
