@@ -3,8 +3,18 @@ import uPlot from 'uplot';
 import 'uplot/dist/uPlot.min.css';
 import type { TimeseriesPoint } from './api.ts';
 
-/** Visitors and page views over time, drawn by uPlot on a canvas. */
-export function TrafficChart(props: { points: TimeseriesPoint[] }) {
+/** At most this many labelled ticks on the time axis of a daily, weekly or monthly chart. */
+const MAX_DAY_TICKS = 10;
+
+/**
+ * Visitors and page views over time, drawn by uPlot on a canvas. Days, weeks and months are ticked
+ * at their own points and labelled with their date in the site's time zone (uPlot's own ticks fall
+ * on the browser's hours between them).
+ */
+export function TrafficChart(props: {
+  points: TimeseriesPoint[];
+  interval: 'hour' | 'day' | 'week' | 'month';
+}) {
   const container = useRef<HTMLDivElement>(null);
   useEffect(() => {
     const element = container.current;
@@ -23,7 +33,7 @@ export function TrafficChart(props: { points: TimeseriesPoint[] }) {
           { label: 'Visitors', stroke: '#2563eb', width: 2, fill: 'rgba(37, 99, 235, 0.1)' },
           { label: 'Page views', stroke: '#9333ea', width: 1.5 },
         ],
-        axes: [{}, { size: 50 }],
+        axes: [props.interval === 'hour' ? {} : dayAxis(props.points), { size: 50 }],
       },
       data,
       element,
@@ -34,6 +44,22 @@ export function TrafficChart(props: { points: TimeseriesPoint[] }) {
       window.removeEventListener('resize', resize);
       chart.destroy();
     };
-  }, [props.points]);
+  }, [props.points, props.interval]);
   return <div class="chart" ref={container} role="img" aria-label="Visitors and page views over time" />;
+}
+
+/** A time axis ticked at the points themselves, labelled with the local date each point carries. */
+function dayAxis(points: TimeseriesPoint[]): uPlot.Axis {
+  const labels = new Map(points.map((point) => [Date.parse(point.t) / 1000, point.t.slice(0, 10)]));
+  const step = Math.max(1, Math.ceil(points.length / MAX_DAY_TICKS));
+  const splits = points.filter((_, index) => index % step === 0).map((point) => Date.parse(point.t) / 1000);
+  const format = new Intl.DateTimeFormat(undefined, { month: 'short', day: 'numeric', timeZone: 'UTC' });
+  return {
+    splits: () => splits,
+    values: (_chart, ticks) =>
+      ticks.map((tick) => {
+        const day = labels.get(tick);
+        return day === undefined ? '' : format.format(new Date(`${day}T00:00:00Z`));
+      }),
+  };
 }

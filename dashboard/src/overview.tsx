@@ -222,7 +222,7 @@ function Report(props: {
         }
       </Panel>
       <Panel title="Traffic" loaded={timeseries}>
-        {(series) => <TrafficChart points={series.points} />}
+        {(series) => <TrafficChart points={series.points} interval={series.interval} />}
       </Panel>
       <div class="cards">
         {CARDS.map((card) => (
