@@ -30,6 +30,7 @@ describe('the dashboard', () => {
     const paths = await assetPaths();
     expect(paths.some((path) => path.endsWith('.js'))).toBe(true);
     expect(paths.some((path) => path.endsWith('.css'))).toBe(true);
+    expect(paths.some((path) => path.endsWith('.svg'))).toBe(true);
     for (const url of paths) {
       const response = await context.app.inject({
         method: 'GET',
@@ -39,9 +40,10 @@ describe('the dashboard', () => {
       expect(response.statusCode, url).toBe(200);
       expect(response.headers['cache-control']).toBe('public, max-age=31536000, immutable');
       expect(response.headers['content-encoding']).toBe('gzip');
-      expect(response.headers['content-type']).toMatch(
-        url.endsWith('.js') ? /^application\/javascript/ : /^text\/css/,
-      );
+      const type = { js: /^application\/javascript/, css: /^text\/css/, svg: /^image\/svg\+xml/ }[
+        url.split('.').pop() as 'js' | 'css' | 'svg'
+      ];
+      expect(response.headers['content-type'], url).toMatch(type);
       const again = await context.app.inject({
         method: 'GET',
         url,
