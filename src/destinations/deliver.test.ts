@@ -189,8 +189,11 @@ describe('the delivery engine', () => {
     );
     const { platform, batches } = scriptedPlatform({ maxBatch: 2 });
     await runner(platform, site.siteId).runDue();
-    // Which delivery rides in the short batch depends on the order they are claimed in, not the limit.
-    expect(batches.map((batch) => batch.length).sort()).toEqual([1, 2, 2]);
+    // How the five split depends on how the runner's concurrent claims fall (2+2+1, or 1+1+1+2 on a
+    // loaded machine); what the limit promises is that no batch is larger and every event goes.
+    const sizes = batches.map((batch) => batch.length);
+    expect(Math.max(...sizes)).toBe(2);
+    expect(sizes.reduce((sum, size) => sum + size, 0)).toBe(5);
   });
 
   it('retries passing trouble after its Retry-After, keeping the address, and dead-letters a refusal with its message', async () => {
