@@ -235,3 +235,42 @@ export async function stopOrphanedPostgres(dataDir: string, timeoutMs = 20_000) 
     await new Promise((resolve) => setTimeout(resolve, 100));
   }
 }
+
+/**
+ * However a bench run ends (past its deadline, SIGINT/SIGTERM, an uncaught error), `cleanup` runs
+ * or, on a hard exit, the servers are killed and `temp` removed: no server and no data may stay.
+ * `finished` lifts the deadline once the run has ended.
+ */
+export function guardBenchRun(options: {
+  name: string;
+  deadlineMs: number;
+  cleanup: () => Promise<void>;
+  dataDir: string;
+  temp: string;
+}): { finished: () => void } {
+  const { name, deadlineMs, cleanup, dataDir, temp } = options;
+  const deadline = setTimeout(() => {
+    console.error(`\nthe ${name} ran past ${deadlineMs / 60_000} minutes; stopping`);
+    void cleanup().finally(() => process.exit(1));
+  }, deadlineMs);
+  deadline.unref();
+  for (const [signal, code] of [
+    ['SIGINT', 130],
+    ['SIGTERM', 143],
+  ] as const) {
+    process.once(signal, () => {
+      console.error(`\n${signal}: stopping the servers`);
+      void cleanup().finally(() => process.exit(code));
+    });
+  }
+  process.once('exit', () => {
+    killStartedSync();
+    signalOrphanedPostgresSync(dataDir);
+    try {
+      fs.rmSync(temp, { recursive: true, force: true });
+    } catch {
+      // A PostgreSQL still shutting down may hold it; the OS cleans /tmp eventually.
+    }
+  });
+  return { finished: () => clearTimeout(deadline) };
+}

@@ -1,5 +1,4 @@
 import { randomBytes } from 'node:crypto';
-import fsSync from 'node:fs';
 import fs from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
@@ -10,13 +9,12 @@ import { embeddedConnectionString } from '../src/db/embedded.ts';
 import { connectionBounds, createPool, type Pool } from '../src/db/pool.ts';
 import { countStatus, runLoad, type LoadResult } from './load.ts';
 import {
-  killStartedSync,
-  signalOrphanedPostgresSync,
   startBeacon,
   stopAllStarted,
   stopOrphanedPostgres,
   writerCounters,
   type Server,
+  guardBenchRun,
 } from './processes.ts';
 import { loadReportTraffic } from './report-traffic.ts';
 import { BENCH_DOMAIN, createTraffic } from './traffic.ts';
@@ -486,29 +484,7 @@ export async function runReportsBench(options: ReportsBenchOptions) {
     await stopOrphanedPostgres(dataDir);
     await fs.rm(temp, { recursive: true, force: true });
   };
-  const deadline = setTimeout(() => {
-    console.error(`\nthe report bench ran past ${RUN_DEADLINE_MS / 60_000} minutes; stopping`);
-    void cleanup().finally(() => process.exit(1));
-  }, RUN_DEADLINE_MS);
-  deadline.unref();
-  for (const [signal, code] of [
-    ['SIGINT', 130],
-    ['SIGTERM', 143],
-  ] as const) {
-    process.once(signal, () => {
-      console.error(`\n${signal}: stopping the servers`);
-      void cleanup().finally(() => process.exit(code));
-    });
-  }
-  process.once('exit', () => {
-    killStartedSync();
-    signalOrphanedPostgresSync(dataDir);
-    try {
-      fsSync.rmSync(temp, { recursive: true, force: true });
-    } catch {
-      // A PostgreSQL still shutting down may hold it; the OS cleans /tmp eventually.
-    }
-  });
+  const guard = guardBenchRun({ name: 'report bench', deadlineMs: RUN_DEADLINE_MS, cleanup, dataDir, temp });
 
   const startedAt = performance.now();
   try {
@@ -680,7 +656,7 @@ export async function runReportsBench(options: ReportsBenchOptions) {
     if (beacon) console.error(`--- last output of Beacon ---\n${beacon.output().slice(-4000)}`);
   } finally {
     await cleanup();
-    clearTimeout(deadline);
+    guard.finished();
   }
 }
 

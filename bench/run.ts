@@ -1,6 +1,5 @@
 import { execFileSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import fsSync from 'node:fs';
 import fs from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
@@ -9,17 +8,16 @@ import { parseArgs } from 'node:util';
 import { cpuBetween, cpuSnapshot, type CpuUse } from './cpu.ts';
 import { countStatus, runLoad, type LoadOptions, type LoadResult } from './load.ts';
 import {
-  killStartedSync,
   repoRoot,
   startBare,
   stopAllStarted,
   startBeacon,
   startFloor,
-  signalOrphanedPostgresSync,
   stopOrphanedPostgres,
   stopServer,
   type Server,
   writerCounters,
+  guardBenchRun,
 } from './processes.ts';
 import { runPaced } from './paced.ts';
 import { analyseProfile, findProfile, profileBounds, type Cost, type WindowProfile } from './profile.ts';
@@ -378,30 +376,7 @@ async function main() {
     await stopOrphanedPostgres(dataDir);
     await fs.rm(temp, { recursive: true, force: true });
   };
-  const deadline = setTimeout(() => {
-    console.error(`\nthe bench ran past ${RUN_DEADLINE_MS / 60_000} minutes; stopping`);
-    void cleanup().finally(() => process.exit(1));
-  }, RUN_DEADLINE_MS);
-  deadline.unref();
-  for (const [signal, code] of [
-    ['SIGINT', 130],
-    ['SIGTERM', 143],
-  ] as const) {
-    process.once(signal, () => {
-      console.error(`\n${signal}: stopping the servers`);
-      void cleanup().finally(() => process.exit(code));
-    });
-  }
-  // Whatever way the process ends (an uncaught error included), no server and no data may stay.
-  process.once('exit', () => {
-    killStartedSync();
-    signalOrphanedPostgresSync(dataDir);
-    try {
-      fsSync.rmSync(temp, { recursive: true, force: true });
-    } catch {
-      // A PostgreSQL still shutting down may hold it; the OS cleans /tmp eventually.
-    }
-  });
+  const guard = guardBenchRun({ name: 'bench', deadlineMs: RUN_DEADLINE_MS, cleanup, dataDir, temp });
 
   try {
     console.log(
@@ -533,7 +508,7 @@ async function main() {
     }
   } finally {
     await cleanup();
-    clearTimeout(deadline);
+    guard.finished();
   }
 }
 
