@@ -120,7 +120,15 @@ it('forwards every acknowledged event even when Beacon is killed between the com
               [missing],
             )
           ).rows;
-    expect(missing, JSON.stringify({ states, violations: ga4.violations.slice(0, 3) })).toEqual([]);
+    // And whether GA4 was ever sent it: which requests carried it, and how GA4 answered them.
+    const carried = missing.map((id) =>
+      ga4.requests.flatMap((request, index) =>
+        JSON.stringify(request.body).includes(id)
+          ? [{ index, violations: request.violations.length, answered: request.answered }]
+          : [],
+      ),
+    );
+    expect(missing, JSON.stringify({ states, carried, violations: ga4.violations.slice(0, 3) })).toEqual([]);
     expect(ga4.violations).toEqual([]);
     await stopBeacon(second);
   } finally {

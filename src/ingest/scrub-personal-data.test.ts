@@ -33,6 +33,7 @@ describe('scrubText', () => {
     ['a UK mobile written bare', '07911123456', '[phone]'],
     ['a German landline with a slash', '0341/1234567', '[phone]'],
     ['a German mobile', '0151 12345678', '[phone]'],
+    ['a number ending a sentence', 'Call 020 7946 0958. Thanks', 'Call [phone]. Thanks'],
     ['a tel: link', 'tel:+4930123456', 'tel:[phone]'],
     ['a number after a query-string plus', 'call+me+at+555-123-4567', 'call+me+at+[phone]'],
     ['a JWT', `Bearer ${JWT}`, 'Bearer [token]'],
@@ -78,6 +79,10 @@ describe('scrubText', () => {
     ['a CamelCase name with numbers', 'MyProduct2024SummerEditionLimited'],
     ['a SKU', 'SKU-ABC123-DEF456-GHI789'],
     ['a UUID', '550e8400-e29b-41d4-a716-446655440000'],
+    ['a UUID whose first groups are digits', '08353253-8188-4a95-bea9-3cab4ec9bcf7'],
+    ['a UUID with a phone-like start in a path', '/p/07664379-2874-4eda-91d7-d4417ad5a598'],
+    ['a file named like a number', 'invoice-0151-12345678.pdf'],
+    ['a number running on into a word', '020-7946-0958-ext'],
     ['a long word', 'Donaudampfschifffahrtsgesellschaftskapitän'],
     ['a time', '10:30:00'],
   ])('keeps %s', (_label, input) => {
@@ -173,6 +178,8 @@ describe('scrubUrlPath', () => {
       '/password/reset/%5Btoken%5D',
     ],
     ['/orders/550e8400-e29b-41d4-a716-446655440000', '/orders/550e8400-e29b-41d4-a716-446655440000'],
+    ['/p/08353253-8188-4a95-bea9-3cab4ec9bcf7', '/p/08353253-8188-4a95-bea9-3cab4ec9bcf7'],
+    ['/call/0151-12345678/', '/call/%5Bphone%5D/'],
     ['/blog/2024/01/15/how-to-configure-beacon', '/blog/2024/01/15/how-to-configure-beacon'],
     ['/', '/'],
   ])('%s → %s', (path, expected) => {

@@ -23,11 +23,13 @@ const JWT = /eyJ[\w-]{8,}\.[\w-]{8,}\.[\w-]*/g;
 /**
  * Digit groups joined by one separator each (space, dot, dash, slash, or a bracketed area code),
  * optionally led by `+`, not glued to a word, a number, an email or a placeholder (which stands where
- * a word was). A `+` before it may be a query string's space. Separators are mandatory between
- * groups, so the pattern cannot backtrack much. `isPhoneNumber` judges each candidate.
+ * a word was), nor continued by a dot, dash or slash and more of a word: digits that run on into
+ * letters are an identifier (the UUID `08353253-8188-4a95-…`, a file `555-123-4567.pdf`). A `+`
+ * before it may be a query string's space. Separators are mandatory between groups, so the pattern
+ * cannot backtrack much. `isPhoneNumber` judges each candidate.
  */
 const PHONE_CANDIDATE =
-  /(?<![\w@./-]|\[(?:email|phone|token)\])(?:\+ ?)?\(?\d+(?:(?:\) ?|[ ./-]\(?)\d+)*(?![\w@])/g;
+  /(?<![\w@./-]|\[(?:email|phone|token)\])(?:\+ ?)?\(?\d+(?:(?:\) ?|[ ./-]\(?)\d+)*(?![\w@]|[./-]\w)/g;
 
 /** North American: (555) 123-4567, 555-123-4567, 555.123.4567, 1-800-555-0199. */
 const NANP = /^(?:1[ .-]?)?(?:\([2-9]\d\d\) ?|[2-9]\d\d[ .-])\d{3}[ .-]\d{4}$/;

@@ -62,6 +62,8 @@ export interface FakeGa4Request {
   /** The JSON body parsed, the raw text when it is not JSON. */
   body: unknown;
   violations: Ga4Violation[];
+  /** The status it was answered with; absent while it hangs (and for ever, if it was hung up). */
+  answered?: number;
 }
 
 /** An event `/mp/collect` would keep: its own fields plus those of the request it came in. */
@@ -530,7 +532,7 @@ export async function startFakeGa4(
       expected,
     });
     const body = parseJson(rawBody);
-    requests.push({
+    const record: FakeGa4Request = {
       method: request.method ?? '',
       path: url.pathname,
       query,
@@ -538,6 +540,10 @@ export async function startFakeGa4(
       bytes: Buffer.byteLength(rawBody, 'utf8'),
       body,
       violations: found,
+    };
+    requests.push(record);
+    response.on('finish', () => {
+      record.answered = response.statusCode;
     });
     if (!debug) violations.push(...found);
     if (request.method !== 'POST') {
