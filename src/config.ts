@@ -33,6 +33,11 @@ export interface Config {
   geoipDb: string | undefined;
   /** SMTP_URL unset: mail goes to the log. `smtpUrl` carries the credentials: never log it. */
   mail: { smtpUrl: string | undefined; from: string };
+  /**
+   * Where people open the dashboard (`https://beacon.agency.example`), for the links mails carry:
+   * invitations, password resets, client reports. Unset: `http://localhost:<PORT>`.
+   */
+  publicUrl: string;
   destinationUrls: {
     ga4: string;
     metaGraph: string;
@@ -161,6 +166,19 @@ function parseMail(env: Env): Config['mail'] {
   return { smtpUrl, from };
 }
 
+/** An origin, perhaps with a path prefix a proxy serves Beacon under; never a query or fragment. */
+function parsePublicUrl(env: Env, port: number): string {
+  const value = parseUrl(env, 'BEACON_PUBLIC_URL', ['http:', 'https:'], `http://localhost:${port}`) as string;
+  const url = new URL(value);
+  if (url.search !== '' || url.hash !== '' || url.username !== '' || url.password !== '') {
+    throw new ConfigError(
+      'BEACON_PUBLIC_URL',
+      'takes no query, fragment or credentials: https://host[:port][/path]',
+    );
+  }
+  return url.href.replace(/\/+$/, '');
+}
+
 function parseTls(env: Env): Config['tls'] {
   const certFile = read(env, 'TLS_CERT_FILE');
   const keyFile = read(env, 'TLS_KEY_FILE');
@@ -239,6 +257,7 @@ export function loadConfig(env: Env = process.env): Config {
     },
     geoipDb: read(env, 'GEOIP_DB'),
     mail: parseMail(env),
+    publicUrl: parsePublicUrl(env, parsePort(env, 'PORT', 3000)),
     destinationUrls: {
       ga4: parseUrl(env, 'GA4_URL', ['http:', 'https:'], 'https://www.google-analytics.com') as string,
       metaGraph: parseUrl(env, 'META_GRAPH_URL', ['http:', 'https:'], 'https://graph.facebook.com') as string,

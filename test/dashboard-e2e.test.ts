@@ -1,38 +1,15 @@
 /// <reference lib="dom" />
-import { existsSync, mkdirSync } from 'node:fs';
-import path from 'node:path';
-import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Page } from 'playwright-core';
+import { describe, expect, it } from 'vitest';
 import { formatMetric, type MetricKind } from '../dashboard/src/format.ts';
-import { createTenant, TEST_PASSWORD, useTestApp, type TestTenant } from './helpers.ts';
+import { TEST_PASSWORD } from './helpers.ts';
+import { hasChromium, useDashboardBrowser, XSS, type BrowserSite as Site } from './dashboard-browser.ts';
 
 /**
- * The dashboard in a real headless Chromium against an in-process Beacon listening on a port: sign in
- * through the form, read the overview and compare it with the API's answers, filter by clicking.
- * Screenshots go to test-results/dashboard/.
+ * The overview and the session in a real headless Chromium: sign in through the form, read the
+ * overview and compare it with the API's answers, filter by clicking.
  */
 
-const CHROMIUM = '/usr/bin/chromium';
-const hasChromium = existsSync(CHROMIUM);
-if (!hasChromium) {
-  console.warn(
-    `[beacon tests] dashboard e2e suite SKIPPED: ${CHROMIUM} does not exist (install the chromium package; CI does)`,
-  );
-}
-
-const LAUNCH_ARGS = [
-  '--headless',
-  '--no-sandbox',
-  '--disable-gpu',
-  '--disable-background-networking',
-  '--disable-component-update',
-  '--disable-sync',
-  '--no-first-run',
-];
-const SCREENSHOTS = path.resolve(import.meta.dirname, '..', 'test-results', 'dashboard');
-const CHROME_UA =
-  'Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/131.0.0.0 Safari/537.36';
-const XSS = '<img src=x onerror="window.__xss=1">';
 const HEADLINES: Array<[string, MetricKind]> = [
   ['visitors', 'count'],
   ['pageviews', 'count'],
@@ -42,65 +19,9 @@ const HEADLINES: Array<[string, MetricKind]> = [
   ['conversions', 'count'],
 ];
 
-interface Site {
-  tenant: TestTenant;
-  id: string;
-  siteKey: string;
-}
-
 describe.skipIf(!hasChromium)('the dashboard in headless Chromium', () => {
-  const context = useTestApp({ dashboard: true });
-  const contexts: BrowserContext[] = [];
-  let browser: Browser;
-  let base: string;
-
-  beforeAll(async () => {
-    base = await context.app.listen({ port: 0, host: '127.0.0.1' });
-    browser = await chromium.launch({ executablePath: CHROMIUM, args: LAUNCH_ARGS });
-    mkdirSync(SCREENSHOTS, { recursive: true });
-  });
-
-  afterAll(async () => {
-    await browser?.close();
-  });
-
-  async function newPage(): Promise<{ page: Page; cspViolations: string[] }> {
-    const browserContext = await browser.newContext({
-      locale: 'en-US',
-      viewport: { width: 1280, height: 900 },
-    });
-    contexts.push(browserContext);
-    const page = await browserContext.newPage();
-    const cspViolations: string[] = [];
-    page.on('console', (message) => {
-      if (message.text().includes('Content Security Policy')) cspViolations.push(message.text());
-    });
-    return { page, cspViolations };
-  }
-
-  async function createSite(): Promise<Site> {
-    const tenant = await createTenant(context);
-    const response = await context.app.inject({
-      method: 'POST',
-      url: '/api/sites',
-      headers: tenant.auth,
-      payload: { name: 'Shop <b>bold</b>', domain: 'shop.example' },
-    });
-    expect(response.statusCode, response.body).toBe(201);
-    return { tenant, id: response.json().id, siteKey: response.json().siteKey };
-  }
-
-  async function track(site: Site, events: Array<Record<string, unknown>>) {
-    const response = await context.app.inject({
-      method: 'POST',
-      url: '/api/track/batch',
-      headers: { origin: 'https://shop.example', 'user-agent': CHROME_UA },
-      payload: {
-        events: events.map((event) => ({ site: site.siteKey, consent: { analytics: true }, ...event })),
-      },
-    });
-    expect(response.statusCode, response.body).toBe(201);
-  }
+  const dashboard = useDashboardBrowser();
+  const { context, newPage, createSite, track } = dashboard;
 
   /** The overview the dashboard asks for by default: the last 7 days up to today (UTC sites). */
   async function apiOverview(site: Site, filters?: unknown): Promise<Record<string, number>> {
@@ -148,7 +69,7 @@ describe.skipIf(!hasChromium)('the dashboard in headless Chromium', () => {
     const report = await apiOverview(site);
 
     const { page, cspViolations } = await newPage();
-    await page.goto(`${base}/sites/${site.id}`);
+    await page.goto(`${dashboard.base}/sites/${site.id}`);
     await page.getByLabel('Email').fill(site.tenant.email);
     await page.getByLabel('Password').fill(TEST_PASSWORD);
     await page.getByRole('button', { name: 'Sign in' }).click();
@@ -157,7 +78,7 @@ describe.skipIf(!hasChromium)('the dashboard in headless Chromium', () => {
     expect(new URL(page.url()).pathname).toBe(`/sites/${site.id}`);
     await page.locator('[data-card="page"] tbody tr').first().waitFor();
     await page.locator('.chart canvas').first().waitFor();
-    await page.screenshot({ path: path.join(SCREENSHOTS, 'overview.png'), fullPage: true });
+    await dashboard.screenshot(page, 'overview');
 
     // A stored string that is HTML (here a UTM source) shows as its characters and runs nothing.
     const utmCard = page.locator('[data-card="utm_source"]');
@@ -176,7 +97,7 @@ describe.skipIf(!hasChromium)('the dashboard in headless Chromium', () => {
     expect(filtered.visitors).toBeLessThan(report.visitors!);
     await expectHeadlinesMatch(page, filtered);
     await expect.poll(() => page.locator('.filters li').textContent()).toContain('page is /pricing');
-    await page.screenshot({ path: path.join(SCREENSHOTS, 'overview-filtered.png'), fullPage: true });
+    await dashboard.screenshot(page, 'overview-filtered');
 
     // Back in the browser's history is the unfiltered view again.
     await page.goBack();
@@ -184,17 +105,10 @@ describe.skipIf(!hasChromium)('the dashboard in headless Chromium', () => {
     expect(cspViolations).toEqual([]);
   });
 
-  async function signIn(page: Page, site: Site, url: string) {
-    await page.goto(url);
-    await page.getByLabel('Email').fill(site.tenant.email);
-    await page.getByLabel('Password').fill(TEST_PASSWORD);
-    await page.getByRole('button', { name: 'Sign in' }).click();
-  }
-
   it('keeps the session across a reload in an HttpOnly cookie no script sees, and signing out ends it', async () => {
     const site = await createSite();
     const { page } = await newPage();
-    await signIn(page, site, `${base}/sites/${site.id}?range=30d`);
+    await dashboard.signIn(page, site.tenant.email, `/sites/${site.id}?range=30d`);
     const visitors = page.locator('[data-metric="visitors"], .panel .empty').first();
     await visitors.waitFor({ timeout: 10_000 });
 
@@ -222,19 +136,19 @@ describe.skipIf(!hasChromium)('the dashboard in headless Chromium', () => {
   it('shows a wrong password as a message and stays on the form', async () => {
     const site = await createSite();
     const { page } = await newPage();
-    await page.goto(`${base}/`);
+    await page.goto(`${dashboard.base}/`);
     await page.getByLabel('Email').fill(site.tenant.email);
     await page.getByLabel('Password').fill('not the password');
     await page.getByRole('button', { name: 'Sign in' }).click();
     await expect.poll(() => page.getByRole('alert').textContent()).toMatch(/\S/);
-    await page.screenshot({ path: path.join(SCREENSHOTS, 'sign-in-failed.png') });
+    await dashboard.screenshot(page, 'sign-in-failed');
     expect(await page.getByLabel('Password').isVisible()).toBe(true);
   });
 
   it('says what to do next when a site has no visits yet', async () => {
     const site = await createSite();
     const { page } = await newPage();
-    await page.goto(`${base}/sites/${site.id}?range=today`);
+    await page.goto(`${dashboard.base}/sites/${site.id}?range=today`);
     await page.getByLabel('Email').fill(site.tenant.email);
     await page.getByLabel('Password').fill(TEST_PASSWORD);
     await page.getByRole('button', { name: 'Sign in' }).click();
@@ -243,6 +157,6 @@ describe.skipIf(!hasChromium)('the dashboard in headless Chromium', () => {
       .poll(() => empty.textContent(), { timeout: 10_000 })
       .toContain(`data-site="${site.siteKey}"`);
     expect(new URL(page.url()).searchParams.get('range')).toBe('today');
-    await page.screenshot({ path: path.join(SCREENSHOTS, 'overview-empty.png'), fullPage: true });
+    await dashboard.screenshot(page, 'overview-empty');
   });
 });

@@ -88,6 +88,11 @@ async function errorOf(response: Response): Promise<ApiError> {
   );
 }
 
+/** A JSON answer, or undefined for one without a body (204). */
+async function parsed<T>(response: Response): Promise<T> {
+  return (response.status === 204 ? undefined : await response.json()) as T;
+}
+
 async function send(path: string, init: RequestInit): Promise<Response> {
   try {
     return await fetch(path, init);
@@ -103,7 +108,14 @@ export interface Api {
   signIn(email: string, password: string): Promise<Session>;
   signOut(): Promise<void>;
   get<T>(path: string, query?: Record<string, string>): Promise<T>;
+  post<T>(path: string, body?: unknown): Promise<T>;
+  patch<T>(path: string, body: unknown): Promise<T>;
+  delete(path: string): Promise<void>;
+  /** A file the API makes (a CSV export), as a Blob for the browser to save. */
+  download(path: string, query?: Record<string, string>): Promise<Blob>;
 }
+
+export type Method = 'GET' | 'POST' | 'PATCH' | 'DELETE';
 
 /** `onSignedOut` runs when the session ended without the user asking (its refresh was refused). */
 export function createApi(onSignedOut: () => void): Api {
@@ -123,6 +135,35 @@ export function createApi(onSignedOut: () => void): Api {
     return true;
   };
 
+  /** One API call with the access token; a 401 refreshes the session once and tries again. */
+  const call = async (
+    path: string,
+    method: Method,
+    query: Record<string, string> = {},
+    body?: unknown,
+  ): Promise<Response> => {
+    const search = new URLSearchParams(query).toString();
+    const url = search === '' ? path : `${path}?${search}`;
+    const attempt = () =>
+      send(url, {
+        method,
+        headers: {
+          ...(current ? { authorization: `Bearer ${current.accessToken}` } : {}),
+          ...(body === undefined ? {} : { 'content-type': 'application/json' }),
+        },
+        ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+      });
+    let response = await attempt();
+    if (response.status === 401) {
+      if (!(await refresh())) {
+        current = undefined;
+        onSignedOut();
+      } else response = await attempt();
+    }
+    if (!response.ok) throw await errorOf(response);
+    return response;
+  };
+
   return {
     session: () => current,
 
@@ -140,20 +181,14 @@ export function createApi(onSignedOut: () => void): Api {
       await postJson('/api/auth/logout', {}).catch(() => undefined);
     },
 
-    async get<T>(path: string, query: Record<string, string> = {}) {
-      const search = new URLSearchParams(query).toString();
-      const url = search === '' ? path : `${path}?${search}`;
-      const call = () =>
-        send(url, { headers: current ? { authorization: `Bearer ${current.accessToken}` } : {} });
-      let response = await call();
-      if (response.status === 401) {
-        if (!(await refresh())) {
-          current = undefined;
-          onSignedOut();
-        } else response = await call();
-      }
-      if (!response.ok) throw await errorOf(response);
-      return (await response.json()) as T;
+    get: async <T>(path: string, query: Record<string, string> = {}) =>
+      (await call(path, 'GET', query)).json() as Promise<T>,
+    post: async <T>(path: string, body: unknown = {}) => parsed<T>(await call(path, 'POST', {}, body)),
+    patch: async <T>(path: string, body: unknown) => parsed<T>(await call(path, 'PATCH', {}, body)),
+    delete: async (path: string) => {
+      await call(path, 'DELETE');
     },
+    download: async (path: string, query: Record<string, string> = {}) =>
+      (await call(path, 'GET', query)).blob(),
   };
 }

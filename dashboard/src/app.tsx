@@ -1,11 +1,20 @@
 import { useEffect, useMemo, useState } from 'preact/hooks';
+import { InviteView } from './account/invite-view.tsx';
+import { ResetPasswordView } from './account/reset-password-view.tsx';
 import { createApi, type Api } from './api.ts';
+import { Link } from './link.tsx';
 import { navigate, onNavigate } from './navigation.ts';
-import { Overview } from './overview.tsx';
+import { isPublic, matchRoute, type Route } from './routes.ts';
 import { SignIn } from './sign-in.tsx';
+import { SiteFrame } from './site-frame.tsx';
 import { SiteList } from './site-list.tsx';
+import { AddSiteView } from './sites/add-site-view.tsx';
+import { ApiKeysView } from './team/api-keys-view.tsx';
+import { AuditLogView } from './team/audit-log-view.tsx';
+import { TeamView } from './team/team-view.tsx';
+import { managesSites, type PageProps } from './view-props.ts';
 
-/** Routes: /login, / (the sites), /sites/:siteId (its overview). Everything else shows the sites. */
+/** Pages by `routes.ts`: public ones without a session, the rest behind the sign-in form. */
 export function App() {
   const [location, setLocation] = useState(() => ({ ...window.location }));
   const [signedIn, setSignedIn] = useState<boolean | 'resuming'>('resuming');
@@ -13,7 +22,8 @@ export function App() {
     () =>
       createApi(() => {
         setSignedIn(false);
-        navigate(`/login?expired=1`);
+        const back = window.location.pathname + window.location.search;
+        navigate(`/login?expired=1&next=${encodeURIComponent(back)}`);
       }),
     [],
   );
@@ -22,20 +32,24 @@ export function App() {
     api.resume().then(setSignedIn);
   }, []);
 
-  const path = location.pathname;
+  const route = matchRoute(location.pathname);
+  const query = new URLSearchParams(location.search);
   if (signedIn === 'resuming') return <p class="loading">Loading…</p>;
-  if (!signedIn || path === '/login') {
-    return (
-      <SignIn
-        api={api}
-        expired={new URLSearchParams(location.search).has('expired')}
-        onSignedIn={() => {
-          setSignedIn(true);
-          const next = path === '/login' ? '/' : path + location.search;
-          navigate(next, { replace: true });
-        }}
-      />
-    );
+  const enter = () => {
+    setSignedIn(true);
+    const next = query.get('next');
+    // Only a path of this dashboard: never `//elsewhere.example` or a full URL.
+    const safe = next !== null && next.startsWith('/') && !next.startsWith('//') ? next : undefined;
+    navigate(route.page === 'login' ? (safe ?? '/') : location.pathname + location.search, {
+      replace: true,
+    });
+  };
+  if (route.page === 'invite') return <InviteView api={api} onSignedIn={enter} />;
+  if (route.page === 'reset-password') return <ResetPasswordView api={api} onSignedIn={enter} />;
+  const session = signedIn ? api.session() : undefined;
+  if (session === undefined || isPublic(route)) {
+    if (session !== undefined) return <Redirect to="/" />;
+    return <SignIn api={api} expired={query.has('expired')} onSignedIn={enter} />;
   }
 
   const signOut = async () => {
@@ -43,32 +57,72 @@ export function App() {
     setSignedIn(false);
     navigate('/login');
   };
-  const site = /^\/sites\/([^/]+)\/?$/.exec(path);
+  const page: PageProps = { api, user: session.user, search: location.search };
   return (
     <div class="shell">
       <header class="topbar">
-        <a
-          class="brand"
-          href="/"
-          onClick={(event) => {
-            event.preventDefault();
-            navigate('/');
-          }}
-        >
+        <Link class="brand" href="/">
           Beacon
-        </a>
-        <span class="who">{api.session()?.user.email}</span>
+        </Link>
+        <nav class="main-nav" aria-label="Agency">
+          <Link href="/" current={route.page === 'sites'}>
+            Sites
+          </Link>
+          {managesSites(session.user) && (
+            <>
+              <Link href="/team" current={route.page === 'team'}>
+                Team
+              </Link>
+              <Link href="/api-keys" current={route.page === 'api-keys'}>
+                API keys
+              </Link>
+              <Link href="/audit-log" current={route.page === 'audit-log'}>
+                Audit log
+              </Link>
+            </>
+          )}
+        </nav>
+        <span class="who">{session.user.email}</span>
         <button type="button" class="link" onClick={signOut}>
           Sign out
         </button>
       </header>
       <main>
-        {site ? (
-          <Overview api={api} siteId={decodeURIComponent(site[1]!)} search={location.search} />
-        ) : (
-          <SiteList api={api} />
-        )}
+        <Page route={route} page={page} />
       </main>
     </div>
   );
+}
+
+function Redirect(props: { to: string }) {
+  useEffect(() => navigate(props.to, { replace: true }), [props.to]);
+  return <p class="loading">Loading…</p>;
+}
+
+function Page(props: { route: Route; page: PageProps }) {
+  const { route, page } = props;
+  switch (route.page) {
+    case 'site':
+      return <SiteFrame {...page} siteId={route.siteId} tab={route.tab} />;
+    case 'company':
+      return <SiteFrame {...page} siteId={route.siteId} tab="leads" companyId={route.companyId} />;
+    case 'report':
+      return <SiteFrame {...page} siteId={route.siteId} tab="overview" report />;
+    case 'add-site':
+      return <AddSiteView {...page} />;
+    case 'team':
+      return <TeamView {...page} />;
+    case 'api-keys':
+      return <ApiKeysView {...page} />;
+    case 'audit-log':
+      return <AuditLogView {...page} />;
+    case 'sites':
+      return <SiteList api={page.api} />;
+    default:
+      return (
+        <p class="error" role="alert">
+          There is no such page. <Link href="/">Go to your sites.</Link>
+        </p>
+      );
+  }
 }

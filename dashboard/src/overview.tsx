@@ -3,6 +3,7 @@ import type { Api, Breakdown, Metrics, Overview as OverviewReport, Site, Timeser
 import { TrafficChart } from './chart.tsx';
 import { changeAgainst, formatChange, formatMetric, type MetricKind } from './format.ts';
 import { navigate } from './navigation.ts';
+import { sitePath } from './routes.ts';
 import { useRequest, type Loaded } from './use-request.ts';
 import {
   parseViewState,
@@ -41,27 +42,10 @@ const RANGE_LABELS: Record<RangeKey, string> = {
 };
 
 /** One site's overview: headline numbers, the chart and breakdowns, for the range and filters in the URL. */
-export function Overview(props: { api: Api; siteId: string; search: string }) {
+export function Overview(props: { api: Api; site: Site; search: string }) {
+  const { site } = props;
   const view = parseViewState(props.search);
-  const sites = useRequest('sites', () => props.api.get<{ sites: Site[] }>('/api/sites'));
-  const setView = (next: ViewState) =>
-    navigate(`/sites/${encodeURIComponent(props.siteId)}${serializeViewState(next)}`);
-
-  if (sites.state === 'loading') return <p class="loading">Loading…</p>;
-  if (sites.state === 'failed')
-    return (
-      <p class="error" role="alert">
-        The sites could not be loaded: {sites.message}
-      </p>
-    );
-  const site = sites.value.sites.find((candidate) => candidate.id === props.siteId);
-  if (!site) {
-    return (
-      <p class="error" role="alert">
-        This site does not exist or you may not see it. <a href="/">Choose one of your sites.</a>
-      </p>
-    );
-  }
+  const setView = (next: ViewState) => navigate(`${sitePath(site.id)}${serializeViewState(next)}`);
   const { from, to } = rangeDates(view, todayIn(site.timezone, new Date()));
   const query: Record<string, string> = { from, to };
   if (view.filters.length > 0) query.filters = JSON.stringify(view.filters);
@@ -69,21 +53,6 @@ export function Overview(props: { api: Api; siteId: string; search: string }) {
   return (
     <div class="overview">
       <div class="toolbar">
-        <label class="site-switcher">
-          <span class="visually-hidden">Site</span>
-          <select
-            value={site.id}
-            onChange={(event) =>
-              navigate(`/sites/${encodeURIComponent(event.currentTarget.value)}${props.search}`)
-            }
-          >
-            {sites.value.sites.map((candidate) => (
-              <option key={candidate.id} value={candidate.id}>
-                {candidate.name}
-              </option>
-            ))}
-          </select>
-        </label>
         <RangePicker view={view} from={from} to={to} onChange={setView} />
       </div>
       {view.filters.length > 0 && (

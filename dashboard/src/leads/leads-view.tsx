@@ -1,0 +1,6 @@
+import { NotBuilt } from '../not-built.tsx';
+import type { SiteViewProps } from '../view-props.ts';
+
+export function LeadsView(_props: SiteViewProps) {
+  return <NotBuilt name="LeadsView" />;
+}

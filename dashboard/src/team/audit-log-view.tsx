@@ -1,0 +1,6 @@
+import { NotBuilt } from '../not-built.tsx';
+import type { PageProps } from '../view-props.ts';
+
+export function AuditLogView(_props: PageProps) {
+  return <NotBuilt name="AuditLogView" />;
+}
