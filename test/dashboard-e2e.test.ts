@@ -160,3 +160,69 @@ describe.skipIf(!hasChromium)('the dashboard in headless Chromium', () => {
     await dashboard.screenshot(page, 'overview-empty');
   });
 });
+
+describe.skipIf(!hasChromium)('the dashboard on a phone, by keyboard, in both themes', () => {
+  const dashboard = useDashboardBrowser();
+
+  it('asks for nothing it would be refused on a fresh visit: no console errors before sign-in', async () => {
+    const { page } = await dashboard.newPage();
+    const errors: string[] = [];
+    page.on('console', (message) => {
+      if (message.type() === 'error') errors.push(message.text());
+    });
+    await page.goto(`${dashboard.base}/`);
+    await page.getByLabel('Password').waitFor();
+    expect(errors).toEqual([]);
+  });
+
+  it('signs in with the keyboard alone, focus visible on the way', async () => {
+    const site = await dashboard.createSite();
+    const { page } = await dashboard.newPage();
+    await page.goto(`${dashboard.base}/sites/${site.id}`);
+    await page.getByLabel('Email').waitFor();
+    await page.keyboard.press('Tab');
+    expect(await page.evaluate(() => document.activeElement?.getAttribute('type'))).toBe('email');
+    await page.keyboard.type(site.tenant.email);
+    await page.keyboard.press('Tab');
+    await page.keyboard.type(TEST_PASSWORD);
+    await page.keyboard.press('Tab');
+    const outline = await page.evaluate(() => {
+      const active = document.activeElement as HTMLElement;
+      return { tag: active.tagName, style: getComputedStyle(active).outlineStyle };
+    });
+    expect(outline).toEqual({ tag: 'BUTTON', style: 'solid' });
+    await page.keyboard.press('Enter');
+    await page.locator('[data-metric="visitors"], .panel .empty').first().waitFor({ timeout: 10_000 });
+  });
+
+  it('fits a 390 px wide phone without sideways scrolling, and keeps the theme chosen in the menu', async () => {
+    const site = await dashboard.createSite('A site with a rather long name for a small screen');
+    await dashboard.track(site, [
+      { type: 'pageview', url: 'https://shop.example/a/very/long/path/that/might/push/the/layout/wide' },
+    ]);
+    const { page } = await dashboard.newPage({ width: 390, height: 844 });
+    await dashboard.signIn(page, site.tenant.email, `/sites/${site.id}`);
+    await page.locator('[data-card="page"] tbody tr').first().waitFor({ timeout: 10_000 });
+    const widths = await page.evaluate(() => ({
+      content: document.documentElement.scrollWidth,
+      viewport: window.innerWidth,
+      // What sticks out, so a failure names it.
+      wide: [...document.querySelectorAll('body *')]
+        .filter((element) => element.getBoundingClientRect().right > window.innerWidth + 0.5)
+        .slice(0, 8)
+        .map((element) => `${element.tagName.toLowerCase()}.${element.className}`),
+    }));
+    expect(widths.content, widths.wide.join(' ')).toBeLessThanOrEqual(widths.viewport);
+    await dashboard.screenshot(page, 'overview-phone');
+
+    const background = () => page.evaluate(() => getComputedStyle(document.documentElement).backgroundColor);
+    await page.getByLabel('Theme').selectOption('dark');
+    expect(await background()).toBe('rgb(11, 17, 32)');
+    await page.reload();
+    await page.locator('[data-card="page"] tbody tr').first().waitFor({ timeout: 10_000 });
+    expect(await background()).toBe('rgb(11, 17, 32)');
+    await dashboard.screenshot(page, 'overview-phone-dark');
+    await page.getByLabel('Theme').selectOption('light');
+    expect(await background()).toBe('rgb(248, 250, 252)');
+  });
+});

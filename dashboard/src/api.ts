@@ -167,7 +167,8 @@ export function createApi(onSignedOut: () => void): Api {
   return {
     session: () => current,
 
-    resume: () => refresh().catch(() => false),
+    // No CSRF cookie, no session: asking would only earn a 401 in the console of every fresh visit.
+    resume: () => (csrfToken() === '' ? Promise.resolve(false) : refresh().catch(() => false)),
 
     async signIn(email, password) {
       const response = await postJson('/api/auth/login', { email, password, cookie: true });

@@ -8,6 +8,7 @@ import { isPublic, matchRoute, type Route } from './routes.ts';
 import { SignIn } from './sign-in.tsx';
 import { SiteFrame } from './site-frame.tsx';
 import { SiteList } from './site-list.tsx';
+import { ThemeMenu } from './theme-menu.tsx';
 import { AddSiteView } from './sites/add-site-view.tsx';
 import { ApiKeysView } from './team/api-keys-view.tsx';
 import { AuditLogView } from './team/audit-log-view.tsx';
@@ -83,6 +84,7 @@ export function App() {
           )}
         </nav>
         <span class="who">{session.user.email}</span>
+        <ThemeMenu />
         <button type="button" class="link" onClick={signOut}>
           Sign out
         </button>
