@@ -4,7 +4,7 @@ import { ResetPasswordView } from './account/reset-password-view.tsx';
 import { createApi, type Api } from './api.ts';
 import { Link } from './link.tsx';
 import { navigate, onNavigate } from './navigation.ts';
-import { isPublic, matchRoute, type Route } from './routes.ts';
+import { isPublic, matchRoute, returnPath, type Route } from './routes.ts';
 import { SignIn } from './sign-in.tsx';
 import { SiteFrame } from './site-frame.tsx';
 import { SiteList } from './site-list.tsx';
@@ -38,10 +38,7 @@ export function App() {
   if (signedIn === 'resuming') return <p class="loading">Loading…</p>;
   const enter = () => {
     setSignedIn(true);
-    const next = query.get('next');
-    // Only a path of this dashboard: never `//elsewhere.example` or a full URL.
-    const safe = next !== null && next.startsWith('/') && !next.startsWith('//') ? next : undefined;
-    navigate(route.page === 'login' ? (safe ?? '/') : location.pathname + location.search, {
+    navigate(route.page === 'login' ? returnPath(query.get('next')) : location.pathname + location.search, {
       replace: true,
     });
   };

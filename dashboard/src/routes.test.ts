@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { companyPath, isPublic, matchRoute, sitePath, type Route } from './routes.ts';
+import { companyPath, isPublic, matchRoute, returnPath, sitePath, type Route } from './routes.ts';
 
 describe('matchRoute', () => {
   it.each<[string, Route]>([
@@ -61,5 +61,23 @@ describe('paths', () => {
     [{ page: 'report', siteId: 's' }, false],
   ])('isPublic(%j) is %s', (route, expected) => {
     expect(isPublic(route)).toBe(expected);
+  });
+});
+
+describe('returnPath', () => {
+  it.each([
+    ['/sites/site_1?range=30d', '/sites/site_1?range=30d'],
+    ['/sites/site_1/leads/cmp_9', '/sites/site_1/leads/cmp_9'],
+    ['/', '/'],
+    [null, '/'],
+    ['', '/'],
+    ['//evil.example/x', '/'],
+    ['https://evil.example/', '/'],
+    ['/\\evil.example', '/'],
+    ['javascript:alert(1)', '/'],
+    ['/login?next=/x', '/'],
+    ['/invite#token=abc', '/'],
+  ])('%j → %s', (next, expected) => {
+    expect(returnPath(next)).toBe(expected);
   });
 });

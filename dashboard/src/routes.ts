@@ -83,3 +83,13 @@ export function sitePath(siteId: string, tab: SiteTab = 'overview'): string {
 export function companyPath(siteId: string, companyId: string): string {
   return `${sitePath(siteId, 'leads')}/${encodeURIComponent(companyId)}`;
 }
+
+/**
+ * Where to go after signing in, from the `next` the sign-in page was sent with: a path of this
+ * dashboard only, never another origin (`//elsewhere.example`, `https://…`, `/\\elsewhere`), and
+ * never back to the sign-in page itself.
+ */
+export function returnPath(next: string | null): string {
+  if (next === null || !next.startsWith('/') || next.startsWith('//') || next.includes('\\')) return '/';
+  return isPublic(matchRoute(next.split(/[?#]/)[0]!)) ? '/' : next;
+}
