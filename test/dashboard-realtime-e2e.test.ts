@@ -163,7 +163,7 @@ describe.skipIf(!hasChromium)('adding a site and realtime in headless Chromium',
     // Nothing of the view runs off a phone's screen (the shell's top bar is not this view's).
     const widest = await page.evaluate(() =>
       Math.max(
-        ...[...document.querySelectorAll('.realtime *')].map(
+        ...Array.from(document.querySelectorAll('.realtime *')).map(
           (element) => element.getBoundingClientRect().right,
         ),
       ),

@@ -99,13 +99,15 @@ function Realtime(props: SiteViewProps) {
   const live = useLiveFeed(api, site.id, onMessage);
 
   useEffect(() => {
+    // Not only once the feed is open: where a proxy blocks WebSockets, the page still shows this much.
+    catchUp();
     refreshStats();
     const every = setInterval(refreshStats, STATS_EVERY_MS);
     return () => {
       clearInterval(every);
       if (statsTimer.current !== undefined) clearTimeout(statsTimer.current);
     };
-  }, [refreshStats]);
+  }, [catchUp, refreshStats]);
 
   return (
     <div class="realtime">
