@@ -49,6 +49,13 @@ describe.skipIf(!hasChromium)('adding a site and realtime in headless Chromium',
     const browserZone = await page.evaluate(() => Intl.DateTimeFormat().resolvedOptions().timeZone);
     expect(await page.getByLabel('Time zone').inputValue()).toBe(browserZone);
     await page.getByLabel('Name').fill(`Shop ${XSS}`);
+    // A domain Beacon refuses is said so, naming what it wants, and the form keeps what was typed.
+    await page.getByLabel('Domain').fill('not a domain');
+    await page.getByRole('button', { name: 'Add the site' }).click();
+    await expect
+      .poll(() => page.getByRole('alert').textContent(), { timeout: 10_000 })
+      .toContain('domain must be a hostname');
+    expect(await page.getByLabel('Name').inputValue()).toBe(`Shop ${XSS}`);
     await page.getByLabel('Domain').fill('https://Shop.example/');
     await page.getByLabel('Time zone').selectOption('Europe/Berlin');
     await dashboard.screenshot(page, 'add-site-form');
