@@ -60,6 +60,11 @@ export function SiteFrame(
             ))}
           </select>
         </label>
+        {managesSites(props.user) && (
+          <Link class="add-site-link" href="/sites/new">
+            Add a site
+          </Link>
+        )}
         <nav class="tabs" aria-label="Site">
           {tabs.map((entry) => (
             <Link key={entry.tab} href={sitePath(site.id, entry.tab)} current={entry.tab === props.tab}>

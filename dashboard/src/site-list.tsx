@@ -1,14 +1,23 @@
 import { useEffect } from 'preact/hooks';
 import type { Api, Site } from './api.ts';
+import { Link } from './link.tsx';
 import { navigate } from './navigation.ts';
+import { sitePath } from './routes.ts';
+import './sites/sites.css';
 import { useRequest } from './use-request.ts';
+import { managesSites } from './view-props.ts';
 
-/** The sites of the agency; with exactly one, its overview straight away. */
+/**
+ * The sites of the agency; with exactly one, its overview straight away. Owners and admins get
+ * "Add a site" (with one site, in the site switcher), and with none, the way to add the first.
+ */
 export function SiteList(props: { api: Api }) {
+  const user = props.api.session()?.user;
+  const manages = user !== undefined && managesSites(user);
   const sites = useRequest('sites', () => props.api.get<{ sites: Site[] }>('/api/sites'));
   const only = sites.state === 'done' && sites.value.sites.length === 1 ? sites.value.sites[0] : undefined;
   useEffect(() => {
-    if (only) navigate(`/sites/${encodeURIComponent(only.id)}`, { replace: true });
+    if (only) navigate(sitePath(only.id), { replace: true });
   }, [only]);
 
   if (sites.state === 'loading') return <p class="loading">Loading your sites…</p>;
@@ -22,29 +31,39 @@ export function SiteList(props: { api: Api }) {
     return (
       <section class="empty">
         <h1>No sites yet</h1>
-        <p>
-          Create a site with <code>POST /api/sites</code> (see the README), then put its snippet on your
-          pages; its traffic shows here.
-        </p>
+        {manages ? (
+          <>
+            <p>
+              Add your first site: you get a snippet to put on its pages, and its visitors, leads and
+              conversions show here from the first page view on.
+            </p>
+            <Link class="button-link" href="/sites/new">
+              Add a site
+            </Link>
+          </>
+        ) : (
+          <p>
+            No site is shared with you yet: ask your agency's owner or an admin to add you to one. Its traffic
+            shows here then.
+          </p>
+        )}
       </section>
     );
   }
   return (
     <section>
-      <h1>Sites</h1>
+      <div class="site-list-header">
+        <h1>Sites</h1>
+        {manages && (
+          <Link class="button-link" href="/sites/new">
+            Add a site
+          </Link>
+        )}
+      </div>
       <ul class="sites">
         {sites.value.sites.map((site) => (
           <li key={site.id}>
-            <a
-              href={`/sites/${encodeURIComponent(site.id)}`}
-              onClick={(event) => {
-                event.preventDefault();
-                navigate(`/sites/${encodeURIComponent(site.id)}`);
-              }}
-            >
-              {site.name}
-            </a>{' '}
-            <span class="muted">{site.domain}</span>
+            <Link href={sitePath(site.id)}>{site.name}</Link> <span class="muted">{site.domain}</span>
           </li>
         ))}
       </ul>
