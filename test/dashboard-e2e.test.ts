@@ -207,7 +207,7 @@ describe.skipIf(!hasChromium)('the dashboard on a phone, by keyboard, in both th
       content: document.documentElement.scrollWidth,
       viewport: window.innerWidth,
       // What sticks out, so a failure names it.
-      wide: [...document.querySelectorAll('body *')]
+      wide: Array.from(document.querySelectorAll('body *'))
         .filter((element) => element.getBoundingClientRect().right > window.innerWidth + 0.5)
         .slice(0, 8)
         .map((element) => `${element.tagName.toLowerCase()}.${element.className}`),
