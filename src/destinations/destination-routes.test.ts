@@ -173,6 +173,32 @@ describe('destinations API', () => {
     );
   });
 
+  it("clears an optional field given as null (Meta's test event code) and keeps the token", async () => {
+    const owner = await createTenant(context);
+    const siteId = await createSite(owner.auth);
+    const created = await call('POST', `/api/sites/${siteId}/destinations`, owner.auth, {
+      type: 'meta',
+      config: { pixelId: '123456', accessToken: 'EAAB-token', testEventCode: 'TEST123' },
+    });
+    expect(created.json().config).toMatchObject({ testEventCode: 'TEST123', accessTokenSet: true });
+    const patched = await call(
+      'PATCH',
+      `/api/sites/${siteId}/destinations/${created.json().id}`,
+      owner.auth,
+      { config: { testEventCode: null } },
+    );
+    expect(patched.statusCode, patched.body).toBe(200);
+    expect(patched.json().config).toEqual({ pixelId: '123456', accessTokenSet: true });
+    const required = await call(
+      'PATCH',
+      `/api/sites/${siteId}/destinations/${created.json().id}`,
+      owner.auth,
+      { config: { pixelId: null } },
+    );
+    expect(required.statusCode, required.body).toBe(400);
+    expect(required.json().error.field).toBe('config.pixelId');
+  });
+
   it('tests a webhook destination by sending it a message, and reports a refusal', async () => {
     const owner = await createTenant(context);
     const siteId = await createSite(owner.auth);

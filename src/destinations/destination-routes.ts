@@ -199,7 +199,8 @@ export function registerDestinationRoutes(
       onRequest,
       schema: {
         tags,
-        summary: 'Change a destination; a secret left out of `config` keeps its value',
+        summary:
+          'Change a destination; a secret left out of `config` keeps its value, a field given as `null` is removed',
         security,
         params: DestinationParams,
         body: UpdateDestinationBody,
