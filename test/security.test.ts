@@ -70,6 +70,7 @@ const ROUTES: Record<string, RouteCase> = {
     body: () => ({ type: 'webhook', config: { url: 'https://hooks.attacker.example/x' } }),
   },
   'GET /api/sites/{siteId}/destinations': { scope: 'settings' },
+  'GET /api/sites/{siteId}/destinations/health': { scope: 'settings' },
   'GET /api/sites/{siteId}/destinations/{destinationId}': { scope: 'settings' },
   'PATCH /api/sites/{siteId}/destinations/{destinationId}': {
     scope: 'settings',

@@ -46,12 +46,14 @@ export function checkConfig(type: DestinationType, config: Record<string, unknow
   }
   const problem = type.validateConfig?.(config);
   if (problem !== undefined) {
-    throw new AppError(
-      'validation_failed',
-      problem.message.startsWith(problem.field) ? `config.${problem.message}` : problem.message,
-      {
-        field: `config.${problem.field}`,
-      },
-    );
+    // Platforms name a field inside the config (`apiSecret`) or, like Google Ads, with the prefix.
+    const inside = problem.field.replace(/^config\./, '');
+    const field = `config.${inside}`;
+    const message = problem.message.startsWith(inside)
+      ? `config.${problem.message}`
+      : problem.message.startsWith(field)
+        ? problem.message
+        : `${field} ${problem.message}`;
+    throw new AppError('validation_failed', message, { field });
   }
 }

@@ -95,6 +95,54 @@ describe('destinations API', () => {
     expect(response.json().error.field).toBe(field);
   });
 
+  it.each([
+    [
+      'a GA4 API secret with a space',
+      { type: 'ga4', config: { measurementId: 'G-ABC123', apiSecret: 'two words' } },
+      'config.apiSecret',
+      /^config\.apiSecret must be the API secret/,
+    ],
+    [
+      'a retired Meta version',
+      { type: 'meta', config: { pixelId: '123', accessToken: 'EAAB', apiVersion: 'v19.0' } },
+      'config.apiVersion',
+      /^config\.apiVersion v19\.0 is retired by Meta/,
+    ],
+    [
+      'a legacy Google Ads destination without a developer token',
+      {
+        type: 'google_ads',
+        config: {
+          customerId: '123-456-7890',
+          conversionActionId: '1',
+          api: 'legacy',
+          oauth: { clientId: 'c', clientSecret: 's', refreshToken: 'r' },
+        },
+      },
+      'config.developerToken',
+      /^config\.developerToken is required with api "legacy"/,
+    ],
+    [
+      'Google Ads OAuth without its refresh token',
+      {
+        type: 'google_ads',
+        config: {
+          customerId: '1234567890',
+          conversionActionId: '1',
+          oauth: { clientId: 'c', clientSecret: 's' },
+        },
+      },
+      'config.oauth.refreshToken',
+      /^config\.oauth\.refreshToken is required/,
+    ],
+  ])("names the field of a platform's own rule: %s", async (_, payload, field, message) => {
+    const owner = await createTenant(context);
+    const siteId = await createSite(owner.auth);
+    const response = await call('POST', `/api/sites/${siteId}/destinations`, owner.auth, payload);
+    expect(response.statusCode, response.body).toBe(400);
+    expect(response.json().error).toMatchObject({ field, message: expect.stringMatching(message) });
+  });
+
   it('changes name and enabled without resending the secret, and removes a destination', async () => {
     const owner = await createTenant(context);
     const siteId = await createSite(owner.auth);
@@ -123,6 +171,32 @@ describe('destinations API', () => {
     expect(audit.json().entries.map((entry: { action: string }) => entry.action)).toEqual(
       expect.arrayContaining(['destination.create', 'destination.update', 'destination.delete']),
     );
+  });
+
+  it("clears an optional field given as null (Meta's test event code) and keeps the token", async () => {
+    const owner = await createTenant(context);
+    const siteId = await createSite(owner.auth);
+    const created = await call('POST', `/api/sites/${siteId}/destinations`, owner.auth, {
+      type: 'meta',
+      config: { pixelId: '123456', accessToken: 'EAAB-token', testEventCode: 'TEST123' },
+    });
+    expect(created.json().config).toMatchObject({ testEventCode: 'TEST123', accessTokenSet: true });
+    const patched = await call(
+      'PATCH',
+      `/api/sites/${siteId}/destinations/${created.json().id}`,
+      owner.auth,
+      { config: { testEventCode: null } },
+    );
+    expect(patched.statusCode, patched.body).toBe(200);
+    expect(patched.json().config).toEqual({ pixelId: '123456', accessTokenSet: true });
+    const required = await call(
+      'PATCH',
+      `/api/sites/${siteId}/destinations/${created.json().id}`,
+      owner.auth,
+      { config: { pixelId: null } },
+    );
+    expect(required.statusCode, required.body).toBe(400);
+    expect(required.json().error.field).toBe('config.pixelId');
   });
 
   it('tests a webhook destination by sending it a message, and reports a refusal', async () => {
@@ -216,6 +290,85 @@ describe('destinations API', () => {
   });
 });
 
+describe('delivery health', () => {
+  it('counts each destination’s deliveries by state and shows the newest error still standing', async () => {
+    const owner = await createTenant(context);
+    const siteId = await createSite(owner.auth);
+    const create = async (name: string) =>
+      (
+        await call('POST', `/api/sites/${siteId}/destinations`, owner.auth, {
+          type: 'webhook',
+          name,
+          config: { url: SLACK },
+        })
+      ).json().id as string;
+    const busy = await create('Busy');
+    const quiet = await create('Quiet');
+    const insert = (
+      status: string,
+      lastError: string | null,
+      finishedHoursAgo: number | null,
+      destinationId = busy,
+    ) =>
+      context.db.query<{ id: number }>(
+        // Due in 2100: no job runner of a parallel suite may send these.
+        `INSERT INTO deliveries (site_id, destination_id, destination_type, payload, status, last_error, last_status,
+           finished_at, next_attempt_at)
+         VALUES ($1, $2, 'webhook', '{"text":"x"}', $3, $4, $5, now() - make_interval(hours => $6), '2100-01-01')
+         RETURNING id`,
+        [siteId, destinationId, status, lastError, lastError === null ? null : 500, finishedHoursAgo],
+      );
+    await insert('pending', null, null);
+    await insert('pending', null, null);
+    await insert('pending', 'HTTP 503', null);
+    await insert('failed', 'HTTP 404: old', 2);
+    const newestDead = (await insert('failed', 'HTTP 410: gone', 1)).rows[0]!.id;
+    await insert('done', null, 1);
+    await insert('done', null, 30); // delivered, but before the window
+    await insert('cancelled', 'destination removed', 1);
+
+    const response = await call('GET', `/api/sites/${siteId}/destinations/health`, owner.auth);
+    expect(response.statusCode, response.body).toBe(200);
+    const [busyHealth, quietHealth] = response.json().destinations;
+    expect(busyHealth).toEqual({
+      destinationId: busy,
+      pending: 2,
+      retrying: 1,
+      dead: 2,
+      delivered: 1,
+      skipped: 1,
+      lastDeliveredAt: expect.any(String),
+      lastError: {
+        deliveryId: newestDead,
+        status: 'dead',
+        message: 'HTTP 410: gone',
+        httpStatus: 500,
+        createdAt: expect.any(String),
+      },
+    });
+    expect(Date.now() - Date.parse(busyHealth.lastDeliveredAt)).toBeLessThan(2 * 60 * 60 * 1000);
+    expect(quietHealth).toEqual({
+      destinationId: quiet,
+      pending: 0,
+      retrying: 0,
+      dead: 0,
+      delivered: 0,
+      skipped: 0,
+      lastDeliveredAt: null,
+      lastError: null,
+    });
+
+    // Replayed, the dead letters no longer stand as the error: the retrying one does.
+    await call('POST', `/api/sites/${siteId}/destinations/${busy}/deliveries/replay`, owner.auth, {});
+    const after = (await call('GET', `/api/sites/${siteId}/destinations/health`, owner.auth)).json();
+    expect(after.destinations[0]).toMatchObject({
+      pending: 4,
+      dead: 0,
+      lastError: { status: 'retrying', message: 'HTTP 503' },
+    });
+  });
+});
+
 describe('destinations API security', () => {
   it("answers another agency's site and destination with 404", async () => {
     const owner = await createTenant(context);
@@ -230,6 +383,7 @@ describe('destinations API security', () => {
     const strangerSite = await createSite(stranger.auth);
     for (const [method, url] of [
       ['GET', `/api/sites/${siteId}/destinations`],
+      ['GET', `/api/sites/${siteId}/destinations/health`],
       ['GET', `/api/sites/${siteId}/destinations/${id}`],
       ['PATCH', `/api/sites/${siteId}/destinations/${id}`],
       ['DELETE', `/api/sites/${siteId}/destinations/${id}`],
@@ -283,6 +437,8 @@ describe('destinations API security', () => {
       403,
     );
     expect((await call('GET', `/api/sites/${siteId}/destinations`, viewer.auth)).statusCode).toBe(403);
+    expect((await call('GET', `/api/sites/${siteId}/destinations/health`, viewer.auth)).statusCode).toBe(403);
+    expect((await call('GET', `/api/sites/${siteId}/destinations/health`, member.auth)).statusCode).toBe(200);
     expect(
       (await call('GET', `/api/sites/${siteId}/destinations/${id}/deliveries`, viewer.auth)).statusCode,
     ).toBe(403);

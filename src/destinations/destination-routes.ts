@@ -8,6 +8,7 @@ import { SITE_CHANGED_CHANNEL } from '../tenancy/sites/site-routes.ts';
 import { createDestination } from './create-destination.ts';
 import { deleteDestination } from './delete-destination.ts';
 import { Destination, EventRuleSchema } from './destination-record.ts';
+import { DestinationHealth, HEALTH_WINDOW_HOURS, listDeliveryHealth } from './delivery-health.ts';
 import type { DestinationServices } from './destination-services.ts';
 import { getDestination } from './get-destination.ts';
 import { listDestinations } from './list-destinations.ts';
@@ -97,6 +98,7 @@ export function registerDestinationRoutes(
   const tags = ['destinations'];
   app.addSchema(Destination);
   app.addSchema(Delivery);
+  app.addSchema(DestinationHealth);
   // Ingestion caches each site with its destinations: a change must reach every instance at once.
   const siteChanged = (siteKey: string) => deps.state.pubsub.publish(SITE_CHANGED_CHANNEL, siteKey);
 
@@ -153,6 +155,30 @@ export function registerDestinationRoutes(
   );
 
   app.get(
+    '/api/sites/:siteId/destinations/health',
+    {
+      onRequest,
+      schema: {
+        tags,
+        summary: `Delivery health of each destination: pending, retrying and dead now, delivered and skipped in the last ${HEALTH_WINDOW_HOURS} hours, the newest standing error`,
+        security,
+        params: SiteParams,
+        response: {
+          200: Type.Object({ destinations: Type.Array(Type.Ref('DestinationHealth')) }),
+          ...errorResponses(401, 403, 404),
+        },
+      },
+    },
+    async (request) => ({
+      destinations: await listDeliveryHealth({
+        db: deps.db,
+        actor: actorOf(request),
+        siteId: request.params.siteId,
+      }),
+    }),
+  );
+
+  app.get(
     '/api/sites/:siteId/destinations/:destinationId',
     {
       onRequest,
@@ -173,7 +199,8 @@ export function registerDestinationRoutes(
       onRequest,
       schema: {
         tags,
-        summary: 'Change a destination; a secret left out of `config` keeps its value',
+        summary:
+          'Change a destination; a secret left out of `config` keeps its value, a field given as `null` is removed',
         security,
         params: DestinationParams,
         body: UpdateDestinationBody,

@@ -64,4 +64,17 @@ describe('destination secrets', () => {
       oauth: { serviceAccountKey: key },
     });
   });
+
+  it('removes a field given as null, and a secret with it, keeping the rest', () => {
+    const stored = sealConfig(
+      { pixelId: '1', accessToken: 'token', testEventCode: 'TEST1', apiVersion: 'v25.0' },
+      ['accessToken', 'developerToken'],
+      sealer,
+    );
+    const patched = patchConfig(stored, { testEventCode: null, accessToken: null }, ['accessToken'], sealer);
+    expect(openConfig(patched, sealer)).toEqual({ pixelId: '1', apiVersion: 'v25.0' });
+    expect(patched.secrets).toEqual({});
+    const nested = sealConfig({ oauth: { clientId: 'c', refreshToken: 'rt' } }, SECRETS, sealer);
+    expect(openConfig(patchConfig(nested, { oauth: null }, SECRETS, sealer), sealer)).toEqual({});
+  });
 });

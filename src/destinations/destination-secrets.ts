@@ -91,9 +91,10 @@ export function visibleConfig(stored: StoredConfig, secretFields: readonly strin
 }
 
 /**
- * A PATCH of the configuration: top-level fields given replace the stored ones. A top-level secret
- * left out keeps its sealed value, so a client can change a name without resending the token; an
- * object given (`oauth`) replaces the stored one whole, secrets inside it included.
+ * A PATCH of the configuration: top-level fields given replace the stored ones, and a field given as
+ * `null` is removed (an optional one such as Meta's `testEventCode`, a secret with it). A top-level
+ * secret left out keeps its sealed value, so a client can change a name without resending the token;
+ * an object given (`oauth`) replaces the stored one whole, secrets inside it included.
  */
 export function patchConfig(
   stored: StoredConfig,
@@ -101,12 +102,17 @@ export function patchConfig(
   secretFields: readonly string[],
   sealer: Pick<Sealer, 'seal'>,
 ): StoredConfig {
-  const sealed = sealConfig(patch, secretFields, sealer);
+  const removed = new Set(Object.keys(patch).filter((key) => patch[key] === null));
+  const given = Object.fromEntries(Object.entries(patch).filter(([key]) => !removed.has(key)));
+  const sealed = sealConfig(given, secretFields, sealer);
   const kept = Object.fromEntries(
     Object.entries(stored.secrets).filter(([path]) => {
       const [top, ...rest] = path.split('.');
-      return rest.length === 0 || !(top! in patch);
+      return !removed.has(top!) && (rest.length === 0 || !(top! in patch));
     }),
   );
-  return { config: { ...stored.config, ...sealed.config }, secrets: { ...kept, ...sealed.secrets } };
+  const config = Object.fromEntries(
+    Object.entries({ ...stored.config, ...sealed.config }).filter(([key]) => !removed.has(key)),
+  );
+  return { config, secrets: { ...kept, ...sealed.secrets } };
 }
