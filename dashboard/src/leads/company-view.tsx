@@ -15,7 +15,7 @@ import {
   type Visit,
 } from './companies-api.ts';
 import { LeadBadge } from './lead-badge.tsx';
-import { describeSource, formatAgo, formatDateTime, formatPlace } from './lead-format.ts';
+import { countryName, describeSource, formatAgo, formatDateTime, formatPlace } from './lead-format.ts';
 import './leads.css';
 
 type CompanyProps = SiteViewProps & { companyId: string };
@@ -278,7 +278,7 @@ function VisitTimeline(props: { visits: Visit[]; site: Site }) {
 
 function VisitItem(props: { visit: Visit; open: boolean }) {
   const { visit } = props;
-  const device = [visit.deviceType, visit.browserName, visit.country].filter(
+  const device = [visit.deviceType, visit.browserName, visit.country && countryName(visit.country)].filter(
     (part): part is string => part !== null && part !== '',
   );
   return (
@@ -289,7 +289,7 @@ function VisitItem(props: { visit: Visit; open: boolean }) {
           <span>
             {formatMetric(visit.pageviews, 'count')} {visit.pageviews === 1 ? 'page' : 'pages'}
           </span>
-          <span>{formatMetric(visit.durationSeconds, 'seconds')}</span>
+          <span>{formatMetric(visit.durationSeconds, 'seconds')} on site</span>
           <span class="source">from {describeSource(visit.source)}</span>
         </summary>
         {device.length > 0 && <p class="muted">{device.join(' · ')}</p>}
