@@ -274,7 +274,7 @@ describe.skipIf(!hasChromium)('the Leads tab in headless Chromium', () => {
     const visits = await page.locator('.visits > li').evaluateAll((items) =>
       items.map((item) => ({
         id: item.getAttribute('data-visit'),
-        paths: [...item.querySelectorAll('.visit-pages .path')].map((path) => path.textContent),
+        paths: Array.from(item.querySelectorAll('.visit-pages .path')).map((path) => path.textContent),
       })),
     );
     expect(visits).toEqual(
@@ -368,6 +368,30 @@ describe.skipIf(!hasChromium)('the Leads tab in headless Chromium', () => {
     await dashboard.screenshot(page, 'leads-phone');
     await page.getByRole('button', { name: 'First page' }).click();
     await expect.poll(() => new URL(page.url()).searchParams.has('cursor')).toBe(false);
+
+    // The top company's 25 visits: 20 at first, the 5 older ones on request, newest first throughout.
+    const top = first.companies[0]!;
+    await context.db.query(
+      `INSERT INTO sessions (id, site_id, visitor_id, started_at, last_seen_at, pageviews, company_domain)
+       SELECT 'ses_' || lpad(n::text, 2, '0'), $1, 'v', now() - n * interval '1 hour',
+         now() - n * interval '1 hour', 0, $2
+       FROM generate_series(1, 25) AS n`,
+      [site.id, top.domain],
+    );
+    await page.getByRole('link', { name: top.name!, exact: true }).click();
+    const visitIds = () =>
+      page
+        .locator('.visits > li')
+        .evaluateAll((items) => items.map((item) => item.getAttribute('data-visit')));
+    const expected = Array.from({ length: 25 }, (_, index) => `ses_${String(index + 1).padStart(2, '0')}`);
+    await expect.poll(visitIds, { timeout: 10_000 }).toEqual(expected.slice(0, 20));
+    await page.getByRole('button', { name: 'Show older visits' }).click();
+    await expect.poll(visitIds).toEqual(expected);
+    expect(await page.getByRole('button', { name: 'Show older visits' }).count()).toBe(0);
+    expect(
+      await page.evaluate(() => document.querySelector('.company-page')!.getBoundingClientRect().right),
+    ).toBeLessThanOrEqual(390);
+    await dashboard.screenshot(page, 'leads-company-phone');
     expect(cspViolations).toEqual([]);
   });
 

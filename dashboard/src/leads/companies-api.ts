@@ -68,7 +68,11 @@ export interface Visit {
 export interface CompanyDetail extends CompanySummary {
   scoreBreakdown: ScoreLine[];
   statusChanges: StatusChange[];
-  history: Visit[];
+}
+
+export interface CompanyVisitPage {
+  visits: Visit[];
+  nextCursor: string | null;
 }
 
 export function companiesPath(siteId: string): string {

@@ -9,6 +9,7 @@ import {
   companyApiPath,
   companyLabel,
   type CompanyDetail,
+  type CompanyVisitPage,
   type CompanySummary,
   type ScoreLine,
   type StatusChange,
@@ -19,6 +20,8 @@ import { countryName, describeSource, formatAgo, formatDateTime, formatPlace } f
 import './leads.css';
 
 type CompanyProps = SiteViewProps & { companyId: string };
+
+const VISITS_PER_PAGE = 20;
 
 const FACTOR_LABELS: Record<ScoreLine['factor'], string> = {
   recency: 'Recency',
@@ -76,7 +79,7 @@ export function CompanyView(props: CompanyProps) {
         <ScoreBreakdown company={detail} />
       </div>
       <StatusHistory changes={detail.statusChanges} />
-      <VisitTimeline visits={detail.history} site={site} />
+      <VisitTimeline api={props.api} site={site} companyId={detail.id} />
     </div>
   );
 }
@@ -254,24 +257,72 @@ function StatusHistory(props: { changes: StatusChange[] }) {
   );
 }
 
-function VisitTimeline(props: { visits: Visit[]; site: Site }) {
+/** Visits a page at a time from the visits API, older ones appended on request. */
+function VisitTimeline(props: { api: Api; site: Site; companyId: string }) {
+  const path = `${companyApiPath(props.site.id, props.companyId)}/visits`;
+  const first = useRequest(`visits ${path}`, () =>
+    props.api.get<CompanyVisitPage>(path, { limit: String(VISITS_PER_PAGE) }),
+  );
+  const [older, setOlder] = useState<{
+    visits: Visit[];
+    nextCursor?: string | null;
+    busy: boolean;
+    error?: string;
+  }>({ visits: [], busy: false });
+  const nextCursor =
+    older.nextCursor !== undefined
+      ? older.nextCursor
+      : first.state === 'done'
+        ? first.value.nextCursor
+        : null;
+  const showOlder = async () => {
+    if (nextCursor === null) return;
+    setOlder({ ...older, busy: true, error: undefined });
+    try {
+      const page = await props.api.get<CompanyVisitPage>(path, {
+        limit: String(VISITS_PER_PAGE),
+        cursor: nextCursor,
+      });
+      setOlder({ visits: [...older.visits, ...page.visits], nextCursor: page.nextCursor, busy: false });
+    } catch (error) {
+      setOlder({ ...older, busy: false, error: error instanceof Error ? error.message : String(error) });
+    }
+  };
+
   return (
-    <section class="panel" aria-labelledby="visits-title">
+    <section class="panel" aria-labelledby="visits-title" aria-busy={first.state === 'loading'}>
       <h2 id="visits-title">Visits</h2>
-      {props.visits.length === 0 ? (
-        <p class="empty">
-          No visits to show: those of bots are left out, and events past the site's retention are deleted.
+      {first.state === 'loading' && <p class="loading">Loading…</p>}
+      {first.state === 'failed' && (
+        <p class="error" role="alert">
+          The visits could not be loaded: {first.message}
         </p>
-      ) : (
-        <>
-          <p class="muted">Newest first; the latest 50 visits, with up to 100 pages each.</p>
-          <ol class="visits">
-            {props.visits.map((visit, index) => (
-              <VisitItem key={visit.id} visit={visit} open={index < 3} />
-            ))}
-          </ol>
-        </>
       )}
+      {first.state === 'done' &&
+        (first.value.visits.length === 0 ? (
+          <p class="empty">
+            No visits to show: those of bots are left out, and events past the site's retention are deleted.
+          </p>
+        ) : (
+          <>
+            <p class="muted">Newest first, with up to 100 pages each.</p>
+            <ol class="visits">
+              {[...first.value.visits, ...older.visits].map((visit, index) => (
+                <VisitItem key={visit.id} visit={visit} open={index < 3} />
+              ))}
+            </ol>
+            {nextCursor !== null && (
+              <button type="button" onClick={showOlder} disabled={older.busy}>
+                {older.busy ? 'Loading…' : 'Show older visits'}
+              </button>
+            )}
+            {older.error !== undefined && (
+              <p class="error" role="alert">
+                The older visits could not be loaded: {older.error}
+              </p>
+            )}
+          </>
+        ))}
     </section>
   );
 }
