@@ -201,6 +201,9 @@ describe.skipIf(!hasChromium)('the Leads tab in headless Chromium', () => {
     await expect.poll(() => page.getByRole('link', { name: XSS, exact: true }).count()).toBe(1);
     await expectNoScriptRan(page);
     await dashboard.screenshot(page, 'leads-list');
+    await page.emulateMedia({ colorScheme: 'dark' });
+    await dashboard.screenshot(page, 'leads-list-dark');
+    await page.emulateMedia({ colorScheme: 'light' });
 
     await page.getByRole('group', { name: 'Lead status' }).getByRole('button', { name: 'Hot' }).click();
     await expect.poll(() => new URL(page.url()).searchParams.get('lead')).toBe('hot');
@@ -271,16 +274,25 @@ describe.skipIf(!hasChromium)('the Leads tab in headless Chromium', () => {
 
     // Visits newest first, with the pages in the order they were seen.
     expect(detail.history.map((visit) => visit.pageviews)).toEqual([4, 3, 2]);
-    const visits = await page.locator('.visits > li').evaluateAll((items) =>
-      items.map((item) => ({
-        id: item.getAttribute('data-visit'),
-        paths: Array.from(item.querySelectorAll('.visit-pages .path')).map((path) => path.textContent),
-      })),
-    );
-    expect(visits).toEqual(
-      detail.history.map((visit) => ({ id: visit.id, paths: visit.pages.map((entry) => entry.path) })),
-    );
-    expect(visits[0]!.paths).toEqual(['/', '/pricing', '/demo', '/contact']);
+    // The visits load after the company (from …/visits), so they are waited for.
+    const shownVisits = () =>
+      page.locator('.visits > li').evaluateAll((items) =>
+        items.map((item) => ({
+          id: item.getAttribute('data-visit'),
+          paths: Array.from(item.querySelectorAll('.visit-pages .path')).map((path) => path.textContent),
+        })),
+      );
+    await expect
+      .poll(shownVisits, { timeout: 10_000 })
+      .toEqual(
+        detail.history.map((visit) => ({ id: visit.id, paths: visit.pages.map((entry) => entry.path) })),
+      );
+    expect(detail.history[0]!.pages.map((entry) => entry.path)).toEqual([
+      '/',
+      '/pricing',
+      '/demo',
+      '/contact',
+    ]);
     expect(await page.locator('.visits > li').last().locator('.source').textContent()).toBe(
       'from linkedin / cpc / q4',
     );
