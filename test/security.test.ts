@@ -63,6 +63,7 @@ const ROUTES: Record<string, RouteCase> = {
   'GET /api/sites/{siteId}/companies': { scope: 'site' },
   'GET /api/sites/{siteId}/companies.csv': { scope: 'site' },
   'GET /api/sites/{siteId}/companies/{companyId}': { scope: 'site' },
+  'GET /api/sites/{siteId}/companies/{companyId}/visits': { scope: 'site' },
   'POST /api/sites/{siteId}/companies/{companyId}/hide': { scope: 'site' },
   'POST /api/sites/{siteId}/companies/{companyId}/unhide': { scope: 'site' },
   'POST /api/sites/{siteId}/destinations': {

@@ -54,28 +54,40 @@ interface SessionRow {
   browser_name: string | null;
 }
 
+/** Where a page of visits ends: the last session shown; the next page starts below it. */
+export interface VisitPosition {
+  startedAt: Date;
+  id: string;
+}
+
 /**
  * A company's visits, newest session first, each with its pages in the order they were seen and
- * where the visit came from. Bounded: the latest 50 sessions, 100 pages each. Bot sessions are left
- * out. The site id scopes both queries; events are read by session through events_session_idx.
+ * where the visit came from. Bounded: `limit` sessions (the latest 50 by default), 100 pages each,
+ * older than `before` when given. Bot sessions are left out. The site id scopes both queries;
+ * events are read by session through events_session_idx.
  */
 export async function listCompanyHistory({
   db,
   siteId,
   domain,
+  limit = HISTORY_SESSIONS,
+  before,
 }: {
   db: Queryable;
   siteId: string;
   domain: string;
+  limit?: number;
+  before?: VisitPosition;
 }): Promise<HistorySession[]> {
   const { rows: sessions } = await db.query<SessionRow>(
     `SELECT id, started_at, last_seen_at, duration_s, pageviews, events, entry_path, exit_path,
        referrer_host, referrer_type, utm_source, utm_medium, utm_campaign, country, device_type, browser_name
      FROM sessions
      WHERE site_id = $1 AND company_domain = $2 AND NOT is_bot
+       AND ($4::timestamptz IS NULL OR (started_at, id) < ($4::timestamptz, $5::text))
      ORDER BY started_at DESC, id DESC
      LIMIT $3`,
-    [siteId, domain, HISTORY_SESSIONS],
+    [siteId, domain, limit, before?.startedAt ?? null, before?.id ?? null],
   );
   if (sessions.length === 0) return [];
   // An event is received after it happens, and a session starts with its first event: no event of

@@ -324,6 +324,118 @@ describe('GET /api/sites/:siteId/companies/:companyId', () => {
   });
 });
 
+describe('GET /api/sites/:siteId/companies/:companyId/visits', () => {
+  /** `count` sessions of the company an hour apart, newest first ses_01…, and one of another company. */
+  async function insertSessions(siteId: string, domain: string, count: number) {
+    await context.db.query(
+      `INSERT INTO sessions (id, site_id, visitor_id, started_at, last_seen_at, pageviews, company_domain)
+       SELECT 'ses_' || lpad(n::text, 2, '0'), $1, 'v', $3::timestamptz - n * interval '1 hour',
+         $3::timestamptz - n * interval '1 hour', 1, $2
+       FROM generate_series(1, $4::int) AS n
+       UNION ALL SELECT 'ses_other', $1, 'w', $3::timestamptz, $3::timestamptz, 1, 'other.example'`,
+      [siteId, domain, '2026-11-20T12:00:00Z', count],
+    );
+  }
+
+  it('pages through every visit newest first, never skipping or repeating one', async () => {
+    const site = await createSite();
+    const id = await insertCompany(site.id, { domain: 'busy.example' });
+    await insertSessions(site.id, 'busy.example', 60);
+    // Two sessions that started at the same instant: the id orders them, across a page boundary.
+    await context.db.query(
+      `UPDATE sessions SET started_at = '2026-11-20T01:00:00Z' WHERE site_id = $1 AND id IN ('ses_11', 'ses_12')`,
+      [site.id],
+    );
+    const seen: string[] = [];
+    const pageSizes: number[] = [];
+    let cursor: string | null = null;
+    do {
+      const response = await get(
+        site,
+        `/companies/${id}/visits?limit=11${cursor === null ? '' : `&cursor=${cursor}`}`,
+      );
+      expect(response.statusCode, response.body).toBe(200);
+      const page = response.json();
+      pageSizes.push(page.visits.length);
+      seen.push(...page.visits.map((visit: { id: string }) => visit.id));
+      cursor = page.nextCursor;
+    } while (cursor !== null);
+    expect(pageSizes).toEqual([11, 11, 11, 11, 11, 5]);
+    const { rows } = await context.db.query(
+      `SELECT id FROM sessions WHERE site_id = $1 AND company_domain = 'busy.example'
+       ORDER BY started_at DESC, id DESC`,
+      [site.id],
+    );
+    expect(seen).toEqual(rows.map((row: { id: string }) => row.id));
+    expect(seen.slice(10, 12)).toEqual(['ses_12', 'ses_11']);
+  });
+
+  it('gives each visit its pages and source, as the company page does', async () => {
+    const site = await createSite();
+    const id = await insertCompany(site.id, { domain: 'acme.example' });
+    await insertSessions(site.id, 'acme.example', 2);
+    await context.db.query(
+      `INSERT INTO events (id, site_id, type, received_at, occurred_at, session_id, path, title)
+       VALUES ('evt_a', $1, 'pageview', now(), '2026-11-20T10:00:00Z', 'ses_02', '/pricing', 'Pricing')`,
+      [site.id],
+    );
+    const page = (await get(site, `/companies/${id}/visits`)).json();
+    expect(page.nextCursor).toBeNull();
+    expect(page.visits).toEqual((await get(site, `/companies/${id}`)).json().history);
+    expect(page.visits[1]).toMatchObject({
+      id: 'ses_02',
+      pages: [{ path: '/pricing', title: 'Pricing', at: '2026-11-20T10:00:00.000Z' }],
+    });
+  });
+
+  it('lets a viewer of the site read them', async () => {
+    const site = await createSite();
+    const id = await insertCompany(site.id, { domain: 'acme.example' });
+    await insertSessions(site.id, 'acme.example', 1);
+    const viewer = await addUser(context, site.tenant.agencyId, 'viewer');
+    await context.db.query('INSERT INTO site_members (site_id, user_id) VALUES ($1, $2)', [
+      site.id,
+      viewer.userId,
+    ]);
+    const response = await get(site, `/companies/${id}/visits`, viewer);
+    expect(response.statusCode, response.body).toBe(200);
+    expect(response.json().visits).toHaveLength(1);
+  });
+
+  describe('robustness: bad input is a 400 naming the field', () => {
+    it.each([
+      ['limit=0', 'limit'],
+      ['limit=51', 'limit'],
+      ['limit=ten', 'limit'],
+      ['cursor=not-a-cursor', 'cursor'],
+      [`cursor=${Buffer.from('["yesterday","ses_1"]').toString('base64url')}`, 'cursor'],
+      [`cursor=${Buffer.from('["2026-02-30T00:00:00.000Z","ses_1"]').toString('base64url')}`, 'cursor'],
+      [`cursor=${Buffer.from('["2026-11-20T00:00:00.000Z",7]').toString('base64url')}`, 'cursor'],
+      [`cursor=${Buffer.from('{"startedAt":1}').toString('base64url')}`, 'cursor'],
+      [`cursor=${'a'.repeat(201)}`, 'cursor'],
+      ['since=yesterday', undefined],
+    ])('%s', async (query, field) => {
+      const site = await createSite();
+      const id = await insertCompany(site.id, { domain: 'acme.example' });
+      const response = await get(site, `/companies/${id}/visits?${query}`);
+      expect(response.statusCode, response.body).toBe(400);
+      if (field !== undefined) expect(response.json().error.field).toBe(field);
+    });
+  });
+
+  it('answers 404 naming companyId for an unknown company or one of another site', async () => {
+    const site = await createSite();
+    const sibling = await createSite(site.tenant);
+    const theirs = await insertCompany(sibling.id, { domain: 'acme.example' });
+    await insertSessions(sibling.id, 'acme.example', 1);
+    for (const companyId of ['cmp_nope', theirs]) {
+      const response = await get(site, `/companies/${companyId}/visits`);
+      expect(response.statusCode, response.body).toBe(404);
+      expect(response.json().error).toMatchObject({ code: 'not_found', field: 'companyId' });
+    }
+  });
+});
+
 describe('GET /api/sites/:siteId/companies.csv', () => {
   it('exports RFC 4180 CSV with the list filters, safe to open in a spreadsheet', async () => {
     const site = await createSite();
@@ -423,6 +535,7 @@ describe('tenancy', () => {
       ['GET', '/companies'],
       ['GET', '/companies.csv'],
       ['GET', `/companies/${id}`],
+      ['GET', `/companies/${id}/visits`],
       ['POST', `/companies/${id}/hide`],
       ['POST', `/companies/${id}/unhide`],
     ] as const) {

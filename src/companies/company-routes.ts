@@ -8,6 +8,7 @@ import { exportCompaniesCsv } from './export-companies.ts';
 import { CompanyDetail, getCompany } from './get-company.ts';
 import { setCompanyHidden } from './hide-company.ts';
 import { CompanyFilters, CompanyPage, listCompanies, ListCompaniesQuery } from './list-companies.ts';
+import { CompanyVisitPage, listCompanyVisits, ListCompanyVisitsQuery } from './list-company-visits.ts';
 
 const SiteParams = Type.Object({ siteId: Type.String({ minLength: 1, maxLength: 64 }) });
 const CompanyParams = Type.Object({
@@ -97,6 +98,29 @@ export function registerCompanyRoutes(app: App, deps: { db: Pool; tokens: Access
         actor: actorOf(request),
         siteId: request.params.siteId,
         companyId: request.params.companyId,
+      }),
+  );
+
+  app.get(
+    '/api/sites/:siteId/companies/:companyId/visits',
+    {
+      onRequest,
+      schema: {
+        tags,
+        summary: "A company's visits, newest first, a page at a time, each with its pages and source",
+        security,
+        params: CompanyParams,
+        querystring: ListCompanyVisitsQuery,
+        response: { 200: CompanyVisitPage, ...errorResponses(400, 401, 404) },
+      },
+    },
+    async (request) =>
+      listCompanyVisits({
+        db: deps.db,
+        actor: actorOf(request),
+        siteId: request.params.siteId,
+        companyId: request.params.companyId,
+        input: request.query,
       }),
   );
 
