@@ -202,8 +202,19 @@ describe('scrubValue', () => {
     ],
     ['a link without a path', 'https://x.example?e=jane%40x.example', 'https://x.example?e=%5Bemail%5D'],
     ['text with a number', 'Call 0151 12345678', 'Call [phone]'],
+    [
+      'a link inside text, judged as a link',
+      'See https://shop.example/u/jane%40x.example and call 0151 12345678',
+      'See https://shop.example/u/%5Bemail%5D and call [phone]',
+    ],
+    [
+      'a link then text that a scrub would join to it (fast-check seed 627567802)',
+      'https://x.example/555-123-4567)0151 12345678',
+      'https://x.example/555-123-4567)0151 12345678',
+    ],
   ])('scrubs %s', (_label, input, expected) => {
     expect(scrubValue(input)).toBe(expected);
+    expect(scrubValue(expected)).toBe(expected);
   });
 });
 

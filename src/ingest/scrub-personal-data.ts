@@ -165,7 +165,8 @@ export function scrubUrlComponent(raw: string): string {
   return scrubbed === decoded ? raw : encodeURIComponent(scrubbed).replaceAll("'", '%27');
 }
 
-const ABSOLUTE_URL = /^https?:\/\/\S+$/i;
+/** An http(s) URL in text runs to the next white space. */
+const URL_IN_TEXT = /https?:\/\/\S+/gi;
 const URL_ORIGIN = /^https?:\/\/[^/?#]*/i;
 
 /** A URL's path, percent-encoded as in the URL, segment by segment. */
@@ -183,10 +184,21 @@ function scrubUrlText(url: string): string {
   return origin + url.slice(origin.length).replace(/[^/?#&=;]+/g, scrubUrlComponent);
 }
 
-/** Free text or, when the whole value is one absolute http(s) URL, that URL component by component. */
+/**
+ * Free text with any http(s) URLs in it judged URL by URL, component by component, and the text
+ * around them as text. Every URL is judged the same way whether it stands alone or not: judging
+ * `https://x.example/555-123-4567)0151 12345678` as text replaced the number after the space, and
+ * the result, a single URL now, was judged again as a URL (not idempotent).
+ */
 export function scrubValue(text: string): string {
   if (typeof text !== 'string' || !(text.includes('%') || mayHoldPersonalData(text))) return text;
-  return ABSOLUTE_URL.test(text) ? scrubUrlText(text) : scrubText(text);
+  let scrubbed = '';
+  let end = 0;
+  for (const url of text.matchAll(URL_IN_TEXT)) {
+    scrubbed += scrubText(text.slice(end, url.index)) + scrubUrlText(url[0]);
+    end = url.index + url[0].length;
+  }
+  return end === 0 ? scrubText(text) : scrubbed + scrubText(text.slice(end));
 }
 
 /** What a property's name says its values are, whatever they look like. */
