@@ -56,6 +56,8 @@ export interface TimeseriesPoint {
 export interface Timeseries {
   interval: 'hour' | 'day' | 'week' | 'month';
   points: TimeseriesPoint[];
+  /** With compare=previous: the period of equal length just before, bucket by bucket. */
+  previous?: { points: TimeseriesPoint[] };
 }
 
 export interface BreakdownRow extends Metrics {
@@ -73,6 +75,8 @@ export class ApiError extends Error {
     readonly status: number,
     readonly code: string,
     message: string,
+    /** The request field a 400 names (`pagePattern`, `steps.1.page`), for a form to show it there. */
+    readonly field?: string,
   ) {
     super(message);
   }
@@ -80,11 +84,12 @@ export class ApiError extends Error {
 
 async function errorOf(response: Response): Promise<ApiError> {
   const body = (await response.json().catch(() => undefined)) as
-    { error?: { code?: string; message?: string } } | undefined;
+    { error?: { code?: string; message?: string; field?: string } } | undefined;
   return new ApiError(
     response.status,
     body?.error?.code ?? 'http_error',
     body?.error?.message ?? `Beacon answered ${response.status} ${response.statusText}`,
+    body?.error?.field,
   );
 }
 
