@@ -167,6 +167,14 @@ describe.skipIf(!hasChromium)('funnels, goals and the overview’s ranges in hea
     expect(await page.locator('[data-card="funnel-report"] h2').textContent()).toBe('Signup path');
     await dashboard.screenshot(page, 'funnels-saved-report');
 
+    // A copy of it in the builder counts the same.
+    await page.getByRole('button', { name: 'Copy into the builder' }).click();
+    expect(await builder.getByLabel('Step 3 event name').inputValue()).toBe('signup');
+    expect(await builder.getByLabel('Step 3 label (optional)').inputValue()).toBe('Signed up');
+    await expect
+      .poll(() => shownVisitors(page, '[aria-label="Preview"]'), { timeout: 10_000 })
+      .toEqual(expected);
+
     expect(await page.locator('img[src="x"]').count()).toBe(0);
     expect(await page.evaluate(() => (window as unknown as { __xss?: number }).__xss)).toBeUndefined();
     expect(cspViolations).toEqual([]);

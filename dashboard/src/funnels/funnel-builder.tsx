@@ -6,6 +6,7 @@ import { FieldError, fieldProps, FormAlert, formErrorOf, type FormError } from '
 import {
   canPreview,
   DEFAULT_WINDOW,
+  draftsOf,
   emptyStep,
   MAX_STEPS,
   MIN_STEPS,
@@ -37,11 +38,15 @@ export function FunnelBuilder(props: {
   range: { from: string; to: string };
   compare: boolean;
   writable: boolean;
+  /** A saved funnel to start from (a copy: saving it makes another funnel). */
+  start?: Funnel;
   onSaved: (funnel: Funnel) => void;
 }) {
   const base = `/api/sites/${encodeURIComponent(props.site.id)}`;
-  const [drafts, setDrafts] = useState<StepDraft[]>([emptyStep('page'), emptyStep('event')]);
-  const [windowMinutes, setWindowMinutes] = useState(DEFAULT_WINDOW);
+  const [drafts, setDrafts] = useState<StepDraft[]>(() =>
+    props.start ? draftsOf(props.start.steps) : [emptyStep('page'), emptyStep('event')],
+  );
+  const [windowMinutes, setWindowMinutes] = useState(props.start?.window ?? DEFAULT_WINDOW);
   const [name, setName] = useState('');
   const [preview, setPreview] = useState<Preview>({ loading: false });
   const [saveError, setSaveError] = useState<FormError | undefined>();

@@ -27,6 +27,8 @@ export function FunnelsView(props: SiteViewProps) {
   const range = rangeDates(view, todayIn(site.timezone, new Date()));
   const writable = canWrite(props.user);
   const [version, setVersion] = useState(0);
+  // A saved funnel copied into the builder; the builder starts afresh from each copy.
+  const [copied, setCopied] = useState<{ funnel: Funnel; count: number } | undefined>();
   const go = (next: ViewState, funnelId: string | undefined) =>
     navigate(`${sitePath(site.id, 'funnels')}${funnelsSearch(next, funnelId)}`);
   const hrefOf = (funnelId: string) => `${sitePath(site.id, 'funnels')}${funnelsSearch(view, funnelId)}`;
@@ -45,6 +47,10 @@ export function FunnelsView(props: SiteViewProps) {
           compare={view.compare}
           version={version}
           onClose={() => go(view, undefined)}
+          onCopy={(funnel) => {
+            setCopied({ funnel, count: (copied?.count ?? 0) + 1 });
+            document.getElementById('funnel-builder-title')?.scrollIntoView();
+          }}
         />
       )}
       <SavedFunnels
@@ -60,6 +66,8 @@ export function FunnelsView(props: SiteViewProps) {
         }}
       />
       <FunnelBuilder
+        key={copied?.count ?? 0}
+        {...(copied ? { start: copied.funnel } : {})}
         api={api}
         site={site}
         range={range}
@@ -162,6 +170,7 @@ function SavedFunnelReport(props: {
   compare: boolean;
   version: number;
   onClose: () => void;
+  onCopy: (funnel: Funnel) => void;
 }) {
   const base = `/api/sites/${encodeURIComponent(props.site.id)}/funnels/${encodeURIComponent(props.funnelId)}`;
   const key = `${props.funnelId} ${props.range.from} ${props.range.to} ${props.compare} ${props.version}`;
@@ -181,7 +190,13 @@ function SavedFunnelReport(props: {
       {({ funnel, report }) => (
         <>
           <p class="hint">
-            Within {windowLabel(funnel.window)} of the first step, {props.range.from} to {props.range.to}.{' '}
+            Within {windowLabel(funnel.window)} of the first step, {props.range.from} to {props.range.to}
+            .{' '}
+          </p>
+          <p class="actions">
+            <button type="button" class="link" onClick={() => props.onCopy(funnel)}>
+              Copy into the builder
+            </button>
             <button type="button" class="link" onClick={props.onClose}>
               Close
             </button>
