@@ -56,6 +56,8 @@ export interface TimeseriesPoint {
 export interface Timeseries {
   interval: 'hour' | 'day' | 'week' | 'month';
   points: TimeseriesPoint[];
+  /** With compare=previous: the period of equal length just before, bucket by bucket. */
+  previous?: { points: TimeseriesPoint[] };
 }
 
 export interface BreakdownRow extends Metrics {

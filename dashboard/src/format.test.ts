@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { changeAgainst, formatChange, formatMetric, type MetricKind } from './format.ts';
+import { changeAgainst, formatChange, formatDuration, formatMetric, type MetricKind } from './format.ts';
 
 describe('formatMetric', () => {
   it.each<[number, MetricKind, string, string]>([
@@ -55,5 +55,26 @@ describe('changeAgainst the previous period', () => {
     [0, '0%'],
   ])('%d reads %s', (change, expected) => {
     expect(formatChange(change, 'en-US')).toBe(expected);
+  });
+});
+
+describe('formatDuration', () => {
+  it.each<[number, string, string]>([
+    [0, 'en-US', '0 seconds'],
+    [45, 'en-US', '45 seconds'],
+    [95, 'en-US', '1.6 minutes'],
+    [3600, 'en-US', '1 hour'],
+    [5400, 'de-DE', '1,5 Stunden'],
+    [86_400 * 3, 'en-US', '3 days'],
+  ])('%d s in %s is %s', (seconds, locale, expected) => {
+    expect(formatDuration(seconds, locale)).toBe(expected);
+  });
+
+  it.each([Number.NaN, Number.POSITIVE_INFINITY])('robustness: %d is a dash', (seconds) => {
+    expect(formatDuration(seconds, 'en-US')).toBe('–');
+  });
+
+  it('robustness: a negative duration reads as zero', () => {
+    expect(formatDuration(-5, 'en-US')).toBe('0 seconds');
   });
 });

@@ -36,3 +36,26 @@ export function changeAgainst(current: number, previous: number | undefined): nu
 export function formatChange(change: number, locale?: string): string {
   return new Intl.NumberFormat(locale, { style: 'percent', signDisplay: 'exceptZero' }).format(change / 100);
 }
+
+/**
+ * A duration for a reader: seconds under a minute, then minutes, hours and days with one decimal
+ * (a funnel step may take 40 seconds or three days).
+ */
+export function formatDuration(seconds: number, locale?: string): string {
+  if (!Number.isFinite(seconds)) return '–';
+  const value = Math.max(0, seconds);
+  const [amount, unit] =
+    value < 60
+      ? [Math.round(value), 'second']
+      : value < 3600
+        ? [value / 60, 'minute']
+        : value < 86_400
+          ? [value / 3600, 'hour']
+          : [value / 86_400, 'day'];
+  return new Intl.NumberFormat(locale, {
+    style: 'unit',
+    unit,
+    unitDisplay: 'long',
+    maximumFractionDigits: 1,
+  }).format(amount);
+}

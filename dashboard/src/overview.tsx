@@ -1,10 +1,13 @@
-import { useState } from 'preact/hooks';
+import { useRef, useState } from 'preact/hooks';
 import type { Api, Breakdown, Metrics, Overview as OverviewReport, Site, Timeseries } from './api.ts';
 import { TrafficChart } from './chart.tsx';
 import { changeAgainst, formatChange, formatMetric, type MetricKind } from './format.ts';
+import { Link } from './link.tsx';
 import { navigate } from './navigation.ts';
+import { Panel } from './panel.tsx';
+import { RangePicker } from './range-picker.tsx';
 import { sitePath } from './routes.ts';
-import { useRequest, type Loaded } from './use-request.ts';
+import { useRequest } from './use-request.ts';
 import {
   parseViewState,
   rangeDates,
@@ -12,9 +15,10 @@ import {
   todayIn,
   withFilter,
   withoutFilter,
-  type RangeKey,
+  type Filter,
   type ViewState,
 } from './view-state.ts';
+import './overview.css';
 
 const HEADLINES: Array<{ key: keyof Metrics; label: string; kind: MetricKind }> = [
   { key: 'visitors', label: 'Visitors', kind: 'count' },
@@ -25,21 +29,44 @@ const HEADLINES: Array<{ key: keyof Metrics; label: string; kind: MetricKind }> 
   { key: 'conversions', label: 'Conversions', kind: 'count' },
 ];
 
-const CARDS: Array<{ dimension: string; title: string }> = [
-  { dimension: 'page', title: 'Pages' },
-  { dimension: 'channel', title: 'Channels' },
-  { dimension: 'referrer_host', title: 'Sources' },
-  { dimension: 'utm_source', title: 'UTM sources' },
-  { dimension: 'country', title: 'Countries' },
-  { dimension: 'device', title: 'Devices' },
+interface Card {
+  /** The breakdown API's dimension (src/analytics/dimensions.ts, and `goal`). */
+  dimension: string;
+  title: string;
+  /** The count beside each value. */
+  metric: { key: 'visitors' | 'conversions'; label: string };
+  /** Whether a click on a value filters the page (`goal` is no filter dimension). */
+  filters: boolean;
+  /** Rows without a value are left out (visits of no identified company are not a company). */
+  valuesOnly?: boolean;
+}
+
+const VISITORS = { key: 'visitors', label: 'Visitors' } as const;
+
+const CARDS: Card[] = [
+  { dimension: 'page', title: 'Pages', metric: VISITORS, filters: true },
+  { dimension: 'channel', title: 'Channels', metric: VISITORS, filters: true },
+  { dimension: 'referrer_host', title: 'Sources', metric: VISITORS, filters: true },
+  { dimension: 'utm_source', title: 'UTM sources', metric: VISITORS, filters: true },
+  { dimension: 'company', title: 'Companies', metric: VISITORS, filters: true, valuesOnly: true },
+  {
+    dimension: 'goal',
+    title: 'Goals',
+    metric: { key: 'conversions', label: 'Conversions' },
+    filters: false,
+  },
+  { dimension: 'country', title: 'Countries', metric: VISITORS, filters: true },
+  { dimension: 'device', title: 'Devices', metric: VISITORS, filters: true },
+  { dimension: 'browser', title: 'Browsers', metric: VISITORS, filters: true },
+  { dimension: 'os', title: 'Operating systems', metric: VISITORS, filters: true },
 ];
 
-const RANGE_LABELS: Record<RangeKey, string> = {
-  today: 'Today',
-  '7d': 'Last 7 days',
-  '30d': 'Last 30 days',
-  custom: 'Custom',
-};
+/** What reports call a missing value, in rows and in filters (src/analytics/dimensions.ts). */
+const NO_VALUE = '(none)';
+
+/** Rows a card shows at first, and how many more each "Show more" adds. */
+const CARD_ROWS = 10;
+const MORE_ROWS = 40;
 
 /** One site's overview: headline numbers, the chart and breakdowns, for the range and filters in the URL. */
 export function Overview(props: { api: Api; site: Site; search: string }) {
@@ -77,6 +104,7 @@ export function Overview(props: { api: Api; site: Site; search: string }) {
         api={props.api}
         site={site}
         query={query}
+        compare={view.compare}
         onFilter={(dimension, value) =>
           setView({ ...view, filters: withFilter(view.filters, dimension, value) })
         }
@@ -85,76 +113,23 @@ export function Overview(props: { api: Api; site: Site; search: string }) {
   );
 }
 
-function RangePicker(props: {
-  view: ViewState;
-  from: string;
-  to: string;
-  onChange: (view: ViewState) => void;
-}) {
-  const [custom, setCustom] = useState({ from: props.from, to: props.to });
-  return (
-    <div class="range-picker" role="group" aria-label="Date range">
-      {(['today', '7d', '30d'] as const).map((range) => (
-        <button
-          type="button"
-          key={range}
-          aria-pressed={props.view.range === range}
-          onClick={() => props.onChange({ range, filters: props.view.filters })}
-        >
-          {RANGE_LABELS[range]}
-        </button>
-      ))}
-      <form
-        class="custom-range"
-        onSubmit={(event) => {
-          event.preventDefault();
-          if (custom.from && custom.to && custom.from <= custom.to) {
-            props.onChange({
-              range: 'custom',
-              from: custom.from,
-              to: custom.to,
-              filters: props.view.filters,
-            });
-          }
-        }}
-      >
-        <label>
-          From{' '}
-          <input
-            type="date"
-            value={custom.from}
-            onInput={(event) => setCustom({ ...custom, from: event.currentTarget.value })}
-          />
-        </label>
-        <label>
-          to{' '}
-          <input
-            type="date"
-            value={custom.to}
-            onInput={(event) => setCustom({ ...custom, to: event.currentTarget.value })}
-          />
-        </label>
-        <button type="submit" aria-pressed={props.view.range === 'custom'}>
-          Apply
-        </button>
-      </form>
-    </div>
-  );
-}
-
 function Report(props: {
   api: Api;
   site: Site;
   query: Record<string, string>;
+  compare: boolean;
   onFilter: (dimension: string, value: string) => void;
 }) {
   const base = `/api/sites/${encodeURIComponent(props.site.id)}/stats`;
   const key = `${props.site.id}?${new URLSearchParams(props.query).toString()}`;
-  const overview = useRequest(`overview ${key}`, () =>
-    props.api.get<OverviewReport>(`${base}/overview`, { ...props.query, compare: 'previous' }),
+  const compared: Record<string, string> = props.compare
+    ? { ...props.query, compare: 'previous' }
+    : props.query;
+  const overview = useRequest(`overview ${key} ${props.compare}`, () =>
+    props.api.get<OverviewReport>(`${base}/overview`, compared),
   );
-  const timeseries = useRequest(`timeseries ${key}`, () =>
-    props.api.get<Timeseries>(`${base}/timeseries`, { ...props.query, metrics: 'visitors,pageviews' }),
+  const timeseries = useRequest(`timeseries ${key} ${props.compare}`, () =>
+    props.api.get<Timeseries>(`${base}/timeseries`, { ...compared, metrics: 'visitors,pageviews' }),
   );
   return (
     <>
@@ -191,11 +166,26 @@ function Report(props: {
         }
       </Panel>
       <Panel title="Traffic" loaded={timeseries}>
-        {(series) => <TrafficChart points={series.points} interval={series.interval} />}
+        {(series) => (
+          <TrafficChart
+            points={series.points}
+            interval={series.interval}
+            {...(series.previous ? { previous: series.previous.points } : {})}
+          />
+        )}
       </Panel>
       <div class="cards">
         {CARDS.map((card) => (
-          <BreakdownCard key={card.dimension} {...props} base={base} cacheKey={key} {...card} />
+          <BreakdownCard
+            key={card.dimension}
+            api={props.api}
+            site={props.site}
+            base={base}
+            cacheKey={key}
+            query={props.query}
+            card={card}
+            onFilter={props.onFilter}
+          />
         ))}
       </div>
     </>
@@ -204,76 +194,108 @@ function Report(props: {
 
 function BreakdownCard(props: {
   api: Api;
+  site: Site;
   base: string;
   cacheKey: string;
   query: Record<string, string>;
-  dimension: string;
-  title: string;
+  card: Card;
   onFilter: (dimension: string, value: string) => void;
 }) {
-  const breakdown = useRequest(`${props.dimension} ${props.cacheKey}`, () =>
+  const { card } = props;
+  const [rows, setRows] = useState({ cacheKey: props.cacheKey, limit: CARD_ROWS });
+  // Another range or filter starts the card at its first rows again.
+  const limit = rows.cacheKey === props.cacheKey ? rows.limit : CARD_ROWS;
+  const breakdown = useRequest(`${card.dimension} ${props.cacheKey} ${limit}`, () =>
     props.api.get<Breakdown>(`${props.base}/breakdown`, {
       ...props.query,
-      dimension: props.dimension,
-      limit: '10',
+      ...(card.valuesOnly ? { filters: JSON.stringify(withValue(props.query, card.dimension)) } : {}),
+      dimension: card.dimension,
+      limit: String(limit),
+      ...(card.metric.key === 'conversions' ? { sort: 'conversions:desc' } : {}),
     }),
   );
+  // While more rows load, the card keeps the rows it has (and the focus on its button).
+  const shown = useRef<{ cacheKey: string; report: Breakdown } | undefined>(undefined);
+  if (breakdown.state === 'done') shown.current = { cacheKey: props.cacheKey, report: breakdown.value };
+  const kept = shown.current?.cacheKey === props.cacheKey ? shown.current.report : undefined;
+  const loaded = breakdown.state === 'loading' && kept ? { state: 'done' as const, value: kept } : breakdown;
   return (
-    <Panel title={props.title} loaded={breakdown} card={props.dimension}>
+    <Panel title={card.title} loaded={loaded} card={card.dimension}>
       {(report) =>
         report.rows.length === 0 ? (
-          <p class="empty">Nothing to show for this range and these filters.</p>
+          <EmptyCard card={card} site={props.site} />
         ) : (
-          <table>
-            <thead>
-              <tr>
-                <th scope="col">{props.title}</th>
-                <th scope="col" class="number">
-                  Visitors
-                </th>
-              </tr>
-            </thead>
-            <tbody>
-              {report.rows.map((row) => (
-                <tr key={row.value}>
-                  <td>
-                    <button
-                      type="button"
-                      class="link"
-                      title={`Filter by ${props.dimension} ${row.value}`}
-                      onClick={() => props.onFilter(props.dimension, row.value)}
-                    >
-                      {row.value}
-                    </button>
-                  </td>
-                  <td class="number">{formatMetric(row.visitors, 'count')}</td>
+          <>
+            <table>
+              <thead>
+                <tr>
+                  <th scope="col">{card.title}</th>
+                  <th scope="col" class="number">
+                    {card.metric.label}
+                  </th>
                 </tr>
-              ))}
-            </tbody>
-          </table>
+              </thead>
+              <tbody>
+                {report.rows.map((row) => (
+                  <tr key={row.value}>
+                    <td>
+                      {card.filters ? (
+                        <button
+                          type="button"
+                          class="link"
+                          title={`Filter by ${card.dimension} ${row.value}`}
+                          onClick={() => props.onFilter(card.dimension, row.value)}
+                        >
+                          {row.value}
+                        </button>
+                      ) : (
+                        row.value
+                      )}
+                    </td>
+                    <td class="number">{formatMetric(row[card.metric.key], 'count')}</td>
+                  </tr>
+                ))}
+              </tbody>
+            </table>
+            {report.total > report.rows.length && (
+              <button
+                type="button"
+                class="link show-more"
+                onClick={() => setRows({ cacheKey: props.cacheKey, limit: limit + MORE_ROWS })}
+              >
+                Show more ({formatMetric(report.total - report.rows.length, 'count')} more)
+              </button>
+            )}
+          </>
         )
       }
     </Panel>
   );
 }
 
-/** A titled panel that says it is loading, shows the failure as a message, or renders the answer. */
-function Panel<T>(props: {
-  title: string;
-  loaded: Loaded<T>;
-  card?: string;
-  children: (value: T) => preact.ComponentChildren;
-}) {
-  return (
-    <section class="panel" data-card={props.card} aria-busy={props.loaded.state === 'loading'}>
-      <h2>{props.title}</h2>
-      {props.loaded.state === 'loading' && <p class="loading">Loading…</p>}
-      {props.loaded.state === 'failed' && (
-        <p class="error" role="alert">
-          This could not be loaded: {props.loaded.message}
-        </p>
-      )}
-      {props.loaded.state === 'done' && props.children(props.loaded.value)}
-    </section>
-  );
+/** The page's filters and one that keeps only rows with a value of `dimension`. */
+function withValue(query: Record<string, string>, dimension: string): Filter[] {
+  const filters = query.filters === undefined ? [] : (JSON.parse(query.filters) as Filter[]);
+  return [...filters, ['is_not', dimension, [NO_VALUE]]];
+}
+
+function EmptyCard(props: { card: Card; site: Site }) {
+  if (props.card.dimension === 'goal') {
+    return (
+      <p class="empty">
+        No conversions in this range.{' '}
+        <Link href={sitePath(props.site.id, 'funnels')}>Add a goal under Funnels & goals</Link> to count
+        sign-ups, purchases or thank-you pages.
+      </p>
+    );
+  }
+  if (props.card.dimension === 'company') {
+    return (
+      <p class="empty">
+        No identified companies in this range: visits from business networks show here once IP enrichment
+        names them.
+      </p>
+    );
+  }
+  return <p class="empty">Nothing to show for this range and these filters.</p>;
 }

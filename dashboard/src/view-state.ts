@@ -1,11 +1,12 @@
 /**
  * What an overview shows, kept in the page's URL so that a view can be shared or bookmarked:
- * `?range=7d`, `?range=custom&from=2026-11-01&to=2026-11-30`, and `filters` in the shape the report
- * API takes (`[["is","country",["DE"]]]`). Parsing is lenient: a hand-edited or stale URL falls back to
- * the defaults instead of failing the page.
+ * `?range=7d`, `?range=last-month`, `?range=custom&from=2026-11-01&to=2026-11-30`, `compare=off`
+ * when the previous period is not compared, and `filters` in the shape the report API takes
+ * (`[["is","country",["DE"]]]`). Parsing is lenient: a hand-edited or stale URL falls back to the
+ * defaults instead of failing the page.
  */
 
-export const RANGES = ['today', '7d', '30d', 'custom'] as const;
+export const RANGES = ['today', '7d', '30d', 'month', 'last-month', 'custom'] as const;
 export type RangeKey = (typeof RANGES)[number];
 
 export type FilterOperator = 'is' | 'is_not' | 'contains' | 'matches';
@@ -17,9 +18,11 @@ export interface ViewState {
   from?: string;
   to?: string;
   filters: Filter[];
+  /** Whether reports also show the period of equal length just before (the API's compare=previous). */
+  compare: boolean;
 }
 
-export const DEFAULT_VIEW: ViewState = { range: '7d', filters: [] };
+export const DEFAULT_VIEW: ViewState = { range: '7d', filters: [], compare: true };
 
 const DATE = /^\d{4}-\d{2}-\d{2}$/;
 const OPERATORS: readonly string[] = ['is', 'is_not', 'contains', 'matches'];
@@ -51,17 +54,18 @@ function parseFilters(raw: string | null): Filter[] {
 export function parseViewState(search: string): ViewState {
   const params = new URLSearchParams(search);
   const filters = parseFilters(params.get('filters'));
+  const compare = params.get('compare') !== 'off';
   const range = params.get('range');
   if (range === 'custom') {
     const from = params.get('from') ?? '';
     const to = params.get('to') ?? '';
-    if (DATE.test(from) && DATE.test(to) && from <= to) return { range, from, to, filters };
-    return { ...DEFAULT_VIEW, filters };
+    if (DATE.test(from) && DATE.test(to) && from <= to) return { range, from, to, filters, compare };
+    return { ...DEFAULT_VIEW, filters, compare };
   }
   if (range !== null && (RANGES as readonly string[]).includes(range)) {
-    return { range: range as RangeKey, filters };
+    return { range: range as RangeKey, filters, compare };
   }
-  return { ...DEFAULT_VIEW, filters };
+  return { ...DEFAULT_VIEW, filters, compare };
 }
 
 /** The query string of a view, `?…`; the default range is left out. */
@@ -72,6 +76,7 @@ export function serializeViewState(state: ViewState): string {
     params.set('from', state.from);
     params.set('to', state.to);
   }
+  if (!state.compare) params.set('compare', 'off');
   if (state.filters.length > 0) params.set('filters', JSON.stringify(state.filters));
   const query = params.toString();
   return query === '' ? '' : `?${query}`;
@@ -100,12 +105,23 @@ export function rangeDates(state: ViewState, today: string): { from: string; to:
       return { from: today, to: today };
     case '30d':
       return { from: shiftDate(today, -29), to: today };
+    case 'month':
+      return { from: `${today.slice(0, 8)}01`, to: today };
+    case 'last-month': {
+      const lastDay = shiftDate(`${today.slice(0, 8)}01`, -1);
+      return { from: `${lastDay.slice(0, 8)}01`, to: lastDay };
+    }
     case 'custom':
       if (state.from && state.to) return { from: state.from, to: state.to };
       return { from: shiftDate(today, -6), to: today };
     case '7d':
       return { from: shiftDate(today, -6), to: today };
   }
+}
+
+/** A view on another range: a preset's own dates, so a custom range's are dropped. */
+export function withRange(state: ViewState, range: Exclude<RangeKey, 'custom'>): ViewState {
+  return { range, filters: state.filters, compare: state.compare };
 }
 
 /**
