@@ -100,7 +100,8 @@ describe('POST /api/auth/password-reset', () => {
     const tenant = await createTenant(context);
     const { mailer, sent } = createMemoryMailer();
     const t0 = Date.now();
-    const at = (now: number) => requestPasswordReset({ db: context.db, mailer, publicUrl: TEST_PUBLIC_URL, email: tenant.email, now });
+    const at = (now: number) =>
+      requestPasswordReset({ db: context.db, mailer, publicUrl: TEST_PUBLIC_URL, email: tenant.email, now });
     const outcomes = [];
     for (let index = 0; index < RESET_MAILS_PER_HOUR; index++) outcomes.push(await at(t0 + index * 60_000));
     outcomes.push(await at(t0 + 59 * 60_000));

@@ -125,7 +125,9 @@ export async function createInvitation({
       await mailer.send({
         to: email,
         subject: 'Your invitation to Beacon',
-        text: elsewhere ? alreadyRegisteredText(input.role) : invitationText(publicUrl, token, input.role, expiresAt),
+        text: elsewhere
+          ? alreadyRegisteredText(input.role)
+          : invitationText(publicUrl, token, input.role, expiresAt),
         withoutMail: 'the instance administrator can invite without mail',
       });
     } catch (error) {

@@ -170,7 +170,12 @@ export function registerInvitationRoutes(
     },
     async (request, reply) => {
       const { cookie, ...input } = request.body;
-      const session = await acceptInvitation({ db: deps.db, tokens: deps.tokens, input, meta: metaOf(request) });
+      const session = await acceptInvitation({
+        db: deps.db,
+        tokens: deps.tokens,
+        input,
+        meta: metaOf(request),
+      });
       return answerSession(reply, session, cookie === true);
     },
   );
