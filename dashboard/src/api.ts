@@ -67,12 +67,16 @@ export interface Breakdown {
   total: number;
 }
 
-/** A failed call, with the message Beacon gave (`{ error: { code, message } }`) or what went wrong. */
+/**
+ * A failed call, with the message Beacon gave (`{ error: { code, message, field? } }`) or what went
+ * wrong; `field` names the input at fault (`timezone`, `siteIds.2`), for forms to show it there.
+ */
 export class ApiError extends Error {
   constructor(
     readonly status: number,
     readonly code: string,
     message: string,
+    readonly field?: string,
   ) {
     super(message);
   }
@@ -80,11 +84,12 @@ export class ApiError extends Error {
 
 async function errorOf(response: Response): Promise<ApiError> {
   const body = (await response.json().catch(() => undefined)) as
-    { error?: { code?: string; message?: string } } | undefined;
+    { error?: { code?: string; message?: string; field?: string } } | undefined;
   return new ApiError(
     response.status,
     body?.error?.code ?? 'http_error',
     body?.error?.message ?? `Beacon answered ${response.status} ${response.statusText}`,
+    body?.error?.field,
   );
 }
 
