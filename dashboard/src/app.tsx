@@ -40,7 +40,8 @@ export function App() {
     const next = query.get('next');
     // Only a path of this dashboard: never `//elsewhere.example` or a full URL.
     const safe = next !== null && next.startsWith('/') && !next.startsWith('//') ? next : undefined;
-    navigate(route.page === 'login' ? (safe ?? '/') : location.pathname + location.search, {
+    // From a public page (sign-in, an accepted invitation) into the dashboard; elsewhere, stay.
+    navigate(isPublic(route) ? (safe ?? '/') : location.pathname + location.search, {
       replace: true,
     });
   };
