@@ -4,7 +4,8 @@ import { describedBy, Field } from '../form.tsx';
 import { formFailure, type FormFailure } from '../form-failure.ts';
 import { Link } from '../link.tsx';
 import { NewPasswordFields } from './new-password-fields.tsx';
-import { newPasswordProblem, tokenFromFragment } from './token-fragment.ts';
+import { newPasswordProblem } from './token-fragment.ts';
+import { useFragmentToken } from './use-fragment-token.ts';
 import './account.css';
 
 type PublicProps = { api: Api; onSignedIn: () => void };
@@ -14,7 +15,7 @@ type PublicProps = { api: Api; onSignedIn: () => void };
  * account is made and signed in with the dashboard's cookie session, and the dashboard opens.
  */
 export function InviteView(props: PublicProps) {
-  const [token] = useState(() => tokenFromFragment(window.location.hash));
+  const token = useFragmentToken();
   const [name, setName] = useState('');
   const [password, setPassword] = useState('');
   const [repeated, setRepeated] = useState('');

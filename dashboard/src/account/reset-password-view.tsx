@@ -4,7 +4,8 @@ import { describedBy, Field } from '../form.tsx';
 import { formFailure, type FormFailure } from '../form-failure.ts';
 import { Link } from '../link.tsx';
 import { NewPasswordFields } from './new-password-fields.tsx';
-import { newPasswordProblem, tokenFromFragment } from './token-fragment.ts';
+import { newPasswordProblem } from './token-fragment.ts';
+import { useFragmentToken } from './use-fragment-token.ts';
 import './account.css';
 
 type PublicProps = { api: Api; onSignedIn: () => void };
@@ -14,13 +15,13 @@ type PublicProps = { api: Api; onSignedIn: () => void };
  * choose the new password. A reset ends every session of the account, so the user signs in again.
  */
 export function ResetPasswordView(props: PublicProps) {
-  const [token] = useState(() => tokenFromFragment(window.location.hash));
+  const token = useFragmentToken();
   return (
     <main class="sign-in account">
       {token === undefined ? (
         <RequestReset api={props.api} />
       ) : (
-        <ChooseNewPassword api={props.api} token={token} />
+        <ChooseNewPassword key={token} api={props.api} token={token} />
       )}
     </main>
   );
@@ -55,9 +56,15 @@ function RequestReset(props: { api: Api }) {
       {answer === undefined ? (
         <p>Enter the email you sign in with; we mail you a link to choose a new password.</p>
       ) : (
-        <p class="notice" role="status">
-          {answer}. The link works for an hour; check your spam folder if nothing arrives.
-        </p>
+        <>
+          <p class="notice" role="status">
+            {answer}
+          </p>
+          <p class="hint">
+            A link works for an hour. Nothing after a few minutes? Check your spam folder, or ask your
+            agency’s administrator.
+          </p>
+        </>
       )}
       {failure !== undefined && failure.field === undefined && (
         <p class="error" role="alert">
