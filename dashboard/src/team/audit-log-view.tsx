@@ -5,6 +5,7 @@ import { useRequest } from '../use-request.ts';
 import type { PageProps } from '../view-props.ts';
 import {
   ACTION_KINDS,
+  describeAction,
   describeDetails,
   parseAuditQuery,
   serializeAuditQuery,
@@ -170,14 +171,17 @@ export function AuditLogView(props: PageProps) {
                 <tbody>
                   {entries.value.entries.map((entry) => (
                     <tr key={entry.id}>
-                      <td>{formatDateTime(entry.createdAt)}</td>
+                      <td class="nowrap">{formatDateTime(entry.createdAt)}</td>
                       <td>{actorName(entry, known)}</td>
                       <td>
-                        <code>{entry.action}</code>
+                        {describeAction(entry.action)}
+                        <div>
+                          <code class="muted">{entry.action}</code>
+                        </div>
                       </td>
                       <td>{targetName(entry, known)}</td>
                       <td>{describeDetails(entry.details)}</td>
-                      <td>{entry.ip ?? ''}</td>
+                      <td class="nowrap">{entry.ip ?? ''}</td>
                     </tr>
                   ))}
                 </tbody>

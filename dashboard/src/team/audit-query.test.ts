@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { describeDetails, parseAuditQuery, serializeAuditQuery } from './audit-query.ts';
+import { describeAction, describeDetails, parseAuditQuery, serializeAuditQuery } from './audit-query.ts';
 
 describe('parseAuditQuery and serializeAuditQuery', () => {
   it.each([
@@ -38,5 +38,16 @@ describe('describeDetails', () => {
     [{ count: 3, ok: true, none: null }, 'count: 3; ok: true; none: null'],
   ])('%j → %j', (details, text) => {
     expect(describeDetails(details)).toBe(text);
+  });
+});
+
+describe('describeAction', () => {
+  it.each([
+    ['site.update', 'Changed site settings'],
+    ['user.invite', 'Invited someone'],
+    ['something.new', 'something.new'],
+    ['', ''],
+  ])('%j → %j', (action, words) => {
+    expect(describeAction(action)).toBe(words);
   });
 });

@@ -25,6 +25,39 @@ export const ACTION_KINDS: ReadonlyArray<{ kind: string; label: string }> = [
   { kind: 'company', label: 'Companies' },
 ];
 
+/** Audited actions in words; one not listed here shows as its code. */
+const ACTION_WORDS: Record<string, string> = {
+  'agency.create': 'Created the agency',
+  'site.create': 'Added a site',
+  'site.update': 'Changed site settings',
+  'site.delete': 'Deleted a site',
+  'user.invite': 'Invited someone',
+  'user.update': 'Changed a role or sites',
+  'user.delete': 'Removed someone',
+  'invitation.accept': 'Accepted an invitation',
+  'invitation.revoke': 'Revoked an invitation',
+  'api_key.create': 'Created an API key',
+  'api_key.revoke': 'Revoked an API key',
+  'password.reset': 'Reset a password',
+  'password.reset_issue': 'Issued a password reset',
+  'session.revoke': 'Signed a session out',
+  'destination.create': 'Added a destination',
+  'destination.update': 'Changed a destination',
+  'destination.delete': 'Deleted a destination',
+  'destination.replay': 'Replayed dead letters',
+  'funnel.create': 'Saved a funnel',
+  'funnel.update': 'Changed a funnel',
+  'funnel.delete': 'Deleted a funnel',
+  'goal.create': 'Added a goal',
+  'goal.delete': 'Deleted a goal',
+  'company.hide': 'Hid a company',
+  'company.unhide': 'Showed a company again',
+};
+
+export function describeAction(action: string): string {
+  return ACTION_WORDS[action] ?? action;
+}
+
 const ACTION = /^[a-z_]+(\.[a-z_]+)?$/;
 const ID = /^[A-Za-z0-9_-]{1,64}$/;
 
