@@ -159,6 +159,17 @@ describe.skipIf(!hasChromium)('settings, team and account pages in headless Chro
     await owner.page.reload();
     const person = owner.page.locator('.person', { hasText: email });
     await expect.poll(() => person.textContent(), { timeout: 10_000 }).toContain('Sees Alpha shop');
+
+    // …and gives them the second site too.
+    await person.getByRole('button', { name: /Change sites/ }).click();
+    await person.getByRole('checkbox', { name: /Beta shop/ }).check();
+    await person.getByRole('button', { name: 'Save sites' }).click();
+    await expect
+      .poll(() => person.textContent(), { timeout: 10_000 })
+      .toContain('Sees Alpha shop, Beta shop');
+    const { users } = await apiGet(alpha, '/api/users');
+    const client = users.find((user: { email: string }) => user.email === email);
+    expect(client).toMatchObject({ role: 'viewer', siteIds: [alpha.id, beta.id].sort() });
     expect(owner.cspViolations).toEqual([]);
     expect(invitee.cspViolations).toEqual([]);
   });

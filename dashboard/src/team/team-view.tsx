@@ -100,9 +100,10 @@ function RoleGuide() {
   );
 }
 
+/** The named sites in the agency's order (the switcher's); ids no live site has are left out. */
 function siteNames(ids: string[], sites: Site[]): string {
-  if (ids.length === 0) return 'no sites yet';
-  return ids.map((id) => sites.find((site) => site.id === id)?.name ?? 'a deleted site').join(', ');
+  const names = sites.filter((site) => ids.includes(site.id)).map((site) => site.name);
+  return names.length === 0 ? 'no sites yet' : names.join(', ');
 }
 
 function PersonRow(props: {
