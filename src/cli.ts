@@ -147,9 +147,7 @@ async function run(argv: string[]): Promise<number> {
             `Password reset token for ${reset.email}. It is printed here only, never logged: hand it to`,
             'the owner of the account yourself, over a channel you trust.',
             '',
-            confirmInstructions(reset.expiresAt),
-            '',
-            reset.token,
+            confirmInstructions(config.publicUrl, reset.token, reset.expiresAt),
           ].join('\n'),
         );
         return 0;

@@ -144,6 +144,7 @@ async function start(config: Config, log: Logger, lifecycle: Lifecycle) {
         config.mail.smtpUrl === undefined
           ? undefined
           : createSmtpMailer({ url: config.mail.smtpUrl, from: config.mail.from }),
+      publicUrl: config.publicUrl,
       tls,
       trackerScript,
       dashboard,

@@ -22,11 +22,14 @@ import { createRedisState } from '../src/state/redis.ts';
 import { createAccessTokens, type AccessTokens } from '../src/tenancy/auth/access-tokens.ts';
 import { createMemoryMailer, type Mailer, type MailMessage } from '../src/tenancy/mailer.ts';
 import { hashPassword } from '../src/tenancy/auth/passwords.ts';
+import type { TokenPage } from '../src/tenancy/mail-links.ts';
 import type { Role } from '../src/tenancy/users/roles.ts';
 import { buildTracker } from '../tracker/build.mjs';
 import { loadDashboard } from '../src/dashboard/load-dashboard.ts';
 
 export const TEST_PASSWORD = 'correct horse battery staple';
+/** BEACON_PUBLIC_URL of the test apps: the links in their mails start with it. */
+export const TEST_PUBLIC_URL = 'https://beacon.test.example';
 
 /** Platform URLs nothing listens on: a test that forwards points them at its fakes. */
 export const TEST_PLATFORM_URLS: PlatformUrls = {
@@ -75,6 +78,20 @@ export interface TestContext {
   mail: MailMessage[];
   /** Destination credentials sealed with a key of this test file; platform URLs as the test set them. */
   destinations: DestinationServices;
+}
+
+/**
+ * The one-time token a mail carries twice: in the dashboard link (`TEST_PUBLIC_URL/<page>#token=…`)
+ * and alone on a line for API users. Undefined when the mail has neither; an error when it has only
+ * one, or two that differ.
+ */
+export function mailedToken(text: string, page: TokenPage): { token: string; link: string } | undefined {
+  const link = text.match(/^https?:\/\/\S+$/m)?.[0];
+  const line = text.match(/^[A-Za-z0-9_-]{43}$/m)?.[0];
+  if (link === undefined && line === undefined) return undefined;
+  const expected = `${TEST_PUBLIC_URL}/${page}#token=${line}`;
+  if (link !== expected) throw new Error(`the mail's link ${link} is not ${expected}:\n${text}`);
+  return { token: line!, link };
 }
 
 let tracker: Promise<string> | undefined;
@@ -143,6 +160,7 @@ export function useTestApp(
       trackingLimits: options.trackingLimits,
       destinations: context.destinations,
       mailer: options.mailer ?? memoryMailer,
+      publicUrl: TEST_PUBLIC_URL,
       logger: options.logger,
       metricsToken: options.metricsToken,
       trackerScript: await trackerScript(),

@@ -38,7 +38,8 @@ export function App() {
   if (signedIn === 'resuming') return <p class="loading">Loading…</p>;
   const enter = () => {
     setSignedIn(true);
-    navigate(route.page === 'login' ? returnPath(query.get('next')) : location.pathname + location.search, {
+    // From a public page (sign-in, an accepted invitation) into the dashboard; elsewhere, stay.
+    navigate(isPublic(route) ? returnPath(query.get('next')) : location.pathname + location.search, {
       replace: true,
     });
   };

@@ -1,5 +1,6 @@
 import { useState } from 'preact/hooks';
 import type { Api } from './api.ts';
+import { Link } from './link.tsx';
 
 export function SignIn(props: { api: Api; expired: boolean; onSignedIn: () => void }) {
   const [email, setEmail] = useState('');
@@ -56,6 +57,7 @@ export function SignIn(props: { api: Api; expired: boolean; onSignedIn: () => vo
         <button type="submit" disabled={busy}>
           {busy ? 'Signing in…' : 'Sign in'}
         </button>
+        <Link href="/reset-password">Forgot your password?</Link>
       </form>
     </main>
   );

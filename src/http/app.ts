@@ -69,6 +69,8 @@ export interface AppDeps {
   metricsToken?: string;
   /** Sends invitations and password resets; default: none configured, which says so in the log. */
   mailer?: Mailer;
+  /** BEACON_PUBLIC_URL: where people open the dashboard; the links in mails start with it. */
+  publicUrl: string;
   /** The built tracker served as /beacon.js (dist/beacon.js, from `npm run build`). */
   trackerScript: string;
   /** The built dashboard served at / (dist/dashboard, from `npm run build`); absent: an API-only app. */

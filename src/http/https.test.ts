@@ -50,6 +50,7 @@ beforeAll(async () => {
     state: createMemoryState(),
     tokens: createAccessTokens({ key: Buffer.alloc(32, 3) }),
     ingestion,
+    publicUrl: 'https://localhost',
     destinations: {
       sealer: createSealer({ current: Buffer.alloc(32, 4) }),
       urls: TEST_PLATFORM_URLS,

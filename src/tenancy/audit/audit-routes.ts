@@ -1,10 +1,9 @@
 import { Type } from 'typebox';
 import type { Pool } from '../../db/pool.ts';
-import { AppError } from '../../errors.ts';
 import { actorOf, requireActor } from '../../http/auth.ts';
 import { errorResponses, type App } from '../../http/types.ts';
 import type { AccessTokens } from '../auth/access-tokens.ts';
-import { canManageUsers } from '../users/roles.ts';
+import { listAuditLog } from './list-audit-log.ts';
 
 /** Two writes as the audit log shows them: examples in the OpenAPI document. */
 const AUDIT_ENTRY_EXAMPLES = [
@@ -51,12 +50,30 @@ export function registerAuditRoutes(app: App, deps: { db: Pool; tokens: AccessTo
       onRequest: requireActor(deps),
       schema: {
         tags: ['audit'],
-        summary: "The agency's management writes, newest first (owner or admin)",
+        summary:
+          "The agency's management writes, newest first, filtered by action, target or actor (owner or admin)",
         security: [{ bearerAuth: [] }],
         querystring: Type.Object({
           limit: Type.Integer({ minimum: 1, maximum: 500, default: 100 }),
           before: Type.Optional(
             Type.Integer({ minimum: 1, description: 'Entries with a smaller id (older)' }),
+          ),
+          action: Type.Optional(
+            Type.String({
+              pattern: '^[a-z_]+(\\.[a-z_]+)?$',
+              description: 'One action (site.update), or every action of a kind (site)',
+              examples: ['site', 'user.update'],
+            }),
+          ),
+          targetId: Type.Optional(
+            Type.String({
+              minLength: 1,
+              maxLength: 64,
+              description: 'Entries about this site, user, key, …',
+            }),
+          ),
+          actorId: Type.Optional(
+            Type.String({ minLength: 1, maxLength: 64, description: 'Entries by this user or API key' }),
           ),
         }),
         response: {
@@ -68,39 +85,8 @@ export function registerAuditRoutes(app: App, deps: { db: Pool; tokens: AccessTo
         },
       },
     },
-    async (request) => {
-      const actor = actorOf(request);
-      if (!canManageUsers(actor.role))
-        throw new AppError('forbidden', 'Only owners and admins may read the audit log');
-      const { rows } = await deps.db.query<{
-        id: number;
-        actor_type: string;
-        actor_id: string | null;
-        action: string;
-        target_type: string;
-        target_id: string | null;
-        ip: string | null;
-        details: Record<string, unknown> | null;
-        created_at: Date;
-      }>(
-        `SELECT id, actor_type, actor_id, action, target_type, target_id, ip, details, created_at
-         FROM audit_log WHERE agency_id = $1 AND ($2::bigint IS NULL OR id < $2)
-         ORDER BY id DESC LIMIT $3`,
-        [actor.agencyId, request.query.before ?? null, request.query.limit],
-      );
-      return {
-        entries: rows.map((row) => ({
-          id: row.id,
-          actorType: row.actor_type,
-          actorId: row.actor_id,
-          action: row.action,
-          targetType: row.target_type,
-          targetId: row.target_id,
-          ip: row.ip,
-          details: row.details,
-          createdAt: row.created_at.toISOString(),
-        })),
-      };
-    },
+    async (request) => ({
+      entries: await listAuditLog({ db: deps.db, actor: actorOf(request), query: request.query }),
+    }),
   );
 }

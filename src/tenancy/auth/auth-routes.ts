@@ -70,7 +70,7 @@ const RefreshBody = Type.Object(
 );
 
 /** A session answer: the refresh token in the body, or (asked for by the dashboard) in its cookie. */
-function answerSession(reply: FastifyReply, session: Session, inCookie: boolean) {
+export function answerSession(reply: FastifyReply, session: Session, inCookie: boolean) {
   if (!inCookie) return session;
   reply.header('set-cookie', sessionCookies(session.refreshToken, REFRESH_TOKEN_TTL_MS));
   return { accessToken: session.accessToken, user: session.user };

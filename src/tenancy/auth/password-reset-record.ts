@@ -1,4 +1,5 @@
 import type { Queryable } from '../../db/pool.ts';
+import { tokenLink } from '../mail-links.ts';
 import { newOneTimeToken } from '../one-time-token.ts';
 
 /** A reset token is valid for one hour and can be used once. */
@@ -22,10 +23,19 @@ export async function insertPasswordReset(
   return { token, expiresAt };
 }
 
-/** How the owner of a token sets the new password: the text of the mail and of the CLI. */
-export function confirmInstructions(expiresAt: Date): string {
+/**
+ * How the owner of a token sets the new password, in the mail and from the CLI: the dashboard's
+ * link, and the token on a line of its own for API users.
+ */
+export function confirmInstructions(publicUrl: string, token: string, expiresAt: Date): string {
   return [
-    'To choose a new password, send it with this one-time token to POST /api/auth/password-reset/confirm',
-    `({"token": "…", "password": "…"}) before ${expiresAt.toISOString()}:`,
+    `To choose a new password, open this link before ${expiresAt.toISOString()}:`,
+    '',
+    tokenLink(publicUrl, 'reset-password', token),
+    '',
+    'Without a browser, send the new password with this one-time token to',
+    'POST /api/auth/password-reset/confirm ({"token": "…", "password": "…"}):',
+    '',
+    token,
   ].join('\n');
 }

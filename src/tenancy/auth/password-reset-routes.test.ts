@@ -1,5 +1,12 @@
 import { describe, expect, it } from 'vitest';
-import { createTenant, TEST_PASSWORD, uniqueEmail, useTestApp } from '../../../test/helpers.ts';
+import {
+  createTenant,
+  mailedToken,
+  TEST_PASSWORD,
+  TEST_PUBLIC_URL,
+  uniqueEmail,
+  useTestApp,
+} from '../../../test/helpers.ts';
 import { createMemoryMailer } from '../mailer.ts';
 import { LOCKOUT_THRESHOLD } from './login-lockout.ts';
 import { requestPasswordReset, RESET_MAILS_PER_HOUR } from './request-password-reset.ts';
@@ -23,13 +30,13 @@ function login(email: string, password: string) {
   return context.app.inject({ method: 'POST', url: '/api/auth/login', payload: { email, password } });
 }
 
-/** Resets run after the reply: wait for the message to this address. */
+/** Resets run after the reply: wait for the message to this address (its link carries the token too). */
 async function tokenMailedTo(email: string, previous?: string): Promise<string> {
   let token: string | undefined;
   await expect
     .poll(() => {
       const message = context.mail.filter((mail) => mail.to === email).at(-1);
-      token = message?.text.match(/^[A-Za-z0-9_-]{43}$/m)?.[0];
+      token = message && mailedToken(message.text, 'reset-password')?.token;
       return token !== undefined && token !== previous;
     })
     .toBe(true);
@@ -56,7 +63,12 @@ describe('POST /api/auth/password-reset', () => {
 
   it('does nothing for an unknown email: no message, no row', async () => {
     const { mailer, sent } = createMemoryMailer();
-    const outcome = await requestPasswordReset({ db: context.db, mailer, email: uniqueEmail('nobody') });
+    const outcome = await requestPasswordReset({
+      db: context.db,
+      mailer,
+      publicUrl: TEST_PUBLIC_URL,
+      email: uniqueEmail('nobody'),
+    });
     expect(outcome).toBe('unknown_email');
     expect(sent).toEqual([]);
   });
@@ -88,7 +100,8 @@ describe('POST /api/auth/password-reset', () => {
     const tenant = await createTenant(context);
     const { mailer, sent } = createMemoryMailer();
     const t0 = Date.now();
-    const at = (now: number) => requestPasswordReset({ db: context.db, mailer, email: tenant.email, now });
+    const at = (now: number) =>
+      requestPasswordReset({ db: context.db, mailer, publicUrl: TEST_PUBLIC_URL, email: tenant.email, now });
     const outcomes = [];
     for (let index = 0; index < RESET_MAILS_PER_HOUR; index++) outcomes.push(await at(t0 + index * 60_000));
     outcomes.push(await at(t0 + 59 * 60_000));

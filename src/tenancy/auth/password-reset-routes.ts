@@ -26,13 +26,14 @@ export const ConfirmPasswordResetBody = Type.Object(
   },
 );
 
-const RESET_MAILED = 'If an account has this email, a password reset token is on its way';
+const RESET_MAILED =
+  'If an account has this email, a message with a link to reset its password is on its way';
 /** The same for every email too: whether Beacon has a mail server is not a secret of any account. */
 const RESET_WITHOUT_MAIL =
   'This Beacon cannot send mail: ask an administrator for a password reset token for this email';
 const ResetAccepted = Type.Object({ message: Type.String() }, { examples: [{ message: RESET_MAILED }] });
 
-export function registerPasswordResetRoutes(app: App, deps: { db: Pool; mailer: Mailer }) {
+export function registerPasswordResetRoutes(app: App, deps: { db: Pool; mailer: Mailer; publicUrl: string }) {
   // Resets run after the reply so that its timing says nothing about whether the account exists;
   // closing the app waits for the ones still running.
   const running = new Set<Promise<void>>();
@@ -56,7 +57,12 @@ export function registerPasswordResetRoutes(app: App, deps: { db: Pool; mailer: 
       },
     },
     async (request, reply) => {
-      const work = requestPasswordReset({ db: deps.db, mailer: deps.mailer, email: request.body.email })
+      const work = requestPasswordReset({
+        db: deps.db,
+        mailer: deps.mailer,
+        publicUrl: deps.publicUrl,
+        email: request.body.email,
+      })
         .then(
           () => undefined,
           (error: unknown) => request.log.error({ err: error }, 'password reset request failed'),

@@ -11,13 +11,11 @@ export const RESET_MAILS_PER_HOUR = 3;
 
 export type PasswordResetOutcome = 'mailed' | 'unknown_email' | 'throttled';
 
-function resetText(token: string, expiresAt: Date): string {
+function resetText(publicUrl: string, token: string, expiresAt: Date): string {
   return [
     'Someone asked to reset the password of your Beacon account.',
     '',
-    confirmInstructions(expiresAt),
-    '',
-    token,
+    confirmInstructions(publicUrl, token, expiresAt),
     '',
     'If it was not you, ignore this message: your password stays as it is.',
   ].join('\n');
@@ -33,11 +31,14 @@ function resetText(token: string, expiresAt: Date): string {
 export async function requestPasswordReset({
   db,
   mailer,
+  publicUrl,
   email,
   now = Date.now(),
 }: {
   db: Pool;
   mailer: Mailer;
+  /** BEACON_PUBLIC_URL: where the mailed link leads. */
+  publicUrl: string;
   email: string;
   now?: number;
 }): Promise<PasswordResetOutcome> {
@@ -60,7 +61,7 @@ export async function requestPasswordReset({
   await mailer.send({
     to: reset.email,
     subject: 'Reset your Beacon password',
-    text: resetText(reset.token, reset.expiresAt),
+    text: resetText(publicUrl, reset.token, reset.expiresAt),
     withoutMail: `an administrator can make a reset token with: npm run beacon -- password-reset --email ${reset.email}`,
   });
   return 'mailed';

@@ -12,6 +12,7 @@ import {
   type InvitationRow,
 } from './invitation-record.ts';
 import type { Mailer } from '../mailer.ts';
+import { tokenLink } from '../mail-links.ts';
 import { newOneTimeToken } from '../one-time-token.ts';
 import { requireManager } from '../users/require-manager.ts';
 import { canManageRole } from '../users/roles.ts';
@@ -23,12 +24,16 @@ export interface CreateInvitationInput {
   siteIds?: string[];
 }
 
-function invitationText(token: string, role: InvitableRole, expiresAt: Date): string {
+function invitationText(publicUrl: string, token: string, role: InvitableRole, expiresAt: Date): string {
   return [
     `You have been invited to an agency on Beacon as ${role}.`,
     '',
-    'To accept, choose a password and send it with this one-time token to POST /api/invitations/accept',
-    `({"token": "…", "password": "…"}) before ${expiresAt.toISOString()}:`,
+    `To accept, open this link and choose a password before ${expiresAt.toISOString()}:`,
+    '',
+    tokenLink(publicUrl, 'invite', token),
+    '',
+    'Without a browser, send a password with this one-time token to POST /api/invitations/accept',
+    '({"token": "…", "password": "…"}):',
     '',
     token,
     '',
@@ -63,6 +68,7 @@ function alreadyRegisteredText(role: InvitableRole): string {
 export async function createInvitation({
   db,
   mailer,
+  publicUrl,
   actor,
   input,
   ip,
@@ -70,6 +76,8 @@ export async function createInvitation({
 }: {
   db: Pool;
   mailer: Mailer;
+  /** BEACON_PUBLIC_URL: where the mailed link leads. */
+  publicUrl: string;
   actor: Actor;
   input: CreateInvitationInput;
   ip: string | undefined;
@@ -117,7 +125,9 @@ export async function createInvitation({
       await mailer.send({
         to: email,
         subject: 'Your invitation to Beacon',
-        text: elsewhere ? alreadyRegisteredText(input.role) : invitationText(token, input.role, expiresAt),
+        text: elsewhere
+          ? alreadyRegisteredText(input.role)
+          : invitationText(publicUrl, token, input.role, expiresAt),
         withoutMail: 'the instance administrator can invite without mail',
       });
     } catch (error) {

@@ -1,6 +1,13 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startFakeSmtp, type FakeSmtp } from '../../../test/fakes/smtp-server.ts';
-import { addUser, createTenant, uniqueEmail, useTestApp, type TestTenant } from '../../../test/helpers.ts';
+import {
+  addUser,
+  createTenant,
+  mailedToken,
+  uniqueEmail,
+  useTestApp,
+  type TestTenant,
+} from '../../../test/helpers.ts';
 import { sha256Hex } from '../../lib/ids.ts';
 import { createSmtpMailer, type Mailer } from '../mailer.ts';
 
@@ -31,12 +38,12 @@ function accept(payload: unknown) {
   return context.app.inject({ method: 'POST', url: '/api/invitations/accept', payload: payload as object });
 }
 
-/** The token of the latest message to this address: the line that is nothing but base64url. */
+/** The token of the latest message to this address, which its dashboard link carries too. */
 function tokenMailedTo(email: string): string {
   const message = context.mail.filter((mail) => mail.to === email).at(-1);
-  const token = message?.text.match(/^[A-Za-z0-9_-]{43}$/m)?.[0];
-  if (token === undefined) throw new Error(`no token mailed to ${email}: ${JSON.stringify(message)}`);
-  return token;
+  const mailed = message && mailedToken(message.text, 'invite');
+  if (mailed === undefined) throw new Error(`no token mailed to ${email}: ${JSON.stringify(message)}`);
+  return mailed.token;
 }
 
 async function invited(owner: TestTenant, payload: Record<string, unknown> = {}) {
@@ -123,6 +130,7 @@ describe('POST /api/invitations', () => {
     const mail = context.mail.findLast((message) => message.to === stranger.email);
     expect(mail?.text).toMatch(/already signs in to another agency/);
     expect(mail?.text).not.toMatch(/^[A-Za-z0-9_-]{43}$/m);
+    expect(mail?.text).not.toContain('#token=');
   });
 
   it('lets an admin invite an admin; forbids members and viewers', async () => {
@@ -271,6 +279,30 @@ describe('POST /api/invitations/accept', () => {
       { action: 'user.invite', actor_id: owner.userId },
       { action: 'invitation.accept', actor_id: session.user.id },
     ]);
+  });
+
+  it('with cookie: true sets the session cookies the dashboard resumes from, and keeps the refresh token out of the body', async () => {
+    const owner = await createTenant(context);
+    const invitation = await invited(owner);
+    const response = await accept({ token: invitation.token, password: PASSWORD, cookie: true });
+    expect(response.statusCode, response.body).toBe(200);
+    expect(response.json()).toEqual({ accessToken: expect.any(String), user: expect.any(Object) });
+    const cookies = [response.headers['set-cookie']].flat().map(String);
+    const refreshCookie = cookies.find((cookie) => cookie.startsWith('beacon_refresh='));
+    const csrfCookie = cookies.find((cookie) => cookie.startsWith('beacon_csrf='));
+    expect(refreshCookie).toMatch(/HttpOnly; Secure; SameSite=Strict/);
+    const csrf = csrfCookie!.split(';')[0]!.slice('beacon_csrf='.length);
+    const refreshed = await context.app.inject({
+      method: 'POST',
+      url: '/api/auth/refresh',
+      headers: {
+        cookie: `${refreshCookie!.split(';')[0]}; beacon_csrf=${csrf}`,
+        'x-beacon-csrf': csrf,
+      },
+      payload: {},
+    });
+    expect(refreshed.statusCode, refreshed.body).toBe(200);
+    expect(refreshed.json().user.email).toBe(invitation.email);
   });
 
   it('is single use', async () => {

@@ -4,7 +4,7 @@ import { actorOf, requireActor } from '../../http/auth.ts';
 import { errorResponses, type App } from '../../http/types.ts';
 import { acceptInvitation } from './accept-invitation.ts';
 import type { AccessTokens } from '../auth/access-tokens.ts';
-import { LOGIN_RATE_LIMIT, metaOf, SessionResponse } from '../auth/auth-routes.ts';
+import { answerSession, LOGIN_RATE_LIMIT, metaOf, SessionResponse } from '../auth/auth-routes.ts';
 import { createInvitation } from './create-invitation.ts';
 import { INVITABLE_ROLES, Invitation, INVITATION_EXAMPLE } from './invitation-record.ts';
 import { listInvitations } from './list-invitations.ts';
@@ -42,6 +42,12 @@ export const AcceptInvitationBody = Type.Object(
     }),
     password: Type.String({ minLength: 10, maxLength: 1024 }),
     name: Type.Optional(Type.String({ maxLength: 200 })),
+    cookie: Type.Optional(
+      Type.Boolean({
+        description:
+          'Set the refresh token as an HttpOnly cookie (with a CSRF cookie) instead of returning it, as at /api/auth/login: what the dashboard does',
+      }),
+    ),
   },
   {
     additionalProperties: false,
@@ -71,7 +77,10 @@ const CreatedInvitation = Type.Object(
 
 const InvitationParams = Type.Object({ invitationId: Type.String({ minLength: 1, maxLength: 64 }) });
 
-export function registerInvitationRoutes(app: App, deps: { db: Pool; tokens: AccessTokens; mailer: Mailer }) {
+export function registerInvitationRoutes(
+  app: App,
+  deps: { db: Pool; tokens: AccessTokens; mailer: Mailer; publicUrl: string },
+) {
   const security = [{ bearerAuth: [] }];
   const onRequest = requireActor(deps);
 
@@ -95,6 +104,7 @@ export function registerInvitationRoutes(app: App, deps: { db: Pool; tokens: Acc
       const invitation = await createInvitation({
         db: deps.db,
         mailer: deps.mailer,
+        publicUrl: deps.publicUrl,
         actor: actorOf(request),
         input: request.body,
         ip: request.ip,
@@ -158,7 +168,15 @@ export function registerInvitationRoutes(app: App, deps: { db: Pool; tokens: Acc
         response: { 200: SessionResponse, ...errorResponses(400, 409, 429) },
       },
     },
-    async (request) =>
-      acceptInvitation({ db: deps.db, tokens: deps.tokens, input: request.body, meta: metaOf(request) }),
+    async (request, reply) => {
+      const { cookie, ...input } = request.body;
+      const session = await acceptInvitation({
+        db: deps.db,
+        tokens: deps.tokens,
+        input,
+        meta: metaOf(request),
+      });
+      return answerSession(reply, session, cookie === true);
+    },
   );
 }
