@@ -41,7 +41,9 @@ const ids = (from: number, to: number) =>
 const sketchOfIds = (visitors: readonly string[]) => sketchOfEntries(visitors.map(visitorEntry));
 const relativeError = (estimate: number, exact: number) => (estimate - exact) / exact;
 
-describe('estimateVisitors', () => {
+// Accuracy is a statistical claim, tested over millions of ids (about 20 s of CPU): on a loaded CI
+// machine that is minutes, so these tests get a bound of their own rather than the default 30 s.
+describe('estimateVisitors', { timeout: 300_000 }, () => {
   it.each([0, 1, 2, 3, 10, 100, 1_000, 5_000, SPARSE_LIMIT - 100])(
     'counts %i visitors almost exactly while the sketch is sparse',
     (count) => {
