@@ -96,12 +96,24 @@ describe.skipIf(!hasChromium)('settings, team and account pages in headless Chro
     expect(cspViolations).toEqual([]);
   });
 
-  it('fits a phone: the settings view is no wider than a 390 px screen', async () => {
+  it('fits a phone: the settings view is no wider than a 390 px screen, and a new name reaches the switcher at once', async () => {
     const site = await createSite();
     const { page } = await newPage({ width: 390, height: 844 });
     await dashboard.signIn(page, site.tenant.email, `/sites/${site.id}/settings`);
     await page.getByLabel('Time zone').waitFor({ timeout: 10_000 });
     await dashboard.screenshot(page, 'settings-phone');
+    // A new name shows in the site switcher at once, without a reload, and the "Saved." stays.
+    await page.getByLabel('Name', { exact: true }).fill('Renamed shop');
+    await page.getByRole('button', { name: 'Save changes' }).click();
+    await expect
+      .poll(() => page.locator('.site-switcher option:checked').textContent(), { timeout: 10_000 })
+      .toBe('Renamed shop');
+    expect(await page.getByRole('status').filter({ hasText: 'Saved.' }).count()).toBe(1);
+    await page.getByLabel('Name', { exact: true }).fill(XSS);
+    await page.getByRole('button', { name: 'Save changes' }).click();
+    await expect
+      .poll(() => page.locator('.site-switcher option:checked').textContent(), { timeout: 10_000 })
+      .toBe(XSS);
     await expectFitsWidth(page, '.settings');
   });
 

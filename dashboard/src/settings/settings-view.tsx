@@ -4,7 +4,7 @@ import { CopyButton, describedBy, Field } from '../form.tsx';
 import { formFailure, type FormFailure } from '../form-failure.ts';
 import { formatMetric } from '../format.ts';
 import { navigate } from '../navigation.ts';
-import { useRequest } from '../use-request.ts';
+import { invalidate, useRequest } from '../use-request.ts';
 import type { SiteViewProps } from '../view-props.ts';
 import {
   draftOf,
@@ -68,6 +68,8 @@ function SettingsForm(props: { api: Api; site: SiteSettings }) {
       setSaved(site);
       setDraft(draftOf(site));
       setStatus('saved');
+      // The switcher, the overview's time zone and the site list read the sites: they show the change now.
+      invalidate('sites');
     } catch (error) {
       setFailure(formFailure(error, SETTINGS_FIELDS));
       setStatus('idle');
@@ -284,6 +286,7 @@ function DeletePanel(props: { api: Api; site: SiteSettings }) {
     setError(undefined);
     try {
       await props.api.delete(sitePathOf(props.site.id));
+      invalidate('sites');
       navigate('/', { replace: true });
     } catch (failure) {
       setError(failure instanceof Error ? failure.message : String(failure));
