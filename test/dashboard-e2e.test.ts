@@ -145,19 +145,34 @@ describe.skipIf(!hasChromium)('the dashboard in headless Chromium', () => {
     expect(await page.getByLabel('Password').isVisible()).toBe(true);
   });
 
-  it('says what to do next when a site has no visits yet', async () => {
+  it('gives a site that never had an event its snippet and turns green when the first arrives', async () => {
     const site = await createSite();
     const { page } = await newPage();
-    await page.goto(`${dashboard.base}/sites/${site.id}?range=today`);
-    await page.getByLabel('Email').fill(site.tenant.email);
-    await page.getByLabel('Password').fill(TEST_PASSWORD);
-    await page.getByRole('button', { name: 'Sign in' }).click();
-    const empty = page.locator('.panel .empty').first();
+    await dashboard.signIn(page, site.tenant.email, `/sites/${site.id}?range=today`);
+    const snippet = page.locator('[data-copyable="snippet"] pre');
     await expect
-      .poll(() => empty.textContent(), { timeout: 10_000 })
-      .toContain(`data-site="${site.siteKey}"`);
+      .poll(() => snippet.textContent(), { timeout: 10_000 })
+      .toBe(`<script defer src="${dashboard.base}/beacon.js" data-site="${site.siteKey}"></script>`);
+    await page.locator('.first-event.waiting[data-feed="live"]').waitFor({ timeout: 15_000 });
     expect(new URL(page.url()).searchParams.get('range')).toBe('today');
     await dashboard.screenshot(page, 'overview-empty');
+
+    await track(site, [{ type: 'pageview', url: 'https://shop.example/', visitorId: 'first' }]);
+    await page.locator('.first-event.received').waitFor({ timeout: 15_000 });
+  });
+
+  it('tells a site with events but none in the range how to widen the view', async () => {
+    const site = await createSite();
+    await track(site, [{ type: 'pageview', url: 'https://shop.example/', visitorId: 'v1' }]);
+    const { page } = await newPage();
+    await dashboard.signIn(
+      page,
+      site.tenant.email,
+      `/sites/${site.id}?range=custom&from=2020-01-01&to=2020-01-31`,
+    );
+    const empty = page.locator('.panel .empty').first();
+    await expect.poll(() => empty.textContent(), { timeout: 10_000 }).toContain('No visits in this range');
+    expect(await page.locator('[data-copyable="snippet"]').count()).toBe(0);
   });
 });
 

@@ -7,6 +7,8 @@ import { navigate } from './navigation.ts';
 import { Panel } from './panel.tsx';
 import { RangePicker } from './range-picker.tsx';
 import { sitePath } from './routes.ts';
+import { TrackingSetup } from './sites/tracking-setup.tsx';
+import { managesSites } from './view-props.ts';
 import { useRequest } from './use-request.ts';
 import {
   parseViewState,
@@ -136,10 +138,7 @@ function Report(props: {
       <Panel title="Headline numbers" loaded={overview}>
         {(report) =>
           report.visitors === 0 && report.pageviews === 0 ? (
-            <p class="empty">
-              No visits in this range. Pick a longer range, remove a filter, or check that the snippet with{' '}
-              <code>data-site="{props.site.siteKey}"</code> is on {props.site.domain}'s pages.
-            </p>
+            <NoVisits api={props.api} site={props.site} />
           ) : (
             <dl class="headlines">
               {HEADLINES.map(({ key: metric, label, kind }) => {
@@ -298,4 +297,28 @@ function EmptyCard(props: { card: Card; site: Site }) {
     );
   }
   return <p class="empty">Nothing to show for this range and these filters.</p>;
+}
+
+/**
+ * No visits in the range: a site that has never had an event gets its snippet and the live "waiting
+ * for the first event" line; one that has had events is told how to widen the view.
+ */
+function NoVisits(props: { api: Api; site: Site }) {
+  const stored = useRequest(`any events ${props.site.id}`, () =>
+    props.api.get<{ events: unknown[] }>(`/api/sites/${encodeURIComponent(props.site.id)}/events`, {
+      limit: '1',
+    }),
+  );
+  if (stored.state === 'done' && stored.value.events.length === 0) {
+    const user = props.api.session()?.user;
+    return (
+      <TrackingSetup api={props.api} site={props.site} manages={user !== undefined && managesSites(user)} />
+    );
+  }
+  return (
+    <p class="empty">
+      No visits in this range. Pick a longer range, remove a filter, or check that the snippet with{' '}
+      <code>data-site="{props.site.siteKey}"</code> is on {props.site.domain}'s pages.
+    </p>
+  );
 }
