@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import { addUser, createTenant, useTestApp, type TestTenant } from '../../test/helpers.ts';
 import { PNG_1PX } from '../../test/images.ts';
@@ -247,7 +248,9 @@ describe('agency branding', () => {
 
   it('serves an uploaded logo without credentials, by its hash, cached for good', async () => {
     const tenant = await createTenant(context);
-    const uploaded = await request('PUT', '/api/agency/branding/logo', tenant, { image: PNG_1PX.toString('base64') });
+    // A logo is found by its content's hash: bytes of this test's own, which no other agency has.
+    const png = Buffer.concat([PNG_1PX, randomBytes(8)]);
+    const uploaded = await request('PUT', '/api/agency/branding/logo', tenant, { image: png.toString('base64') });
     expect(uploaded.statusCode, uploaded.body).toBe(200);
     const { logoUrl } = uploaded.json();
     expect(logoUrl).toMatch(/^\/api\/branding\/logos\/[0-9a-f]{64}$/);
@@ -258,7 +261,7 @@ describe('agency branding', () => {
       'cache-control': 'public, max-age=31536000, immutable',
       'x-content-type-options': 'nosniff',
     });
-    expect(logo.rawPayload.equals(PNG_1PX)).toBe(true);
+    expect(logo.rawPayload.equals(png)).toBe(true);
 
     const removed = await request('DELETE', '/api/agency/branding/logo', tenant);
     expect(removed.json().logoUrl).toBeNull();
