@@ -17,7 +17,11 @@ const DATE_PATTERN = '^\\d{4}-\\d{2}-\\d{2}$';
 
 export const ClientReportQuery = Type.Object(
   {
-    from: Type.String({ pattern: DATE_PATTERN, description: 'First day, in the site’s time zone', examples: ['2026-11-23'] }),
+    from: Type.String({
+      pattern: DATE_PATTERN,
+      description: 'First day, in the site’s time zone',
+      examples: ['2026-11-23'],
+    }),
     to: Type.String({ pattern: DATE_PATTERN, description: 'Last day, included', examples: ['2026-11-29'] }),
   },
   { additionalProperties: false },
@@ -42,7 +46,12 @@ const HotLead = Type.Object({
 });
 
 export const ClientReport = Type.Object({
-  site: Type.Object({ id: Type.String(), name: Type.String(), domain: Type.String(), timezone: Type.String() }),
+  site: Type.Object({
+    id: Type.String(),
+    name: Type.String(),
+    domain: Type.String(),
+    timezone: Type.String(),
+  }),
   agency: Type.Object({ name: Type.String(), logoUrl: Branding.properties.logoUrl }),
   from: Type.String(),
   to: Type.String(),
@@ -50,7 +59,9 @@ export const ClientReport = Type.Object({
   topPages: Type.Array(TopRow),
   topSources: Type.Array(TopRow, { description: 'By referring host' }),
   conversions: Type.Array(GoalRow, { description: 'Goals completed in the period, most first' }),
-  newHotLeads: Type.Array(HotLead, { description: `Companies that turned hot in the period (${REPORT_HOT_LEADS} at most)` }),
+  newHotLeads: Type.Array(HotLead, {
+    description: `Companies that turned hot in the period (${REPORT_HOT_LEADS} at most)`,
+  }),
   newHotLeadCount: Type.Integer(),
 });
 export type ClientReport = Static<typeof ClientReport>;

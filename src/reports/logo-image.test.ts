@@ -27,7 +27,10 @@ describe('a logo’s type by its content', () => {
       ['a GIF', Buffer.from('GIF89a\x01\x00\x01\x00')],
       ['a PNG signature without its IHDR', PNG_1PX.subarray(0, 8)],
       ['a truncated JPEG marker', Buffer.from([0xff, 0xd8])],
-      ['a RIFF that is a WAV', Buffer.concat([Buffer.from('RIFF'), Buffer.alloc(4), Buffer.from('WAVEfmt ')])],
+      [
+        'a RIFF that is a WAV',
+        Buffer.concat([Buffer.from('RIFF'), Buffer.alloc(4), Buffer.from('WAVEfmt ')]),
+      ],
       ['nothing', Buffer.alloc(0)],
       ['zeros', Buffer.alloc(64)],
     ])('refuses %s', (_name, bytes) => {

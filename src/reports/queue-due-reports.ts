@@ -50,7 +50,12 @@ export async function queueDueReports({
        FROM periods p JOIN report_settings r ON r.site_id = p.site_id, unnest(r.recipients) AS recipient
      )
      SELECT count(*) FROM periods`,
-    [due.map((period) => period.siteId), due.map((period) => period.from), due.map((period) => period.to), at],
+    [
+      due.map((period) => period.siteId),
+      due.map((period) => period.from),
+      due.map((period) => period.to),
+      at,
+    ],
   );
   return { queuedPeriods: Number(queued[0]!.count) };
 }

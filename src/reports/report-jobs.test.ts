@@ -53,7 +53,10 @@ function reportRunner(siteId: string, clock: { now: () => Date }, mailer: Mailer
   const runner = createJobRunner({
     db: context.db,
     // The schedule's row is this test's own: another file's runner must not take its turn.
-    catalog: { periodic: [{ ...jobs.periodic, name: `queue_client_reports_${siteId}` }], queues: [jobs.queue] },
+    catalog: {
+      periodic: [{ ...jobs.periodic, name: `queue_client_reports_${siteId}` }],
+      queues: [jobs.queue],
+    },
     log: { error: (object) => void errors.push(object) },
     now: clock.now,
     random: () => 0.5,
@@ -114,25 +117,33 @@ describe('client report mails', () => {
 
   it('queues a period once when instances queue it at the same moment', async () => {
     const clock = testClock();
-    const { siteId } = await scheduledSite({ recipients: ['a@client.example'], weekday: isoWeekday(clock.at) });
+    const { siteId } = await scheduledSite({
+      recipients: ['a@client.example'],
+      weekday: isoWeekday(clock.at),
+    });
     const results = await Promise.all(
       Array.from({ length: 4 }, () => queueDueReports({ db: context.db, now: clock.now, siteIds: [siteId] })),
     );
     expect(results.reduce((sum, result) => sum + result.queuedPeriods, 0)).toBe(1);
-    const { rows } = await context.db.query('SELECT count(*)::int AS mails FROM report_mails WHERE site_id = $1', [
-      siteId,
-    ]);
+    const { rows } = await context.db.query(
+      'SELECT count(*)::int AS mails FROM report_mails WHERE site_id = $1',
+      [siteId],
+    );
     expect(rows[0]!.mails).toBe(1);
   });
 
   it('sends nothing for a period that ended before the schedule was switched on', async () => {
     const clock = { now: () => new Date() };
-    const { siteId } = await scheduledSite({ recipients: ['a@client.example'], weekday: isoWeekday(Date.now()) });
+    const { siteId } = await scheduledSite({
+      recipients: ['a@client.example'],
+      weekday: isoWeekday(Date.now()),
+    });
     const { mailer, sent } = createMemoryMailer();
     await reportRunner(siteId, clock, mailer).runDue();
-    const { rows } = await context.db.query('SELECT count(*)::int AS periods FROM report_periods WHERE site_id = $1', [
-      siteId,
-    ]);
+    const { rows } = await context.db.query(
+      'SELECT count(*)::int AS periods FROM report_periods WHERE site_id = $1',
+      [siteId],
+    );
     expect(rows[0]!.periods).toBe(0);
     expect(sent).toEqual([]);
   });
@@ -167,7 +178,10 @@ describe('client report mails', () => {
 
   it('sends a claim whose instance died mid-send once its lease has run out, and the dead one records nothing', async () => {
     const clock = testClock();
-    const { siteId } = await scheduledSite({ recipients: ['a@client.example'], weekday: isoWeekday(clock.at) });
+    const { siteId } = await scheduledSite({
+      recipients: ['a@client.example'],
+      weekday: isoWeekday(clock.at),
+    });
     let release!: () => void;
     const stuck = new Promise<void>((resolve) => (release = resolve));
     let started!: () => void;
@@ -195,7 +209,9 @@ describe('client report mails', () => {
 
     release();
     await dyingSend;
-    const { rows } = await context.db.query('SELECT status, attempts FROM report_mails WHERE site_id = $1', [siteId]);
+    const { rows } = await context.db.query('SELECT status, attempts FROM report_mails WHERE site_id = $1', [
+      siteId,
+    ]);
     expect(rows).toEqual([{ status: 'done', attempts: 2 }]);
   });
 
@@ -236,7 +252,7 @@ describe('client report mails', () => {
       payload: { displayName: `Agency ${XSS}` },
     });
     const logo = await context.app.inject({
-      method: 'PUT',
+      method: 'POST',
       url: '/api/agency/branding/logo',
       headers: tenant.auth,
       payload: { image: PNG_1PX.toString('base64') },
@@ -250,7 +266,9 @@ describe('client report mails', () => {
     expect(html).not.toContain(XSS);
     expect(html).not.toContain('<img src=x');
     expect(html).toContain(escapeHtml(`Agency ${XSS}`));
-    expect(html).toContain(`<h1 style="margin:4px 0 0;font-size:20px;color:#111827;">${escapeHtml(XSS)}</h1>`);
+    expect(html).toContain(
+      `<h1 style="margin:4px 0 0;font-size:20px;color:#111827;">${escapeHtml(XSS)}</h1>`,
+    );
     expect(html).toContain(`src="${PUBLIC_URL}${logo.json().logoUrl}"`);
     expect(html).toContain(`href="${PUBLIC_URL}/sites/${siteId}/report?from=`);
     expect(text).toContain(`${PUBLIC_URL}/sites/${siteId}/report?from=`);
@@ -258,7 +276,10 @@ describe('client report mails', () => {
 
   it('records a mail without a mail server as not sent, saying why', async () => {
     const clock = testClock();
-    const { siteId } = await scheduledSite({ recipients: ['a@client.example'], weekday: isoWeekday(clock.at) });
+    const { siteId } = await scheduledSite({
+      recipients: ['a@client.example'],
+      weekday: isoWeekday(clock.at),
+    });
     const warnings: string[] = [];
     const unconfigured: Mailer = {
       delivers: false,
@@ -267,10 +288,10 @@ describe('client report mails', () => {
     const runner = reportRunner(siteId, clock, unconfigured);
     await turn(clock, runner);
     expect(warnings).toEqual([expect.stringContaining(`${PUBLIC_URL}/sites/${siteId}/report?from=`)]);
-    const { rows } = await context.db.query('SELECT status, last_error FROM report_mails WHERE site_id = $1', [
-      siteId,
-    ]);
+    const { rows } = await context.db.query(
+      'SELECT status, last_error FROM report_mails WHERE site_id = $1',
+      [siteId],
+    );
     expect(rows).toEqual([{ status: 'cancelled', last_error: 'no mail server is configured (SMTP_URL)' }]);
   });
 });
-

@@ -62,7 +62,9 @@ describe('the report mail', () => {
     const link = `${publicUrl}/sites/site_1/report?from=2026-11-30&amp;to=2026-12-06`;
     expect(mail.html).toContain(`href="${link}"`);
     expect(mail.html).toContain(`src="${publicUrl}/api/branding/logos/${'a'.repeat(64)}"`);
-    expect(mail.text).toContain(`Full report: ${publicUrl}/sites/site_1/report?from=2026-11-30&to=2026-12-06`);
+    expect(mail.text).toContain(
+      `Full report: ${publicUrl}/sites/site_1/report?from=2026-11-30&to=2026-12-06`,
+    );
   });
 
   it('says what it covers in the subject and the numbers with their change in both parts', () => {
@@ -75,13 +77,23 @@ describe('the report mail', () => {
   });
 
   it('keeps a stored line break out of the subject', () => {
-    const mail = renderReportMail(reportWith('Acme\r\nBcc: someone@else.example'), { publicUrl, frequency: 'weekly' });
+    const mail = renderReportMail(reportWith('Acme\r\nBcc: someone@else.example'), {
+      publicUrl,
+      frequency: 'weekly',
+    });
     expect(mail.subject).not.toMatch(/[\r\n]/);
   });
 
   it('says so when a list is empty, rather than leaving a blank', () => {
     const mail = renderReportMail(
-      { ...reportWith('Acme'), topPages: [], topSources: [], conversions: [], newHotLeads: [], newHotLeadCount: 0 },
+      {
+        ...reportWith('Acme'),
+        topPages: [],
+        topSources: [],
+        conversions: [],
+        newHotLeads: [],
+        newHotLeadCount: 0,
+      },
       { publicUrl, frequency: 'weekly' },
     );
     expect(mail.text).toContain('No page views in this period.');

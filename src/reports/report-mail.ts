@@ -17,7 +17,12 @@ export function escapeHtml(text: string): string {
 }
 
 const numbers = new Intl.NumberFormat('en-US');
-const days = new Intl.DateTimeFormat('en-GB', { day: 'numeric', month: 'short', year: 'numeric', timeZone: 'UTC' });
+const days = new Intl.DateTimeFormat('en-GB', {
+  day: 'numeric',
+  month: 'short',
+  year: 'numeric',
+  timeZone: 'UTC',
+});
 
 /** `23 Nov 2026 – 29 Nov 2026` for a report's dates. */
 export function periodLabel(from: string, to: string): string {
@@ -71,7 +76,12 @@ export function renderReportMail(
   const conversions = report.conversions.map((row) => [row.goal, row.conversions] as const);
   const leads = report.newHotLeads.map((lead) => [`${lead.name} (${lead.domain})`, lead.score] as const);
 
-  const table = (title: string, header: [string, string], rows: ReadonlyArray<readonly [string, number]>, empty: string) =>
+  const table = (
+    title: string,
+    header: [string, string],
+    rows: ReadonlyArray<readonly [string, number]>,
+    empty: string,
+  ) =>
     `<h2 style="${HEADING}">${escapeHtml(title)}</h2>` +
     (rows.length === 0
       ? `<p style="${MUTED}">${escapeHtml(empty)}</p>`
@@ -124,19 +134,26 @@ export function renderReportMail(
   const lines = (title: string, rows: ReadonlyArray<readonly [string, number]>, empty: string) => [
     '',
     title,
-    ...(rows.length === 0 ? [`  ${empty}`] : rows.map(([label, value]) => `  ${numbers.format(value).padStart(8)}  ${label}`)),
+    ...(rows.length === 0
+      ? [`  ${empty}`]
+      : rows.map(([label, value]) => `  ${numbers.format(value).padStart(8)}  ${label}`)),
   ];
   const text = [
     `${report.agency.name}: ${kind.toLowerCase()} report for ${report.site.name}`,
     period,
     '',
     ...headline.map(
-      ([label, value, before]) => `${label}: ${numbers.format(value)} (${changeLabel(value, before)} vs. period before)`,
+      ([label, value, before]) =>
+        `${label}: ${numbers.format(value)} (${changeLabel(value, before)} vs. period before)`,
     ),
     ...lines('Top pages (visitors)', topPages, 'No page views in this period.'),
     ...lines('Top sources (visitors)', topSources, 'No visits in this period.'),
     ...lines('Conversions', conversions, 'No goal completed in this period.'),
-    ...lines(`New hot leads: ${numbers.format(report.newHotLeadCount)} (score)`, leads, 'No company turned hot in this period.'),
+    ...lines(
+      `New hot leads: ${numbers.format(report.newHotLeadCount)} (score)`,
+      leads,
+      'No company turned hot in this period.',
+    ),
     '',
     `Full report: ${link}`,
   ].join('\n');

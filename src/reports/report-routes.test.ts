@@ -40,12 +40,17 @@ async function track(site: TestSite, events: Array<Record<string, unknown>>) {
 }
 
 function request(
-  method: 'GET' | 'PATCH' | 'PUT' | 'DELETE',
+  method: 'GET' | 'POST' | 'PATCH' | 'DELETE',
   url: string,
   tenant: TestTenant,
   payload?: Record<string, unknown>,
 ) {
-  return context.app.inject({ method, url, headers: tenant.auth, ...(payload === undefined ? {} : { payload }) });
+  return context.app.inject({
+    method,
+    url,
+    headers: tenant.auth,
+    ...(payload === undefined ? {} : { payload }),
+  });
 }
 
 const day = (offsetDays: number) => new Date(Date.now() + offsetDays * 86_400_000).toISOString().slice(0, 10);
@@ -74,9 +79,19 @@ describe('GET /api/sites/:siteId/report', () => {
   it('answers the numbers the analytics reports answer for the same days', async () => {
     const site = await createSite();
     await track(site, [
-      { type: 'pageview', url: 'https://shop.example/', visitorId: 'v1', referrer: 'https://www.google.com/' },
+      {
+        type: 'pageview',
+        url: 'https://shop.example/',
+        visitorId: 'v1',
+        referrer: 'https://www.google.com/',
+      },
       { type: 'pageview', url: 'https://shop.example/pricing', visitorId: 'v1' },
-      { type: 'pageview', url: 'https://shop.example/pricing', visitorId: 'v2', referrer: 'https://news.example/a' },
+      {
+        type: 'pageview',
+        url: 'https://shop.example/pricing',
+        visitorId: 'v2',
+        referrer: 'https://news.example/a',
+      },
       { type: 'pageview', url: 'https://shop.example/blog', visitorId: 'v3' },
       { type: 'event', name: 'signup', url: 'https://shop.example/pricing', visitorId: 'v2' },
     ]);
@@ -91,10 +106,22 @@ describe('GET /api/sites/:siteId/report', () => {
     const response = await request('GET', `/api/sites/${site.id}/report?${around()}`, site.tenant);
     expect(response.statusCode, response.body).toBe(200);
     const report = response.json();
-    const overview = (await request('GET', `/api/sites/${site.id}/stats/overview?${around()}&compare=previous`, site.tenant)).json();
-    const pages = (await request('GET', `/api/sites/${site.id}/stats/breakdown?${around()}&dimension=page&limit=10`, site.tenant)).json();
+    const overview = (
+      await request('GET', `/api/sites/${site.id}/stats/overview?${around()}&compare=previous`, site.tenant)
+    ).json();
+    const pages = (
+      await request(
+        'GET',
+        `/api/sites/${site.id}/stats/breakdown?${around()}&dimension=page&limit=10`,
+        site.tenant,
+      )
+    ).json();
     const sources = (
-      await request('GET', `/api/sites/${site.id}/stats/breakdown?${around()}&dimension=referrer_host&limit=10`, site.tenant)
+      await request(
+        'GET',
+        `/api/sites/${site.id}/stats/breakdown?${around()}&dimension=referrer_host&limit=10`,
+        site.tenant,
+      )
     ).json();
     expect(report.overview).toEqual(overview);
     expect(report.overview).toMatchObject({ visitors: 3, pageviews: 4, conversions: 1 });
@@ -134,7 +161,10 @@ describe('GET /api/sites/:siteId/report', () => {
 
     const response = await request('GET', `/api/sites/${site.id}/report?${around()}`, site.tenant);
     expect(response.statusCode, response.body).toBe(200);
-    expect(response.json().newHotLeads.map((lead: { name: string }) => lead.name)).toEqual(['Twice Ltd', 'Acme']);
+    expect(response.json().newHotLeads.map((lead: { name: string }) => lead.name)).toEqual([
+      'Twice Ltd',
+      'Acme',
+    ]);
     expect(response.json().newHotLeadCount).toBe(2);
     expect(response.json().newHotLeads[0]).toMatchObject({
       id: twice,
@@ -147,7 +177,10 @@ describe('GET /api/sites/:siteId/report', () => {
   it('is readable by a client viewer of the site', async () => {
     const site = await createSite();
     const viewer = await addUser(context, site.tenant.agencyId, 'viewer');
-    await context.db.query('INSERT INTO site_members (site_id, user_id) VALUES ($1, $2)', [site.id, viewer.userId]);
+    await context.db.query('INSERT INTO site_members (site_id, user_id) VALUES ($1, $2)', [
+      site.id,
+      viewer.userId,
+    ]);
     const response = await request('GET', `/api/sites/${site.id}/report?${around()}`, viewer);
     expect(response.statusCode, response.body).toBe(200);
   });
@@ -203,7 +236,10 @@ describe('report settings', () => {
 
   it.each([
     [{ recipients: ['not an address'] }, 'recipients.0'],
-    [{ recipients: Array.from({ length: MAX_REPORT_RECIPIENTS + 1 }, (_, i) => `r${i}@client.example`) }, 'recipients'],
+    [
+      { recipients: Array.from({ length: MAX_REPORT_RECIPIENTS + 1 }, (_, i) => `r${i}@client.example`) },
+      'recipients',
+    ],
     [{ frequency: 'daily' }, 'frequency'],
     [{ weekday: 8 }, 'weekday'],
     [{ weekday: 0 }, 'weekday'],
@@ -220,7 +256,10 @@ describe('report settings', () => {
   it.each(['member', 'viewer'] as const)('are closed to a %s (403)', async (role) => {
     const site = await createSite();
     const user = await addUser(context, site.tenant.agencyId, role);
-    await context.db.query('INSERT INTO site_members (site_id, user_id) VALUES ($1, $2)', [site.id, user.userId]);
+    await context.db.query('INSERT INTO site_members (site_id, user_id) VALUES ($1, $2)', [
+      site.id,
+      user.userId,
+    ]);
     expect((await request('GET', settingsUrl(site), user)).statusCode).toBe(403);
     const response = await request('PATCH', settingsUrl(site), user, { frequency: 'off' });
     expect(response.statusCode, response.body).toBe(403);
@@ -238,7 +277,11 @@ describe('agency branding', () => {
   it('names the agency until a display name is set, and shows both on the report', async () => {
     const site = await createSite();
     const before = await request('GET', '/api/agency/branding', site.tenant);
-    expect(before.json()).toEqual({ agencyName: expect.stringMatching(/^Agency /), displayName: null, logoUrl: null });
+    expect(before.json()).toEqual({
+      agencyName: expect.stringMatching(/^Agency /),
+      displayName: null,
+      logoUrl: null,
+    });
     const changed = await request('PATCH', '/api/agency/branding', site.tenant, { displayName: 'Northwind' });
     expect(changed.statusCode, changed.body).toBe(200);
     expect(changed.json().displayName).toBe('Northwind');
@@ -250,7 +293,9 @@ describe('agency branding', () => {
     const tenant = await createTenant(context);
     // A logo is found by its content's hash: bytes of this test's own, which no other agency has.
     const png = Buffer.concat([PNG_1PX, randomBytes(8)]);
-    const uploaded = await request('PUT', '/api/agency/branding/logo', tenant, { image: png.toString('base64') });
+    const uploaded = await request('POST', '/api/agency/branding/logo', tenant, {
+      image: png.toString('base64'),
+    });
     expect(uploaded.statusCode, uploaded.body).toBe(200);
     const { logoUrl } = uploaded.json();
     expect(logoUrl).toMatch(/^\/api\/branding\/logos\/[0-9a-f]{64}$/);
@@ -269,12 +314,17 @@ describe('agency branding', () => {
   });
 
   it.each([
-    ['an SVG with a script', Buffer.from('<svg xmlns="http://www.w3.org/2000/svg"><script>alert(1)</script></svg>')],
+    [
+      'an SVG with a script',
+      Buffer.from('<svg xmlns="http://www.w3.org/2000/svg"><script>alert(1)</script></svg>'),
+    ],
     ['HTML named like a PNG would be', Buffer.from('<html><script>alert(1)</script></html>')],
     ['a file over the size limit', Buffer.concat([PNG_1PX, Buffer.alloc(128 * 1024)])],
   ])('refuses %s with a 400 naming image', async (_name, bytes) => {
     const tenant = await createTenant(context);
-    const response = await request('PUT', '/api/agency/branding/logo', tenant, { image: bytes.toString('base64') });
+    const response = await request('POST', '/api/agency/branding/logo', tenant, {
+      image: bytes.toString('base64'),
+    });
     expect(response.statusCode, response.body).toBe(400);
     expect(response.json().error.field).toBe('image');
   });
@@ -282,8 +332,12 @@ describe('agency branding', () => {
   it.each(['member', 'viewer'] as const)('may not be changed by a %s (403)', async (role) => {
     const tenant = await createTenant(context);
     const user = await addUser(context, tenant.agencyId, role);
-    expect((await request('PATCH', '/api/agency/branding', user, { displayName: 'Mine' })).statusCode).toBe(403);
-    const upload = await request('PUT', '/api/agency/branding/logo', user, { image: PNG_1PX.toString('base64') });
+    expect((await request('PATCH', '/api/agency/branding', user, { displayName: 'Mine' })).statusCode).toBe(
+      403,
+    );
+    const upload = await request('POST', '/api/agency/branding/logo', user, {
+      image: PNG_1PX.toString('base64'),
+    });
     expect(upload.statusCode, upload.body).toBe(403);
   });
 

@@ -29,7 +29,8 @@ export function registerReportRoutes(app: App, deps: { db: Pool; analyticsDb?: P
       onRequest,
       schema: {
         tags,
-        summary: 'A client report: headline numbers against the period before, top pages and sources, conversions, new hot leads',
+        summary:
+          'A client report: headline numbers against the period before, top pages and sources, conversions, new hot leads',
         security,
         params: SiteParams,
         querystring: ClientReportQuery,
@@ -58,7 +59,8 @@ export function registerReportRoutes(app: App, deps: { db: Pool; analyticsDb?: P
         response: { 200: ReportSettings, ...errorResponses(401, 403, 404) },
       },
     },
-    async (request) => getReportSettings({ db: deps.db, actor: actorOf(request), siteId: request.params.siteId }),
+    async (request) =>
+      getReportSettings({ db: deps.db, actor: actorOf(request), siteId: request.params.siteId }),
   );
 
   app.patch(
@@ -119,7 +121,7 @@ export function registerReportRoutes(app: App, deps: { db: Pool; analyticsDb?: P
       }),
   );
 
-  app.put(
+  app.post(
     '/api/agency/branding/logo',
     {
       onRequest,
@@ -152,7 +154,12 @@ export function registerReportRoutes(app: App, deps: { db: Pool; analyticsDb?: P
       },
     },
     async (request) =>
-      updateBranding({ db: deps.db, actor: actorOf(request), ip: request.ip, change: { kind: 'remove_logo' } }),
+      updateBranding({
+        db: deps.db,
+        actor: actorOf(request),
+        ip: request.ip,
+        change: { kind: 'remove_logo' },
+      }),
   );
 
   app.get(

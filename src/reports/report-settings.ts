@@ -96,9 +96,13 @@ export async function updateReportSettings({
       recipients: recipients ?? before.recipients,
     };
     if (after.frequency !== 'off' && after.recipients.length === 0) {
-      throw new AppError('validation_failed', 'recipients must name at least one address to send reports to', {
-        field: 'recipients',
-      });
+      throw new AppError(
+        'validation_failed',
+        'recipients must name at least one address to send reports to',
+        {
+          field: 'recipients',
+        },
+      );
     }
     await client.query(
       `INSERT INTO report_settings (site_id, frequency, weekday, recipients, active_since)

@@ -71,7 +71,8 @@ export async function sendReportMails(
       continue;
     }
     if (first.frequency === null || first.frequency === 'off') {
-      for (const mail of mails) outcomes.set(mail.id, { kind: 'cancelled', reason: 'reports were switched off' });
+      for (const mail of mails)
+        outcomes.set(mail.id, { kind: 'cancelled', reason: 'reports were switched off' });
       continue;
     }
     let report: ClientReport;
@@ -137,7 +138,8 @@ export function clientReportJobs(
       everyMs: 5 * MINUTE,
       exclusive: true,
       retry: { baseDelayMs: 30 * SECOND, maxDelayMs: 5 * MINUTE, jitter: 0.2 },
-      run: ({ now }) => queueDueReports({
+      run: ({ now }) =>
+        queueDueReports({
           db: deps.db,
           now,
           siteIds: options.siteId === undefined ? undefined : [options.siteId],
