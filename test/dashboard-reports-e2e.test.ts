@@ -4,7 +4,10 @@ import { describe, expect, it } from 'vitest';
 import { formatMetric, type MetricKind } from '../dashboard/src/format.ts';
 import { newId } from '../src/lib/ids.ts';
 import { addUser } from './helpers.ts';
-import { PNG_1PX } from './images.ts';
+import { createJobRunner } from '../src/jobs/runner.ts';
+import { clientReportJobs } from '../src/reports/send-report-mails.ts';
+import { createMemoryMailer } from '../src/tenancy/mailer.ts';
+import { bandedPng } from './images.ts';
 import { hasChromium, useDashboardBrowser, XSS, type BrowserSite as Site } from './dashboard-browser.ts';
 
 /**
@@ -21,6 +24,9 @@ const HEADLINES: Array<[string, MetricKind]> = [
   ['avgSessionSeconds', 'seconds'],
   ['conversions', 'count'],
 ];
+
+/** A 120×40 logo in two blues, so the screenshots show where it goes. */
+const LOGO = bandedPng(120, 40, [37, 99, 235], [191, 219, 254]);
 
 const day = (offsetDays: number) => new Date(Date.now() + offsetDays * 86_400_000).toISOString().slice(0, 10);
 
@@ -86,7 +92,7 @@ describe.skipIf(!hasChromium)('the client report in headless Chromium', () => {
     );
     for (const [url, payload] of [
       ['/api/agency/branding', { displayName: `Northwind ${XSS}` }],
-      ['/api/agency/branding/logo', { image: PNG_1PX.toString('base64') }],
+      ['/api/agency/branding/logo', { image: LOGO.toString('base64') }],
     ] as const) {
       const response = await context.app.inject({
         method: url.endsWith('logo') ? 'POST' : 'PATCH',
@@ -151,7 +157,7 @@ describe.skipIf(!hasChromium)('the client report in headless Chromium', () => {
     // The logo is Beacon's own image, allowed by the CSP, and has loaded.
     const logo = page.locator('.report-sheet img.report-logo');
     expect(await logo.getAttribute('src')).toBe(report.agency.logoUrl);
-    await expect.poll(() => logo.evaluate((image: HTMLImageElement) => image.naturalWidth)).toBe(1);
+    await expect.poll(() => logo.evaluate((image: HTMLImageElement) => image.naturalWidth)).toBe(120);
     await dashboard.screenshot(page, 'report');
 
     // "Print / Save as PDF" opens the browser's print dialog.
@@ -229,5 +235,61 @@ describe.skipIf(!hasChromium)('the client report in headless Chromium', () => {
     expect(overflowing).toEqual([]);
     await dashboard.screenshot(page, 'report-viewer-phone');
     expect(cspViolations).toEqual([]);
+  });
+
+  it('mails the report as HTML a mail client shows: the same numbers, the logo from Beacon, stored strings as text', async () => {
+    const site = await siteWithTraffic();
+    // Tomorrow the week up to today ends: a schedule on tomorrow's weekday mails it then.
+    const clock = { at: Date.now() + 86_400_000, now: () => new Date(clock.at) };
+    const settings = await context.app.inject({
+      method: 'PATCH',
+      url: `/api/sites/${site.id}/report/settings`,
+      headers: site.tenant.auth,
+      payload: {
+        frequency: 'weekly',
+        weekday: ((new Date(clock.at).getUTCDay() + 6) % 7) + 1,
+        recipients: ['cmo@client.example'],
+      },
+    });
+    expect(settings.statusCode, settings.body).toBe(200);
+    const { mailer, sent } = createMemoryMailer();
+    const jobs = clientReportJobs(
+      { db: context.db, mailer, publicUrl: dashboard.base, log: { warn: () => undefined } },
+      { siteId: site.id },
+    );
+    const runner = createJobRunner({
+      db: context.db,
+      catalog: {
+        periodic: [{ ...jobs.periodic, name: `queue_client_reports_${site.id}` }],
+        queues: [jobs.queue],
+      },
+      log: { error: () => undefined },
+      now: clock.now,
+    });
+    await runner.runDue();
+    clock.at += 10_000;
+    await runner.runDue();
+    expect(sent).toHaveLength(1);
+    const report = await apiReport(site, day(-6), day(0));
+    expect(sent[0]!.text).toContain(
+      `Visitors: ${formatMetric(report.overview.visitors, 'count', 'en-US')} (`,
+    );
+    expect(sent[0]!.text).toContain(
+      `Page views: ${formatMetric(report.overview.pageviews, 'count', 'en-US')} (`,
+    );
+
+    const { page } = await newPage({ width: 700, height: 900 });
+    await page.setContent(sent[0]!.html!);
+    const logo = page.locator('img').first();
+    expect(await logo.getAttribute('src')).toBe(`${dashboard.base}${report.agency.logoUrl}`);
+    await expect.poll(() => logo.evaluate((image: HTMLImageElement) => image.naturalWidth)).toBe(120);
+    expect(await page.locator('h1').textContent()).toBe('Shop <b>bold</b>');
+    expect(await page.getByText(`${XSS} (acme.example)`).count()).toBe(1);
+    expect(await page.locator('img[src="x"]').count()).toBe(0);
+    expect(await page.evaluate(() => (window as unknown as { __xss?: number }).__xss)).toBeUndefined();
+    expect(await page.getByRole('link', { name: 'Open the full report' }).getAttribute('href')).toBe(
+      `${dashboard.base}/sites/${site.id}/report?from=${day(-6)}&to=${day(0)}`,
+    );
+    await dashboard.screenshot(page, 'report-mail');
   });
 });

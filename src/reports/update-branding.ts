@@ -28,7 +28,15 @@ export const UploadLogoBody = Type.Object(
       description: `A PNG, JPEG or WebP file, base64 (at most ${MAX_LOGO_BYTES / 1024} KiB decoded); no SVG`,
     }),
   },
-  { additionalProperties: false },
+  {
+    additionalProperties: false,
+    examples: [
+      {
+        image:
+          'iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNk+M9QDwADhgGAWjR9awAAAABJRU5ErkJggg==',
+      },
+    ],
+  },
 );
 export type UploadLogoBody = Static<typeof UploadLogoBody>;
 
