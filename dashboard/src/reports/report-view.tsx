@@ -46,6 +46,8 @@ export function ReportView(props: SiteViewProps) {
     <div class="report-page">
       <div class="report-toolbar no-print">
         <PeriodForm
+          // A new period in the URL (the browser's back button too) starts the form afresh.
+          key={`${period.from} ${period.to}`}
           period={period}
           onChange={(next) => navigate(`${location.pathname}${periodSearch(next)}`)}
         />
