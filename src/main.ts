@@ -20,7 +20,7 @@ import { createLifecycle, settleAll, type Lifecycle } from './lifecycle.ts';
 import { createSharedState } from './state/index.ts';
 import { createAccessTokens } from './tenancy/auth/access-tokens.ts';
 import { ensureBootstrapAdmin, hasAnyUser } from './tenancy/users/bootstrap-admin.ts';
-import { createSmtpMailer, smtpServerOf } from './tenancy/mailer.ts';
+import { createSmtpMailer, createUnconfiguredMailer, smtpServerOf } from './tenancy/mailer.ts';
 
 /** SIGTERM to exit: in-flight requests finish, buffers flush, pools close, all within this bound. */
 const SHUTDOWN_DEADLINE_MS = 10_000;
@@ -102,6 +102,11 @@ async function start(config: Config, log: Logger, lifecycle: Lifecycle) {
     fetch: createPlatformFetch(),
     webhookFetch: createGuardedFetch(),
   };
+  // Without SMTP_URL, nothing is mailed and each message says so in the log.
+  const mailer =
+    config.mail.smtpUrl === undefined
+      ? createUnconfiguredMailer(log)
+      : createSmtpMailer({ url: config.mail.smtpUrl, from: config.mail.from });
   const jobs = createJobRunner({
     db: database.pool,
     log,
@@ -116,6 +121,7 @@ async function start(config: Config, log: Logger, lifecycle: Lifecycle) {
         log,
         observe: destinationMetrics(metrics),
       },
+      reports: { mailer, publicUrl: config.publicUrl, log, analyticsDb },
       log,
     }),
   });
@@ -139,11 +145,7 @@ async function start(config: Config, log: Logger, lifecycle: Lifecycle) {
       trackingLimits: config.trackingRateLimits,
       metricsToken: config.metricsToken,
       destinations,
-      // Without SMTP_URL, buildApp's mailer sends nothing and says so in the log.
-      mailer:
-        config.mail.smtpUrl === undefined
-          ? undefined
-          : createSmtpMailer({ url: config.mail.smtpUrl, from: config.mail.from }),
+      mailer,
       publicUrl: config.publicUrl,
       tls,
       trackerScript,

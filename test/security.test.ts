@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createAccessTokens } from '../src/tenancy/auth/access-tokens.ts';
 import { addUser, createTenant, loginAs, useTestApp, type TestTenant } from './helpers.ts';
+import { PNG_1PX } from './images.ts';
 
 /**
  * The shared security suite: walks every authenticated route of the OpenAPI document and plays each
@@ -113,6 +114,13 @@ const ROUTES: Record<string, RouteCase> = {
   'GET /api/sites/{siteId}/funnels/{funnelId}/report': { scope: 'site', query: REPORT_RANGE },
   'GET /api/auth/sessions': { scope: 'self' },
   'DELETE /api/auth/sessions/{sessionId}': { scope: 'self' },
+  'GET /api/sites/{siteId}/report': { scope: 'site', query: REPORT_RANGE },
+  'GET /api/sites/{siteId}/report/settings': { scope: 'settings' },
+  'PATCH /api/sites/{siteId}/report/settings': { scope: 'settings', body: () => ({ frequency: 'off' }) },
+  'GET /api/agency/branding': { scope: 'agency' },
+  'PATCH /api/agency/branding': { scope: 'agency', body: () => ({ displayName: 'Defaced' }) },
+  'POST /api/agency/branding/logo': { scope: 'agency', body: () => ({ image: PNG_1PX.toString('base64') }) },
+  'DELETE /api/agency/branding/logo': { scope: 'agency' },
 };
 
 interface Operation {

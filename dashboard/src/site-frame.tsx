@@ -67,10 +67,17 @@ export function SiteFrame(
         )}
         <nav class="tabs" aria-label="Site">
           {tabs.map((entry) => (
-            <Link key={entry.tab} href={sitePath(site.id, entry.tab)} current={entry.tab === props.tab}>
+            <Link
+              key={entry.tab}
+              href={sitePath(site.id, entry.tab)}
+              current={!props.report && entry.tab === props.tab}
+            >
               {entry.label}
             </Link>
           ))}
+          <Link href={`${sitePath(site.id)}/report`} current={props.report === true}>
+            Report
+          </Link>
         </nav>
       </div>
       {props.report ? (

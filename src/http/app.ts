@@ -12,6 +12,7 @@ import { registerAnalyticsRoutes } from '../analytics/analytics-routes.ts';
 import { registerRealtimeRoutes } from '../analytics/realtime/realtime-routes.ts';
 import { registerCompanyRoutes } from '../companies/company-routes.ts';
 import { registerDashboardRoutes } from '../dashboard/dashboard-routes.ts';
+import { registerReportRoutes } from '../reports/report-routes.ts';
 import type { DashboardFiles } from '../dashboard/load-dashboard.ts';
 import { registerDestinationRoutes } from '../destinations/destination-routes.ts';
 import type { DestinationServices } from '../destinations/destination-services.ts';
@@ -205,6 +206,7 @@ export async function buildApp(deps: AppDeps): Promise<App> {
   registerCompanyRoutes(app, deps);
   registerDestinationRoutes(app, deps);
   registerAnalyticsRoutes(app, deps);
+  registerReportRoutes(app, deps);
   registerRealtimeRoutes(app, { ...deps, metrics });
 
   return app;

@@ -20,6 +20,11 @@ describe("Beacon's job catalog", () => {
       urls: { ga4: '', metaGraph: '', googleDataManager: '', googleAds: '', googleOauthToken: '' },
       log: { warn: () => undefined },
     },
+    reports: {
+      mailer: { delivers: false, send: async () => undefined },
+      publicUrl: 'https://beacon.test.example',
+      log: { warn: () => undefined },
+    },
     log: { error: () => undefined },
   });
 
@@ -31,6 +36,7 @@ describe("Beacon's job catalog", () => {
     ['enrichment_backfill', 5 * SECOND],
     ['rescore_companies', 15 * SECOND],
     ['rollups', 30 * SECOND],
+    ['queue_client_reports', 5 * 60 * SECOND],
   ])('runs %s every %i ms, on one instance at a time', (name, everyMs) => {
     expect(catalog.periodic.find((job) => job.name === name)).toMatchObject({ everyMs, exclusive: true });
   });

@@ -7,6 +7,7 @@ import { DESTINATION_TYPES } from '../destinations/registry.ts';
 import type { Enrichment } from '../enrich/index.ts';
 import { EVENT_ID_DEDUP_DAYS, pruneEventIds } from '../ingest/prune-event-ids.ts';
 import type { CookielessVisitorIds } from '../ingest/visitor-ids.ts';
+import { clientReportJobs, type ReportMailDeps } from '../reports/send-report-mails.ts';
 import type { PubSub } from '../state/interface.ts';
 import { pruneExpiredCredentials } from '../tenancy/prune-expired-credentials.ts';
 import type { Backoff } from './backoff.ts';
@@ -41,9 +42,12 @@ export function beaconJobs(deps: {
   pubsub: Pick<PubSub, 'publish'>;
   /** What the destinations' queues send with (fetch, sealer, platform URLs, log). */
   destinations: DeliverDeps;
+  /** What client report mails are built and sent with (mailer, BEACON_PUBLIC_URL, log). */
+  reports: Omit<ReportMailDeps, 'db'>;
   log: { error(object: object, message: string): void };
 }): JobCatalog {
   const { db } = deps;
+  const reports = clientReportJobs({ ...deps.reports, db });
   return {
     periodic: [
       hourly('event_partitions', ({ now }) => ensureEventPartitions(db, now())),
@@ -79,7 +83,11 @@ export function beaconJobs(deps: {
         retry: FREQUENT_RETRY,
         run: (context) => refreshRollups({ db, log: deps.log, ...context }),
       },
+      reports.periodic,
     ],
-    queues: Object.values(DESTINATION_TYPES).map((type) => deliveryQueue(type, deps.destinations)),
+    queues: [
+      ...Object.values(DESTINATION_TYPES).map((type) => deliveryQueue(type, deps.destinations)),
+      reports.queue,
+    ],
   };
 }

@@ -103,6 +103,19 @@ describe('SMTP mailer', () => {
     expect(mail.body.trimEnd()).toBe(message.text);
   });
 
+  it('sends an HTML alternative beside the text when the message has one', async () => {
+    smtp = await startFakeSmtp();
+    await createSmtpMailer({ url: smtp.url(), from: FROM, ignoreTls: true }).send({
+      ...message,
+      html: '<p>Weekly report</p>',
+    });
+    const mail = smtp.received[0]!;
+    expect(mail.headers['content-type']).toMatch(/^multipart\/alternative/);
+    expect(mail.body).toContain('Content-Type: text/plain');
+    expect(mail.body).toContain('Content-Type: text/html');
+    expect(mail.body).toContain('<p>Weekly report</p>');
+  });
+
   it('logs in with the percent-decoded user and password of the URL', async () => {
     const credentials = { user: 'beacon@agency.example', pass: 'p@ss:w/rd?#%' };
     smtp = await startFakeSmtp({ users: { [credentials.user]: credentials.pass } });

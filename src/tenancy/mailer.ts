@@ -1,11 +1,13 @@
 import nodemailer from 'nodemailer';
 
-/** One plain-text message: invitations and password resets need nothing richer. */
+/** One message: plain text, with an HTML alternative where the text alone is poor (client reports). */
 export interface MailMessage {
   to: string;
   subject: string;
   /** The body. It may carry a one-time token, so no transport ever writes it to the log. */
   text: string;
+  /** The same content as HTML, sent beside `text` (multipart/alternative); never logged either. */
+  html?: string;
   /**
    * What an administrator can do for the recipient when Beacon has no mail server, e.g. the CLI
    * command that makes a reset token. Logged in place of the message, which nobody receives.
@@ -155,6 +157,7 @@ export function createSmtpMailer(options: SmtpMailerOptions): Mailer {
           to: message.to,
           subject: message.subject,
           text: message.text,
+          ...(message.html === undefined ? {} : { html: message.html }),
         });
       } catch (error) {
         throw new MailDeliveryError(server, error);
