@@ -152,7 +152,7 @@ describe.skipIf(!hasChromium)('settings, team and account pages in headless Chro
       .getByRole('navigation', { name: 'Site' })
       .getByRole('link')
       .allTextContents();
-    expect(tabs).toEqual(['Overview', 'Realtime', 'Leads', 'Funnels & goals']);
+    expect(tabs).toEqual(['Overview', 'Realtime', 'Leads', 'Funnels & goals', 'Report']);
     const menu = await invitee.page
       .getByRole('navigation', { name: 'Agency' })
       .getByRole('link')
