@@ -16,9 +16,11 @@ function utcDay(offsetDays: number): string {
 }
 
 describe('migrations', () => {
-  it('are numbered without gaps or repeats', async () => {
+  // Numbers are handed out to work done in parallel, so a branch may hold 020 before 017 is merged.
+  it('are numbered in order without repeats', async () => {
     const versions = (await readMigrations()).map((migration) => migration.version);
-    expect(versions).toEqual(versions.map((_, index) => index + 1));
+    expect(versions).toEqual([...new Set(versions)].sort((a, b) => a - b));
+    expect(versions[0]).toBe(1);
   });
 
   it('apply nothing the second time (the suite already migrated this database)', async () => {
