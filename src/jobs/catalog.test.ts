@@ -31,6 +31,7 @@ describe("Beacon's job catalog", () => {
     ['enrichment_backfill', 5 * SECOND],
     ['rescore_companies', 15 * SECOND],
     ['rollups', 30 * SECOND],
+    ['retention', 24 * HOUR],
   ])('runs %s every %i ms, on one instance at a time', (name, everyMs) => {
     expect(catalog.periodic.find((job) => job.name === name)).toMatchObject({ everyMs, exclusive: true });
   });
