@@ -37,7 +37,9 @@ async function createSite(options: { retentionDays?: number; deletedAt?: Date } 
  * partitions are made first: a retention run of an earlier test may have dropped them.
  */
 async function insertEvents(siteId: string, instants: string[]): Promise<void> {
-  await db.query('SELECT ensure_event_partitions(t::date, 1) FROM unnest($1::timestamptz[]) AS t', [instants]);
+  await db.query('SELECT ensure_event_partitions(t::date, 1) FROM unnest($1::timestamptz[]) AS t', [
+    instants,
+  ]);
   await db.query(
     `INSERT INTO events (id, site_id, type, received_at, occurred_at, visitor_id, session_id, path)
      SELECT $1 || '-' || n, $1, 'pageview', t, t, 'v-' || n, 's-' || n, '/p'

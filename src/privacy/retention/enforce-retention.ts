@@ -10,10 +10,12 @@ import { purgeDeletedSite } from './purge-deleted-site.ts';
 import { DELETED_SITE_GRACE_DAYS, isPurgeDue, partitionFate, retentionCutoff } from './retention-rules.ts';
 
 /**
- * Rows a retention statement deletes at a time. One batch of events took ~N ms on a partition of
- * realistic rows (see README): short enough that nothing waits on it noticeably.
+ * Rows a retention statement deletes at a time. Measured on a 628 MB partition of 500,000 realistic
+ * events of 10 interleaved sites (shared 2-core machine): 70-115 ms a batch of 1,000 (0.8-1.1 s at
+ * 5,000). The ingestion writer never waits on it: it inserts into today's partition, and a delete
+ * takes row locks in old ones and only ROW EXCLUSIVE (which inserts share) on `events`.
  */
-export const RETENTION_BATCH_SIZE = 5_000;
+export const RETENTION_BATCH_SIZE = 1_000;
 
 export interface RetentionResult {
   partitionsDropped: number;

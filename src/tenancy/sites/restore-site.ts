@@ -4,6 +4,7 @@ import { DELETED_SITE_GRACE_DAYS } from '../../privacy/retention/retention-rules
 import type { Actor } from '../auth/access-tokens.ts';
 import { recordAudit } from '../audit/record-audit.ts';
 import { currentActor } from '../users/current-actor.ts';
+import { visibleParams } from './get-site.ts';
 import { allows } from '../users/roles.ts';
 import { SITE_COLUMNS, toSite, type DeletedSite, type Site, type SiteRow } from './site-record.ts';
 
@@ -58,16 +59,24 @@ export async function restoreSite({
   siteId: string;
   ip: string | undefined;
 }): Promise<Site> {
-  await requireSiteManager(db, actor, 'restore');
+  const current = await currentActor(db, actor);
   return withTransaction(db, async (client) => {
+    // Found as getSite finds sites: a member sees only the sites assigned to them, so another site
+    // is "not found" for them, never "forbidden" (which would confirm it exists).
     const { rows } = await client.query<SiteRow & { deleted_at: Date | null; purge_due: boolean }>(
       `SELECT ${SITE_COLUMNS}, deleted_at,
          deleted_at <= now() - make_interval(days => ${DELETED_SITE_GRACE_DAYS}) AS purge_due
-       FROM sites WHERE id = $1 AND agency_id = $2 FOR UPDATE`,
-      [siteId, actor.agencyId],
+       FROM sites
+       WHERE id = $1 AND agency_id = $2
+         AND ($3::boolean OR EXISTS (SELECT 1 FROM site_members m WHERE m.site_id = sites.id AND m.user_id = $4))
+       FOR UPDATE`,
+      [siteId, ...visibleParams(current)],
     );
     const row = rows[0];
     if (row === undefined) throw new AppError('not_found', 'Site not found', { field: 'siteId' });
+    if (!allows(current.role, 'manage')) {
+      throw new AppError('forbidden', `Your role (${current.role}) may not restore sites`);
+    }
     if (row.deleted_at === null)
       throw new AppError('conflict', 'This site is not deleted', { field: 'siteId' });
     if (row.purge_due) {

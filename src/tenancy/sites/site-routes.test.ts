@@ -402,7 +402,7 @@ describe('POST /api/sites/:siteId/restore', () => {
     });
   });
 
-  it('refuses members and viewers (403), another agency (404), a live site and one past its grace period (409)', async () => {
+  it('refuses its members and viewers (403), another agency (404), a live site and one past its grace period (409)', async () => {
     const tenant = await createTenant(context);
     const site = (await createSite(tenant.auth, { name: 'A', domain: 'a.example' })).json();
     const restore = (auth: { authorization: string }, siteId = site.id as string) =>
@@ -413,6 +413,12 @@ describe('POST /api/sites/:siteId/restore', () => {
     await context.app.inject({ method: 'DELETE', url: `/api/sites/${site.id}`, headers: tenant.auth });
     const member = await addUser(context, tenant.agencyId, 'member');
     const viewer = await addUser(context, tenant.agencyId, 'viewer');
+    for (const user of [member, viewer]) {
+      await context.db.query('INSERT INTO site_members (site_id, user_id) VALUES ($1, $2)', [
+        site.id,
+        user.userId,
+      ]);
+    }
     const stranger = await createTenant(context);
     expect((await restore(member.auth)).statusCode).toBe(403);
     expect((await restore(viewer.auth)).statusCode).toBe(403);
