@@ -21,6 +21,7 @@ describe('POST /api/sites', () => {
       writeKey: expect.stringMatching(/^wk_/),
       botPolicy: 'flag',
       allowedDomains: [],
+      retentionDays: 90,
     });
     expect(site.writeKeyPrefix).toBe(site.writeKey.slice(0, 8));
     const { rows } = await context.db.query('SELECT agency_id, write_key_hash FROM sites WHERE id = $1', [
