@@ -14,7 +14,8 @@ export interface RawEventsWindow {
  */
 export function assertRawEventsKept(window: RawEventsWindow): void {
   const { from, rawEventsFrom } = window;
-  if (rawEventsFrom === undefined || from.getTime() >= rawEventsFrom.getTime()) return;
+  // Only a window known to start earlier is refused (an invalid date is not this check's to judge).
+  if (rawEventsFrom === undefined || !(from.getTime() < rawEventsFrom.getTime())) return;
   const kept = rawEventsFrom.toISOString();
   throw new AppError(
     'validation_failed',
