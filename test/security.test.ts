@@ -46,6 +46,8 @@ const ROUTES: Record<string, RouteCase> = {
   'GET /api/sites/{siteId}': { scope: 'site' },
   'PATCH /api/sites/{siteId}': { scope: 'site', body: () => ({ name: 'Defaced' }) },
   'DELETE /api/sites/{siteId}': { scope: 'site' },
+  'GET /api/sites/deleted': { scope: 'manage' },
+  'POST /api/sites/{siteId}/restore': { scope: 'site' },
   'GET /api/sites/{siteId}/events': { scope: 'site' },
   'GET /api/audit-log': { scope: 'agency' },
   'GET /api/admin/enrichment/stats': { scope: 'instance' },

@@ -30,6 +30,8 @@ export interface ReportContext {
   filters: Filter[];
   goals: GoalDefinition[];
   compare: boolean;
+  /** Where the site's raw events begin: earlier ones are deleted under its retention (unset: none yet). */
+  rawEventsFrom: Date | undefined;
   /** See {@link ReportDeps.fresh}. */
   fresh: boolean;
 }
@@ -57,12 +59,17 @@ export async function reportContext(
   const window = reportWindow(range, site.timezone);
   const filters = parseFilters(range.filters);
   const goals = await goalDefinitions(deps.db, siteId);
+  const { rows } = await deps.db.query<{ events_kept_from: Date | null }>(
+    'SELECT events_kept_from FROM sites WHERE id = $1',
+    [siteId],
+  );
   return {
     siteId,
     window,
     filters,
     goals,
     compare: range.compare === 'previous',
+    rawEventsFrom: rows[0]?.events_kept_from ?? undefined,
     fresh: deps.fresh === true,
   };
 }
@@ -92,6 +99,14 @@ export async function cachedReport<Report>(
 
 /** What a report counts over: the site, its window in the site's time zone, the filters and goals. */
 export function reportScope(context: ReportContext): ReportScope {
-  const { siteId, window, filters, goals } = context;
-  return { siteId, from: window.from, to: window.to, timezone: window.timezone, filters, goals };
+  const { siteId, window, filters, goals, rawEventsFrom } = context;
+  return {
+    siteId,
+    from: window.from,
+    to: window.to,
+    timezone: window.timezone,
+    filters,
+    goals,
+    rawEventsFrom,
+  };
 }

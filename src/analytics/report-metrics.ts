@@ -22,9 +22,12 @@ import {
   type VisitorPart,
 } from './rollups/rollup-counts.ts';
 import { splitAtRollups } from './rollups/rollup-split.ts';
+import { assertRawEventsKept } from './raw-events-kept.ts';
 
 export interface ReportScope extends MetricsScope {
   timezone: string;
+  /** Where the site's raw events begin (retention): a window that needs earlier ones is refused. */
+  rawEventsFrom?: Date | undefined;
 }
 
 /** A breakdown's order: the metric by name (roll-ups sort in code) and as SQL (raw events sort in the query). */
@@ -52,7 +55,9 @@ function rolledUpDimension(grouping: Grouping): string | undefined {
  * Only unfiltered reports use roll-ups (they hold no combination of dimensions), and only for
  * dimensions they keep. Counts add up exactly; distinct visitors over several days come from the
  * days' sketches (HyperLogLog, p = 16: a standard error of 0.4 %), kept between the busiest day's
- * count and the sum of the days', so a single day or hour stays exact.
+ * count and the sum of the days', so a single day or hour stays exact. Roll-ups outlive raw events
+ * (retention): a report that would need raw events from before `scope.rawEventsFrom` is refused
+ * ({@link assertRawEventsKept}) rather than answered with what is left of them.
  */
 export async function reportMetrics(
   db: Queryable,
@@ -61,7 +66,10 @@ export async function reportMetrics(
   options: { order?: ReportOrder; onlyKeys?: ReadonlyArray<string | null> } = {},
 ): Promise<{ rows: GroupedRow[]; total: number }> {
   const { order, onlyKeys } = options;
-  const raw = () => groupedMetrics(db, scope, grouping, order);
+  const raw = () => {
+    assertRawEventsKept(scope);
+    return groupedMetrics(db, scope, grouping, order);
+  };
   const rolledUp = grouping.by === 'all' || grouping.by === 'buckets';
   const dimension = rolledUpDimension(grouping);
   if (
@@ -74,6 +82,7 @@ export async function reportMetrics(
   const split = await splitAtRollups(db, { ...scope, goalsKey: goalsKey(scope.goals) });
   if (split.rollupDays === undefined) return raw();
   const days: RollupDays = { siteId: scope.siteId, ...split.rollupDays };
+  if (split.raw !== undefined) assertRawEventsKept({ ...scope, ...split.raw });
   const rawGroups =
     split.raw === undefined
       ? []

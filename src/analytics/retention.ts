@@ -1,3 +1,4 @@
+import { assertRawEventsKept } from './raw-events-kept.ts';
 import { Type, type Static } from 'typebox';
 import type { Queryable } from '../db/pool.ts';
 import { AppError } from '../errors.ts';
@@ -265,6 +266,7 @@ export async function getRetention(
 ): Promise<{ report: Retention; cached: boolean }> {
   const context = await reportContext(deps, actor, siteId, query);
   const followed = query.weeks ?? DEFAULT_RETENTION_WEEKS;
+  assertRawEventsKept({ from: context.window.from, rawEventsFrom: context.rawEventsFrom });
   return cachedReport(deps.cache, context, 'retention', query, () =>
     retentionReport(
       deps.analyticsDb,

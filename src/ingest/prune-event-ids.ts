@@ -1,3 +1,4 @@
+import { deleteInBatches } from '../db/delete-in-batches.ts';
 import type { Queryable } from '../db/pool.ts';
 
 /**
@@ -14,14 +15,11 @@ export const EVENT_ID_DEDUP_DAYS = 7;
  * were forgotten.
  */
 export async function pruneEventIds(db: Queryable, olderThan: Date, batchSize = 10_000): Promise<number> {
-  let removed = 0;
-  for (;;) {
-    const { rowCount } = await db.query(
-      `DELETE FROM event_ids WHERE ctid = ANY(ARRAY(
-         SELECT ctid FROM event_ids WHERE received_at < $1 LIMIT $2))`,
-      [olderThan, batchSize],
-    );
-    removed += rowCount ?? 0;
-    if ((rowCount ?? 0) < batchSize) return removed;
-  }
+  return deleteInBatches(
+    db,
+    `DELETE FROM event_ids WHERE ctid = ANY(ARRAY(
+       SELECT ctid FROM event_ids WHERE received_at < $1 LIMIT $2))`,
+    [olderThan],
+    { batchSize },
+  );
 }

@@ -37,6 +37,7 @@ describe("Beacon's job catalog", () => {
     ['rescore_companies', 15 * SECOND],
     ['rollups', 30 * SECOND],
     ['queue_client_reports', 5 * 60 * SECOND],
+    ['retention', 24 * HOUR],
   ])('runs %s every %i ms, on one instance at a time', (name, everyMs) => {
     expect(catalog.periodic.find((job) => job.name === name)).toMatchObject({ everyMs, exclusive: true });
   });

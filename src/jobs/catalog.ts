@@ -8,6 +8,7 @@ import type { Enrichment } from '../enrich/index.ts';
 import { EVENT_ID_DEDUP_DAYS, pruneEventIds } from '../ingest/prune-event-ids.ts';
 import type { CookielessVisitorIds } from '../ingest/visitor-ids.ts';
 import { clientReportJobs, type ReportMailDeps } from '../reports/send-report-mails.ts';
+import { enforceRetention } from '../privacy/retention/enforce-retention.ts';
 import type { PubSub } from '../state/interface.ts';
 import { pruneExpiredCredentials } from '../tenancy/prune-expired-credentials.ts';
 import type { Backoff } from './backoff.ts';
@@ -56,6 +57,14 @@ export function beaconJobs(deps: {
         pruneEventIds(db, new Date(now().getTime() - EVENT_ID_DEDUP_DAYS * DAY)),
       ),
       hourly('prune_expired_credentials', ({ now }) => pruneExpiredCredentials({ db, now: now().getTime() })),
+      {
+        // Deletes what is past each site's retention, and sites past their grace period (src/privacy/retention/).
+        name: 'retention',
+        everyMs: DAY,
+        exclusive: true,
+        retry: MAINTENANCE_RETRY,
+        run: (context) => enforceRetention({ db, ...context }),
+      },
       {
         name: 'enrichment_backfill',
         everyMs: 5 * SECOND,

@@ -1,3 +1,4 @@
+import { assertRawEventsKept } from '../raw-events-kept.ts';
 import { Type, type Static } from 'typebox';
 import type { Pool } from '../../db/pool.ts';
 import { cachedReport, type ReportContext, type ReportDeps } from '../report-context.ts';
@@ -122,6 +123,10 @@ export async function funnelReport(
   };
   return cachedReport(deps.cache, context, 'funnel', request, async () => {
     const scope = { siteId: context.siteId, ...context.window, filters: context.filters };
+    assertRawEventsKept({ from: context.window.from, rawEventsFrom: context.rawEventsFrom });
+    if (context.compare) {
+      assertRawEventsKept({ from: context.window.previous.from, rawEventsFrom: context.rawEventsFrom });
+    }
     const steps = funnelSteps(funnel.steps, await countFunnel(deps.analyticsDb, scope, funnel));
     const report: FunnelReport = { steps, window: funnel.windowMinutes };
     if (!context.compare) return report;

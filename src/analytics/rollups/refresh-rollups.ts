@@ -5,6 +5,16 @@ import { goalsKey } from './goals-key.ts';
 import { recomputeDay } from './recompute-day.ts';
 
 /**
+ * Whether a local day still has all of its raw events: it begins no earlier than its site's
+ * `events_kept_from` (`s`, the site's row; retention deletes what is older). A day that does not is
+ * never recomputed or retired, whatever changed: recomputing it would replace its roll-ups, which
+ * outlive the raw events, with the counts of what is left of them (zeros). Readers then refuse what
+ * its roll-ups cannot answer (src/analytics/raw-events-kept.ts).
+ */
+const KEPT_DAY = (day: string, timezone: string) =>
+  `(s.events_kept_from IS NULL OR ${day}::timestamp AT TIME ZONE ${timezone} >= s.events_kept_from)`;
+
+/**
  * Days computed in a timezone the site no longer has become dirty hours again, with the oldest
  * possible mark: readers then take the raw path for them until they are recomputed (their rows are
  * gone, and a fresh mark would pass for a day merely a few seconds behind). Marks of sites that no
@@ -13,6 +23,7 @@ import { recomputeDay } from './recompute-day.ts';
 const RETIRE_OTHER_TIMEZONES = `WITH moved AS (
     DELETE FROM rollup_days d USING sites s
     WHERE s.id = d.site_id AND d.timezone <> s.timezone AND ($2::text IS NULL OR d.site_id = $2)
+      AND ${KEPT_DAY('d.day', 'd.timezone')}
     RETURNING d.site_id, d.day, d.timezone
   ),
   hours_gone AS (DELETE FROM rollup_hours h USING moved m WHERE h.site_id = m.site_id AND h.day = m.day),
@@ -47,18 +58,19 @@ const DUE_DAYS = `SELECT site_id, timezone, day::text AS day FROM (
     CROSS JOIN LATERAL (VALUES ((m.hour AT TIME ZONE s.timezone)::date),
                               (((m.hour + interval '1 hour' - interval '1 microsecond') AT TIME ZONE s.timezone)::date))
       AS d(day)
+    WHERE ${KEPT_DAY('d.day', 's.timezone')}
     GROUP BY m.site_id, s.timezone, d.day
     HAVING max(m.marked_at) < $6
     UNION
     SELECT r.site_id, s.timezone, r.day
     FROM rollup_days r JOIN sites s ON s.id = r.site_id AND ($2::text IS NULL OR s.id = $2)
-    WHERE r.pending_enrichment AND r.computed_at < $1
+    WHERE r.pending_enrichment AND r.computed_at < $1 AND ${KEPT_DAY('r.day', 's.timezone')}
     UNION
     SELECT r.site_id, s.timezone, r.day
     FROM rollup_days r
     JOIN sites s ON s.id = r.site_id AND ($2::text IS NULL OR s.id = $2)
     LEFT JOIN unnest($3::text[], $4::text[]) AS current(site_id, goals_key) ON current.site_id = r.site_id
-    WHERE r.goals_key <> coalesce(current.goals_key, $5)
+    WHERE r.goals_key <> coalesce(current.goals_key, $5) AND ${KEPT_DAY('r.day', 's.timezone')}
   ) AS due
   ORDER BY day DESC, site_id`;
 

@@ -7,6 +7,7 @@ export type AuditAction =
   | 'site.create'
   | 'site.update'
   | 'site.delete'
+  | 'site.restore'
   | 'user.invite'
   | 'user.update'
   | 'user.delete'

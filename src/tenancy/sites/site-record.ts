@@ -21,6 +21,19 @@ export const Site = Type.Object({
 });
 export type Site = Static<typeof Site>;
 
+/** A deleted site that can still be restored, and when the retention job deletes it for good. */
+export const DeletedSite = Type.Intersect([
+  Site,
+  Type.Object({
+    deletedAt: Type.String({ format: 'date-time' }),
+    purgeAfter: Type.String({
+      format: 'date-time',
+      description: 'From then on the site and all of its data are deleted, and it can no longer be restored',
+    }),
+  }),
+]);
+export type DeletedSite = Static<typeof DeletedSite>;
+
 export interface SiteRow {
   id: string;
   agency_id: string;

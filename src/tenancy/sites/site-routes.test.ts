@@ -21,6 +21,7 @@ describe('POST /api/sites', () => {
       writeKey: expect.stringMatching(/^wk_/),
       botPolicy: 'flag',
       allowedDomains: [],
+      retentionDays: 90,
     });
     expect(site.writeKeyPrefix).toBe(site.writeKey.slice(0, 8));
     const { rows } = await context.db.query('SELECT agency_id, write_key_hash FROM sites WHERE id = $1', [
@@ -343,6 +344,110 @@ describe('DELETE /api/sites/:siteId', () => {
           ).statusCode,
       )
       .toBe(400);
+  });
+});
+
+describe('POST /api/sites/:siteId/restore', () => {
+  const track = (siteKey: string) =>
+    context.app.inject({
+      method: 'POST',
+      url: '/api/track/event',
+      headers: { origin: 'https://a.example' },
+      payload: { site: siteKey, type: 'pageview', url: 'https://a.example/' },
+    });
+
+  it('brings a deleted site back within 30 days: listed until then, tracking resumes, audited', async () => {
+    const tenant = await createTenant(context);
+    const site = (await createSite(tenant.auth, { name: 'A', domain: 'a.example' })).json();
+    await context.app.inject({ method: 'DELETE', url: `/api/sites/${site.id}`, headers: tenant.auth });
+    await expect.poll(async () => (await track(site.siteKey)).statusCode).toBe(400);
+
+    const deleted = await context.app.inject({
+      method: 'GET',
+      url: '/api/sites/deleted',
+      headers: tenant.auth,
+    });
+    expect(deleted.statusCode, deleted.body).toBe(200);
+    const [listed] = deleted.json().sites;
+    expect(deleted.json().sites).toHaveLength(1);
+    expect(listed).toMatchObject({ id: site.id, siteKey: site.siteKey });
+    expect(Date.parse(listed.purgeAfter) - Date.parse(listed.deletedAt)).toBe(30 * 24 * 60 * 60 * 1000);
+
+    const restored = await context.app.inject({
+      method: 'POST',
+      url: `/api/sites/${site.id}/restore`,
+      headers: tenant.auth,
+    });
+    expect(restored.statusCode, restored.body).toBe(200);
+    expect(restored.json()).toMatchObject({ id: site.id, siteKey: site.siteKey });
+    const read = await context.app.inject({
+      method: 'GET',
+      url: `/api/sites/${site.id}`,
+      headers: tenant.auth,
+    });
+    expect(read.statusCode).toBe(200);
+    await expect.poll(async () => (await track(site.siteKey)).statusCode).toBe(201);
+    const again = await context.app.inject({
+      method: 'GET',
+      url: '/api/sites/deleted',
+      headers: tenant.auth,
+    });
+    expect(again.json().sites).toEqual([]);
+
+    const audit = await context.app.inject({ method: 'GET', url: '/api/audit-log', headers: tenant.auth });
+    expect(audit.json().entries[0]).toMatchObject({
+      action: 'site.restore',
+      targetType: 'site',
+      targetId: site.id,
+      actorId: tenant.userId,
+    });
+  });
+
+  it('refuses its members and viewers (403), another agency (404), a live site and one past its grace period (409)', async () => {
+    const tenant = await createTenant(context);
+    const site = (await createSite(tenant.auth, { name: 'A', domain: 'a.example' })).json();
+    const restore = (auth: { authorization: string }, siteId = site.id as string) =>
+      context.app.inject({ method: 'POST', url: `/api/sites/${siteId}/restore`, headers: auth });
+    const live = await restore(tenant.auth);
+    expect(live.statusCode, live.body).toBe(409);
+
+    await context.app.inject({ method: 'DELETE', url: `/api/sites/${site.id}`, headers: tenant.auth });
+    const member = await addUser(context, tenant.agencyId, 'member');
+    const viewer = await addUser(context, tenant.agencyId, 'viewer');
+    for (const user of [member, viewer]) {
+      await context.db.query('INSERT INTO site_members (site_id, user_id) VALUES ($1, $2)', [
+        site.id,
+        user.userId,
+      ]);
+    }
+    const stranger = await createTenant(context);
+    expect((await restore(member.auth)).statusCode).toBe(403);
+    expect((await restore(viewer.auth)).statusCode).toBe(403);
+    expect(
+      (await context.app.inject({ method: 'GET', url: '/api/sites/deleted', headers: member.auth }))
+        .statusCode,
+    ).toBe(403);
+    expect((await restore(stranger.auth)).statusCode).toBe(404);
+    const strangerList = await context.app.inject({
+      method: 'GET',
+      url: '/api/sites/deleted',
+      headers: stranger.auth,
+    });
+    expect(strangerList.json().sites).toEqual([]);
+
+    await context.db.query(
+      "UPDATE sites SET deleted_at = now() - interval '30 days 1 minute' WHERE id = $1",
+      [site.id],
+    );
+    const late = await restore(tenant.auth);
+    expect(late.statusCode, late.body).toBe(409);
+    expect(late.json().error.message).toContain('30 days');
+    const listed = await context.app.inject({
+      method: 'GET',
+      url: '/api/sites/deleted',
+      headers: tenant.auth,
+    });
+    expect(listed.json().sites).toEqual([]);
   });
 });
 

@@ -5,7 +5,8 @@ import { errorResponses, type App } from '../../http/types.ts';
 import type { AccessTokens } from '../auth/access-tokens.ts';
 import { createSite } from './create-site.ts';
 import { getSite, listSites } from './get-site.ts';
-import { Site } from './site-record.ts';
+import { listDeletedSites, restoreSite } from './restore-site.ts';
+import { DeletedSite, Site } from './site-record.ts';
 import { deleteSite, updateSite } from './update-site.ts';
 import type { PubSub } from '../../state/interface.ts';
 
@@ -25,7 +26,14 @@ export const UpdateSiteBody = Type.Object(
     ),
     timezone: Type.Optional(Type.String({ minLength: 1, maxLength: 64, examples: ['Europe/Berlin'] })),
     botPolicy: Type.Optional(Type.Union([Type.Literal('flag'), Type.Literal('drop')])),
-    retentionDays: Type.Optional(Type.Integer({ minimum: 1, maximum: 3650 })),
+    retentionDays: Type.Optional(
+      Type.Integer({
+        minimum: 1,
+        maximum: 3650,
+        description:
+          'Whole days raw data is kept (events, sessions, company visits, deliveries; 90 for new sites); the daily retention job deletes what is older. Roll-ups (aggregates without personal data) are kept beyond it, so unfiltered reports still answer; lowering it deletes data for good',
+      }),
+    ),
     cookieless: Type.Optional(
       Type.Boolean({ description: 'Never keep client visitor ids, even with consent' }),
     ),
@@ -49,7 +57,7 @@ export const UpdateSiteBody = Type.Object(
         allowedDomains: ['shop.acme.example', '*.acme-cdn.example'],
         timezone: 'Europe/Berlin',
         botPolicy: 'drop',
-        retentionDays: 395,
+        retentionDays: 90,
         trackerAlias: 'js/app.js',
       },
     ],
@@ -172,7 +180,8 @@ export function registerSiteRoutes(
       onRequest,
       schema: {
         tags: ['sites'],
-        summary: 'Delete a site: tracking stops at once (owner or admin)',
+        summary:
+          'Delete a site: tracking stops at once; it can be restored for 30 days, then it and all of its data are deleted (owner or admin)',
         security,
         params: SiteParams,
         response: { 204: Type.Null(), ...errorResponses(401, 403, 404) },
@@ -187,6 +196,46 @@ export function registerSiteRoutes(
       });
       await deps.state.pubsub.publish(SITE_CHANGED_CHANNEL, site.siteKey);
       return reply.status(204).send(null);
+    },
+  );
+
+  app.get(
+    '/api/sites/deleted',
+    {
+      onRequest,
+      schema: {
+        tags: ['sites'],
+        summary:
+          'Deleted sites that can still be restored, and when each is deleted for good (owner or admin)',
+        security,
+        response: { 200: Type.Object({ sites: Type.Array(DeletedSite) }), ...errorResponses(401, 403) },
+      },
+    },
+    async (request) => ({ sites: await listDeletedSites({ db: deps.db, actor: actorOf(request) }) }),
+  );
+
+  app.post(
+    '/api/sites/:siteId/restore',
+    {
+      onRequest,
+      schema: {
+        tags: ['sites'],
+        summary:
+          'Restore a deleted site within 30 days of its deletion: tracking resumes with the same keys, its data intact (owner or admin)',
+        security,
+        params: SiteParams,
+        response: { 200: Site, ...errorResponses(401, 403, 404, 409) },
+      },
+    },
+    async (request) => {
+      const site = await restoreSite({
+        db: deps.db,
+        actor: actorOf(request),
+        siteId: request.params.siteId,
+        ip: request.ip,
+      });
+      await deps.state.pubsub.publish(SITE_CHANGED_CHANNEL, site.siteKey);
+      return site;
     },
   );
 }
