@@ -259,4 +259,32 @@ describe.skipIf(!hasChromium)('settings, team and account pages in headless Chro
     expect(revoked.statusCode).toBe(401);
     expect(cspViolations).toEqual([]);
   });
+
+  it('deletes a site after its domain is typed, lists it as deleted, and restores it', async () => {
+    const site = await createSite('Doomed shop');
+    await createSite('Staying shop', site.tenant);
+    const { page, cspViolations } = await newPage();
+    await dashboard.signIn(page, site.tenant.email, `/sites/${site.id}/settings`);
+    const remove = page.getByRole('button', { name: 'Delete site' });
+    await remove.waitFor({ timeout: 10_000 });
+    expect(await remove.isDisabled()).toBe(true);
+    await page.getByLabel('Type the domain, shop.example, to confirm').fill('shop.example');
+    await remove.click();
+
+    const deleted = page.locator('.deleted-sites li');
+    await expect.poll(() => deleted.textContent(), { timeout: 10_000 }).toContain('Doomed shop');
+    expect(await page.locator('ul.sites').first().textContent()).not.toContain('Doomed shop');
+    const listed = await apiGet(site, '/api/sites/deleted');
+    expect(listed.sites.map((entry: { id: string }) => entry.id)).toEqual([site.id]);
+    expect(await deleted.textContent()).toContain('deleted for good on');
+    await dashboard.screenshot(page, 'sites-deleted');
+
+    await page.getByRole('button', { name: 'Restore Doomed shop' }).click();
+    await expect.poll(() => page.locator('.deleted-sites').count(), { timeout: 10_000 }).toBe(0);
+    await expect
+      .poll(() => page.locator('ul.sites').first().textContent(), { timeout: 10_000 })
+      .toContain('Doomed shop');
+    expect((await apiGet(site, `/api/sites/${site.id}`)).name).toBe('Doomed shop');
+    expect(cspViolations).toEqual([]);
+  });
 });

@@ -1,5 +1,12 @@
 import { describe, expect, it } from 'vitest';
-import { changeAgainst, formatChange, formatDuration, formatMetric, type MetricKind } from './format.ts';
+import {
+  changeAgainst,
+  formatChange,
+  formatDateTime,
+  formatDuration,
+  formatMetric,
+  type MetricKind,
+} from './format.ts';
 
 describe('formatMetric', () => {
   it.each<[number, MetricKind, string, string]>([
@@ -76,5 +83,19 @@ describe('formatDuration', () => {
 
   it('robustness: a negative duration reads as zero', () => {
     expect(formatDuration(-5, 'en-US')).toBe('0 seconds');
+  });
+});
+
+describe('formatDateTime', () => {
+  it.each<[string, string, string, string]>([
+    ['2026-12-05T07:43:00Z', 'en-US', 'UTC', 'Dec 5, 2026, 7:43 AM'],
+    ['2026-12-05T07:43:00Z', 'de-DE', 'Europe/Berlin', '05.12.2026, 08:43'],
+    ['2026-12-31T23:30:00Z', 'en-GB', 'Asia/Tokyo', '1 Jan 2027, 08:30'],
+  ])('%s in %s, %s is %s', (iso, locale, timeZone, expected) => {
+    expect(formatDateTime(iso, locale, timeZone)).toBe(expected);
+  });
+
+  it.each(['', 'not a date', '2026-13-45T99:00:00Z'])('robustness: %j is a dash', (iso) => {
+    expect(formatDateTime(iso, 'en-US', 'UTC')).toBe('–');
   });
 });

@@ -59,3 +59,12 @@ export function formatDuration(seconds: number, locale?: string): string {
     maximumFractionDigits: 1,
   }).format(amount);
 }
+
+/** A date and time as the reader's browser writes them, in its time zone unless told otherwise. */
+export function formatDateTime(iso: string, locale?: string, timeZone?: string): string {
+  const instant = new Date(iso);
+  if (Number.isNaN(instant.getTime())) return '–';
+  return new Intl.DateTimeFormat(locale, { dateStyle: 'medium', timeStyle: 'short', timeZone }).format(
+    instant,
+  );
+}

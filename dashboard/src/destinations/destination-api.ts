@@ -73,10 +73,3 @@ export const destinationsApi = (api: Api, siteId: string) => ({
 });
 
 export type DestinationsApi = ReturnType<typeof destinationsApi>;
-
-/** A moment as the reader's browser writes dates and times. */
-export function formatWhen(iso: string): string {
-  return new Intl.DateTimeFormat(undefined, { dateStyle: 'medium', timeStyle: 'short' }).format(
-    new Date(iso),
-  );
-}

@@ -1,8 +1,7 @@
 import { useEffect, useState } from 'preact/hooks';
-import { formatMetric } from '../format.ts';
+import { formatDateTime, formatMetric } from '../format.ts';
 import { useRequest } from '../use-request.ts';
 import {
-  formatWhen,
   type Delivery,
   type DestinationHealth,
   type DestinationsApi,
@@ -333,7 +332,7 @@ function DeadLetters(props: {
                     Delivery {delivery.id} · <EventOf delivery={delivery} />
                   </span>{' '}
                   <span class="muted">
-                    {formatWhen(delivery.createdAt)} · {formatMetric(delivery.attempts, 'count')}{' '}
+                    {formatDateTime(delivery.createdAt)} · {formatMetric(delivery.attempts, 'count')}{' '}
                     {delivery.attempts === 1 ? 'attempt' : 'attempts'}
                   </span>
                   <span class="delivery-error">{delivery.lastError ?? 'No error recorded'}</span>
@@ -426,7 +425,7 @@ function DeliveryLog(props: {
             <tbody>
               {shown.map((delivery) => (
                 <tr key={delivery.id} data-delivery={delivery.id}>
-                  <td>{formatWhen(delivery.createdAt)}</td>
+                  <td>{formatDateTime(delivery.createdAt)}</td>
                   <td class="event">
                     <EventOf delivery={delivery} />
                   </td>
@@ -437,9 +436,9 @@ function DeliveryLog(props: {
                   <td class="answer">
                     {delivery.lastError ??
                       (delivery.deliveredAt !== null
-                        ? `Delivered ${formatWhen(delivery.deliveredAt)}`
+                        ? `Delivered ${formatDateTime(delivery.deliveredAt)}`
                         : delivery.nextAttemptAt !== null
-                          ? `Next attempt ${formatWhen(delivery.nextAttemptAt)}`
+                          ? `Next attempt ${formatDateTime(delivery.nextAttemptAt)}`
                           : '')}
                   </td>
                 </tr>

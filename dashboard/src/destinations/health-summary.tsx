@@ -1,5 +1,6 @@
 import { formatMetric } from '../format.ts';
-import { formatWhen, type DestinationHealth } from './destination-api.ts';
+import { formatDateTime } from '../format.ts';
+import type { DestinationHealth } from './destination-api.ts';
 
 /** A destination's delivery health at a glance: counts, when it last delivered, its standing error. */
 export function HealthSummary(props: { health: DestinationHealth | undefined }) {
@@ -25,13 +26,13 @@ export function HealthSummary(props: { health: DestinationHealth | undefined }) 
           `${formatMetric(health.retrying, 'count')} of the pending are being retried. `}
         {health.lastDeliveredAt === null
           ? 'Nothing delivered yet.'
-          : `Last delivered ${formatWhen(health.lastDeliveredAt)}.`}
+          : `Last delivered ${formatDateTime(health.lastDeliveredAt)}.`}
       </p>
       {health.lastError !== null && (
         <p class="last-error">
           <span class="label">
             Last error ({health.lastError.status === 'dead' ? 'failed for good' : 'retrying'},{' '}
-            {formatWhen(health.lastError.createdAt)}):
+            {formatDateTime(health.lastError.createdAt)}):
           </span>{' '}
           {health.lastError.message}
         </p>

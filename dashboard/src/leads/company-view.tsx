@@ -16,7 +16,8 @@ import {
   type Visit,
 } from './companies-api.ts';
 import { LeadBadge } from './lead-badge.tsx';
-import { countryName, describeSource, formatAgo, formatDateTime, formatPlace } from './lead-format.ts';
+import { formatDateTime } from '../format.ts';
+import { countryName, describeSource, formatAgo, formatPlace } from './lead-format.ts';
 import './leads.css';
 
 type CompanyProps = SiteViewProps & { companyId: string };

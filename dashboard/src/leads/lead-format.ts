@@ -21,15 +21,6 @@ export function formatAgo(iso: string, now: Date, locale?: string): string {
   return format.format(0, 'second');
 }
 
-/** A date and time, in the browser's time zone unless told otherwise. */
-export function formatDateTime(iso: string, locale?: string, timeZone?: string): string {
-  const instant = new Date(iso);
-  if (Number.isNaN(instant.getTime())) return '–';
-  return new Intl.DateTimeFormat(locale, { dateStyle: 'medium', timeStyle: 'short', timeZone }).format(
-    instant,
-  );
-}
-
 /** "United States" for US; the code itself when the browser has no name for it. */
 export function countryName(code: string, locale?: string): string {
   try {

@@ -8,7 +8,8 @@ import { useRequest } from '../use-request.ts';
 import type { SiteViewProps } from '../view-props.ts';
 import { companiesPath, companyLabel, type CompanyPage, type CompanySummary } from './companies-api.ts';
 import { LeadBadge, leadLabel } from './lead-badge.tsx';
-import { countryName, formatAgo, formatDateTime } from './lead-format.ts';
+import { formatDateTime } from '../format.ts';
+import { countryName, formatAgo } from './lead-format.ts';
 import {
   filterQuery,
   isFiltered,

@@ -1,5 +1,5 @@
 import { useState } from 'preact/hooks';
-import { changeAgainst, formatChange, formatMetric, type MetricKind } from '../format.ts';
+import { changeAgainst, formatChange, formatDateTime, formatMetric, type MetricKind } from '../format.ts';
 import { Link } from '../link.tsx';
 import { navigate } from '../navigation.ts';
 import { companyPath, sitePath } from '../routes.ts';
@@ -27,7 +27,6 @@ const days = new Intl.DateTimeFormat(undefined, {
   year: 'numeric',
   timeZone: 'UTC',
 });
-const moments = new Intl.DateTimeFormat(undefined, { dateStyle: 'medium', timeStyle: 'short' });
 const dayLabel = (date: string) => days.format(new Date(`${date}T00:00:00Z`));
 
 /**
@@ -215,7 +214,7 @@ function ReportSheet({ report, canSetUpGoals }: { report: ClientReport; canSetUp
                     <Link href={companyPath(report.site.id, lead.id)}>{lead.name}</Link>
                     <span class="muted"> {lead.domain}</span>
                   </td>
-                  <td>{moments.format(new Date(lead.becameHotAt))}</td>
+                  <td>{formatDateTime(lead.becameHotAt)}</td>
                   <td class="number">{formatMetric(lead.score, 'count')}</td>
                 </tr>
               ))}

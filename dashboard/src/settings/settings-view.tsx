@@ -299,7 +299,8 @@ function DeletePanel(props: { api: Api; site: SiteSettings }) {
       <h2 id="delete-title">Delete this site</h2>
       <p>
         Tracking stops at once: the snippet’s events are refused from then on, and the site and its reports
-        are gone from the dashboard. This cannot be undone here.
+        leave the dashboard. For 30 days an owner or admin can restore it, data and keys intact, from the list
+        of sites; after that the site and all of its data are deleted for good.
       </p>
       {error !== undefined && (
         <p class="error" role="alert">

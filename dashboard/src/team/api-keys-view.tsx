@@ -4,7 +4,7 @@ import { CopyButton, describedBy, Field } from '../form.tsx';
 import { formFailure, type FormFailure } from '../form-failure.ts';
 import { useRequest } from '../use-request.ts';
 import type { PageProps } from '../view-props.ts';
-import { formatDateTime } from './dates.ts';
+import { formatDateTime } from '../format.ts';
 import './team.css';
 
 interface ApiKey {

@@ -11,7 +11,7 @@ import {
   serializeAuditQuery,
   type AuditQuery,
 } from './audit-query.ts';
-import { formatDateTime } from './dates.ts';
+import { formatDateTime } from '../format.ts';
 import type { TeamUser } from './team-model.ts';
 import './team.css';
 
