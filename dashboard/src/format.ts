@@ -68,3 +68,13 @@ export function formatDateTime(iso: string, locale?: string, timeZone?: string):
     instant,
   );
 }
+
+/** The headline numbers of a period, in the order the overview and the client report show them. */
+export const HEADLINE_METRICS = [
+  { key: 'visitors', label: 'Visitors', kind: 'count' },
+  { key: 'pageviews', label: 'Page views', kind: 'count' },
+  { key: 'sessions', label: 'Visits', kind: 'count' },
+  { key: 'bounceRate', label: 'Bounce rate', kind: 'percent' },
+  { key: 'avgSessionSeconds', label: 'Visit duration', kind: 'seconds' },
+  { key: 'conversions', label: 'Conversions', kind: 'count' },
+] as const satisfies ReadonlyArray<{ key: string; label: string; kind: MetricKind }>;

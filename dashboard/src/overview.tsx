@@ -1,7 +1,7 @@
 import { useRef, useState } from 'preact/hooks';
-import type { Api, Breakdown, Metrics, Overview as OverviewReport, Site, Timeseries } from './api.ts';
+import type { Api, Breakdown, Overview as OverviewReport, Site, Timeseries } from './api.ts';
 import { TrafficChart } from './chart.tsx';
-import { changeAgainst, formatChange, formatMetric, type MetricKind } from './format.ts';
+import { changeAgainst, formatChange, formatMetric, HEADLINE_METRICS } from './format.ts';
 import { Link } from './link.tsx';
 import { navigate } from './navigation.ts';
 import { Panel } from './panel.tsx';
@@ -21,15 +21,6 @@ import {
   type ViewState,
 } from './view-state.ts';
 import './overview.css';
-
-const HEADLINES: Array<{ key: keyof Metrics; label: string; kind: MetricKind }> = [
-  { key: 'visitors', label: 'Visitors', kind: 'count' },
-  { key: 'pageviews', label: 'Page views', kind: 'count' },
-  { key: 'sessions', label: 'Visits', kind: 'count' },
-  { key: 'bounceRate', label: 'Bounce rate', kind: 'percent' },
-  { key: 'avgSessionSeconds', label: 'Visit duration', kind: 'seconds' },
-  { key: 'conversions', label: 'Conversions', kind: 'count' },
-];
 
 interface Card {
   /** The breakdown API's dimension (src/analytics/dimensions.ts, and `goal`). */
@@ -141,7 +132,7 @@ function Report(props: {
             <NoVisits api={props.api} site={props.site} />
           ) : (
             <dl class="headlines">
-              {HEADLINES.map(({ key: metric, label, kind }) => {
+              {HEADLINE_METRICS.map(({ key: metric, label, kind }) => {
                 const change = changeAgainst(report[metric], report.previous?.[metric]);
                 return (
                   <div key={metric} data-metric={metric}>

@@ -1,14 +1,8 @@
 /** What `GET /api/sites/:siteId/report` answers (src/reports/client-report.ts). */
 
-export interface ReportMetrics {
-  visitors: number;
-  sessions: number;
-  pageviews: number;
-  viewsPerSession: number;
-  bounceRate: number;
-  avgSessionSeconds: number;
-  conversions: number;
-  conversionRate: number;
+import type { Metrics } from '../api.ts';
+
+export interface ReportMetrics extends Metrics {
   revenue: Record<string, number>;
 }
 

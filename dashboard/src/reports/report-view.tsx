@@ -1,5 +1,5 @@
 import { useState } from 'preact/hooks';
-import { changeAgainst, formatChange, formatDateTime, formatMetric, type MetricKind } from '../format.ts';
+import { changeAgainst, formatChange, formatDateTime, formatMetric, HEADLINE_METRICS } from '../format.ts';
 import { Link } from '../link.tsx';
 import { navigate } from '../navigation.ts';
 import { companyPath, sitePath } from '../routes.ts';
@@ -7,19 +7,10 @@ import { useRequest } from '../use-request.ts';
 import { todayIn } from '../view-state.ts';
 import { canWrite, managesSites, type SiteViewProps } from '../view-props.ts';
 import { BrandingPanel } from './branding-panel.tsx';
-import type { ClientReport, ReportMetrics, TopRow } from './report-data.ts';
+import type { ClientReport, TopRow } from './report-data.ts';
 import { periodFromSearch, periodSearch, type ReportPeriod } from './report-period.ts';
 import { ReportSettingsPanel } from './report-settings-panel.tsx';
 import './report.css';
-
-const HEADLINES: Array<{ key: keyof ReportMetrics; label: string; kind: MetricKind }> = [
-  { key: 'visitors', label: 'Visitors', kind: 'count' },
-  { key: 'pageviews', label: 'Page views', kind: 'count' },
-  { key: 'sessions', label: 'Visits', kind: 'count' },
-  { key: 'bounceRate', label: 'Bounce rate', kind: 'percent' },
-  { key: 'avgSessionSeconds', label: 'Visit duration', kind: 'seconds' },
-  { key: 'conversions', label: 'Conversions', kind: 'count' },
-];
 
 const days = new Intl.DateTimeFormat(undefined, {
   day: 'numeric',
@@ -122,7 +113,7 @@ function ReportSheet({ report, canSetUpGoals }: { report: ClientReport; canSetUp
       <section class="report-section" aria-labelledby="report-numbers">
         <h2 id="report-numbers">The period in numbers</h2>
         <dl class="headlines">
-          {HEADLINES.map(({ key, label, kind }) => {
+          {HEADLINE_METRICS.map(({ key, label, kind }) => {
             const value = overview[key] as number;
             const change = changeAgainst(value, overview.previous[key] as number);
             return (
