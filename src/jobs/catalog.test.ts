@@ -20,6 +20,7 @@ describe("Beacon's job catalog", () => {
       urls: { ga4: '', metaGraph: '', googleDataManager: '', googleAds: '', googleOauthToken: '' },
       log: { warn: () => undefined },
     },
+    erasure: { db: {} as Pool, openSealedIp: () => undefined, forgetAddresses: async () => undefined },
     log: { error: () => undefined },
   });
 

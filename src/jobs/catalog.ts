@@ -7,6 +7,8 @@ import { DESTINATION_TYPES } from '../destinations/registry.ts';
 import type { Enrichment } from '../enrich/index.ts';
 import { EVENT_ID_DEDUP_DAYS, pruneEventIds } from '../ingest/prune-event-ids.ts';
 import type { CookielessVisitorIds } from '../ingest/visitor-ids.ts';
+import { erasureQueue } from '../privacy/erasure-queue.ts';
+import type { EraseDeps } from '../privacy/erase-from-site.ts';
 import type { PubSub } from '../state/interface.ts';
 import { pruneExpiredCredentials } from '../tenancy/prune-expired-credentials.ts';
 import type { Backoff } from './backoff.ts';
@@ -41,6 +43,8 @@ export function beaconJobs(deps: {
   pubsub: Pick<PubSub, 'publish'>;
   /** What the destinations' queues send with (fetch, sealer, platform URLs, log). */
   destinations: DeliverDeps;
+  /** What erasures delete with: the database, the sealer of delivery addresses, the IP caches. */
+  erasure: EraseDeps;
   log: { error(object: object, message: string): void };
 }): JobCatalog {
   const { db } = deps;
@@ -80,6 +84,9 @@ export function beaconJobs(deps: {
         run: (context) => refreshRollups({ db, log: deps.log, ...context }),
       },
     ],
-    queues: Object.values(DESTINATION_TYPES).map((type) => deliveryQueue(type, deps.destinations)),
+    queues: [
+      ...Object.values(DESTINATION_TYPES).map((type) => deliveryQueue(type, deps.destinations)),
+      erasureQueue(deps.erasure),
+    ],
   };
 }
