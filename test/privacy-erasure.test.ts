@@ -5,6 +5,7 @@ import { createEnrichment, loadGeoProviders } from '../src/enrich/index.ts';
 import { hashUserIdentifiers } from '../src/ingest/user-hashes.ts';
 import { createJobRunner } from '../src/jobs/runner.ts';
 import { erasureQueue } from '../src/privacy/erasure-queue.ts';
+import { exportDataSubject } from '../src/privacy/export-data-subject.ts';
 import { openSealedIp } from '../src/privacy/erase-from-site.ts';
 import { forgetAddressesEverywhere } from '../src/privacy/forget-addresses.ts';
 import { FAKE_IPINFO_TOKEN, startFakeIpinfo, type FakeIpinfo } from './fakes/ipinfo-server.ts';
@@ -386,6 +387,49 @@ describe('export of a data subject', () => {
       'acme-corp.example',
       'apple.com',
     ]);
+  });
+
+  it('reads a page of rows at a time and still gives every event once, ties on arrival included', async () => {
+    const tenant = await createTenant(context);
+    const site = await createSite(tenant);
+    const visitor = `v-${randomUUID()}`;
+    // One batch: seven events with the same arrival time, which only the id tells apart.
+    const batch = await context.app.inject({
+      method: 'POST',
+      url: '/api/track/batch',
+      headers: { origin: 'https://shop.example', 'x-forwarded-for': APPLE_IP, 'user-agent': CHROME },
+      payload: {
+        events: Array.from({ length: 7 }, (_, index) => ({
+          site: site.siteKey,
+          type: 'event',
+          name: `step-${index}`,
+          url: 'https://shop.example/',
+          visitorId: visitor,
+          consent: { analytics: true },
+        })),
+      },
+    });
+    expect(batch.statusCode, batch.body).toBe(201);
+    await track(site, APPLE_IP, { type: 'pageview', visitorId: visitor });
+    await track(site, APPLE_IP, { type: 'pageview', visitorId: `other-${randomUUID()}` });
+
+    const pages: string[] = [];
+    const chunks = await exportDataSubject({
+      db: context.db,
+      actor: { userId: tenant.userId, agencyId: tenant.agencyId, role: 'owner', isInstanceAdmin: false },
+      subject: { kind: 'visitor', siteId: site.id, visitorId: visitor },
+      pageRows: 2,
+    });
+    for await (const chunk of chunks) pages.push(chunk);
+    const exported = JSON.parse(pages.join(''));
+    const { rows } = await context.db.query<{ id: string }>(
+      'SELECT id FROM events WHERE site_id = $1 AND visitor_id = $2 ORDER BY received_at, id',
+      [site.id, visitor],
+    );
+    expect(rows).toHaveLength(8);
+    expect(exported.sites[0].events.map((event: { id: string }) => event.id)).toEqual(
+      rows.map((row) => row.id),
+    );
   });
 
   it('finds a person by email or userId on every site of the agency, and in no other agency', async () => {
