@@ -306,6 +306,71 @@ describe('erasure of a visitor', () => {
     });
   });
 
+  it('recomputes every day the visitor was counted in, the second day of a visit across midnight included', async () => {
+    const tenant = await createTenant(context);
+    const site = await createSite(tenant);
+    const a = `a-${randomUUID()}`;
+    const b = `b-${randomUUID()}`;
+    // A visit from 23:50 to 00:05 UTC of this morning: one session, which started yesterday.
+    const midnight = new Date();
+    midnight.setUTCHours(0, 0, 0, 0);
+    const minutesAgo = (at: number) => (Date.now() - at) / MINUTE;
+    await track(
+      site,
+      APPLE_IP,
+      { type: 'pageview', visitorId: a },
+      { minutesAgo: minutesAgo(midnight.getTime() - 10 * MINUTE) },
+    );
+    await track(
+      site,
+      APPLE_IP,
+      { type: 'pageview', visitorId: a },
+      { minutesAgo: minutesAgo(midnight.getTime() + 5 * MINUTE) },
+    );
+    await track(
+      site,
+      APPLE_IP,
+      { type: 'pageview', visitorId: b },
+      { minutesAgo: minutesAgo(midnight.getTime() + 6 * MINUTE) },
+    );
+    expect((await holdings(site.id, [a])).sessions).toBe(1);
+    await rollUp(site.id);
+    expect(await rolledUpVisitors(site.id)).toEqual(await rawVisitorsPerDay(site.id));
+
+    await api(tenant, 'DELETE', `/api/sites/${site.id}/visitors/${a}`);
+    await runErasures(tenant.agencyId);
+    await rollUp(site.id);
+    const after = await rolledUpVisitors(site.id);
+    expect(
+      after.map((day) => day.visitors),
+      'today counts B alone; yesterday nobody',
+    ).toEqual([0, 1]);
+    expect(after.filter((day) => day.visitors > 0)).toEqual(await rawVisitorsPerDay(site.id));
+  });
+
+  it('recomputes the day a session started in when the session outlived its events', async () => {
+    const tenant = await createTenant(context);
+    const site = await createSite(tenant);
+    const a = `a-${randomUUID()}`;
+    await track(site, APPLE_IP, { type: 'pageview', visitorId: a });
+    await rollUp(site.id);
+    // Raw events pruned on their own (retention), the session and the day's roll-up still there.
+    await context.db.query('DELETE FROM events WHERE site_id = $1', [site.id]);
+    const sessionsRolledUp = async () =>
+      (
+        await context.db.query<{ sessions: number }>(
+          'SELECT coalesce(sum(sessions), 0)::int AS sessions FROM rollup_days WHERE site_id = $1',
+          [site.id],
+        )
+      ).rows[0]!.sessions;
+    expect(await sessionsRolledUp()).toBe(1);
+
+    await api(tenant, 'DELETE', `/api/sites/${site.id}/visitors/${a}`);
+    await runErasures(tenant.agencyId);
+    await rollUp(site.id);
+    expect(await sessionsRolledUp()).toBe(0);
+  });
+
   it("never reaches another agency's visitor with the same visitor id", async () => {
     const owner = await createTenant(context);
     const other = await createTenant(context);

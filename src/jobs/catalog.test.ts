@@ -45,4 +45,12 @@ describe("Beacon's job catalog", () => {
     });
     for (const queue of catalog.queues) expect(() => assertValidQueue(queue)).not.toThrow();
   });
+
+  it('erases data subjects from the erasures outbox, wiping the subject when an erasure is done', () => {
+    expect(catalog.queues.find((queue) => queue.name === 'erasures')).toMatchObject({
+      table: 'erasures',
+      filters: [],
+      recordColumns: { visitor_id: 'text', user_id: 'text', email_hash: 'text', erased: 'jsonb' },
+    });
+  });
 });
