@@ -3,6 +3,9 @@ import { withTransaction, type Pool, type PoolClient } from '../db/pool.ts';
 import type { Sealer } from '../lib/sealed.ts';
 import type { SubjectSite } from './data-subject.ts';
 
+/** What one site's erasure needs of the subject. */
+export type ErasureScope = Pick<SubjectSite, 'siteId' | 'visitorIds' | 'userId'>;
+
 /** Rows deleted per transaction: short transactions, so ingestion never waits long on them. */
 export const ERASE_BATCH_ROWS = 1000;
 
@@ -66,7 +69,7 @@ export interface EraseDeps {
  * from what remains, sketches included. Batched and idempotent: a run cut short (a crash, a lost
  * lease) is repeated by the job runner and finds less to do.
  */
-export async function eraseFromSite(deps: EraseDeps, site: SubjectSite): Promise<ErasedCounts> {
+export async function eraseFromSite(deps: EraseDeps, site: ErasureScope): Promise<ErasedCounts> {
   const counts = noneErased();
   counts.sites = 1;
   const batchRows = deps.batchRows ?? ERASE_BATCH_ROWS;
@@ -118,7 +121,7 @@ interface EventBatch {
 
 async function eraseEventBatch(
   client: PoolClient,
-  site: SubjectSite,
+  site: ErasureScope,
   batchRows: number,
 ): Promise<EventBatch> {
   const { rows } = await client.query<{
@@ -171,7 +174,7 @@ async function eraseEventBatch(
 
 async function eraseSessionBatch(
   client: PoolClient,
-  site: SubjectSite,
+  site: ErasureScope,
   batchRows: number,
 ): Promise<{ sessions: number; domains: string[] }> {
   const { rows } = await client.query<{

@@ -1,6 +1,12 @@
 import type { JobOutcome, Queue, QueuedJob } from '../jobs/definitions.ts';
-import { sitesOfPerson, type SubjectSite } from './data-subject.ts';
-import { addCounts, eraseFromSite, noneErased, type EraseDeps } from './erase-from-site.ts';
+import { sitesOfPerson } from './data-subject.ts';
+import {
+  addCounts,
+  eraseFromSite,
+  noneErased,
+  type EraseDeps,
+  type ErasureScope,
+} from './erase-from-site.ts';
 
 const SECOND = 1000;
 const MINUTE = 60 * SECOND;
@@ -17,9 +23,9 @@ export interface ErasureJob extends QueuedJob {
 }
 
 /** The sites and visitor ids the job erases; a person's are looked up anew at every attempt. */
-async function subjectSites(deps: EraseDeps, job: ErasureJob): Promise<SubjectSite[]> {
+async function subjectSites(deps: EraseDeps, job: ErasureJob): Promise<ErasureScope[]> {
   if (job.subject_kind === 'visitor') {
-    return [{ siteId: job.site_id!, siteName: '', visitorIds: [job.visitor_id!], userId: null }];
+    return [{ siteId: job.site_id!, visitorIds: [job.visitor_id!], userId: null }];
   }
   return sitesOfPerson(
     deps.db,
