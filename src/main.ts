@@ -18,6 +18,8 @@ import { destinationMetrics } from './destinations/destination-metrics.ts';
 import { createCredentialSealer, deriveKey, loadOrCreateSecret } from './lib/secret.ts';
 import { createLifecycle, settleAll, type Lifecycle } from './lifecycle.ts';
 import { createSharedState } from './state/index.ts';
+import { forgetAddressesEverywhere } from './privacy/forget-addresses.ts';
+import { openSealedIp } from './privacy/erase-from-site.ts';
 import { createAccessTokens } from './tenancy/auth/access-tokens.ts';
 import { ensureBootstrapAdmin, hasAnyUser } from './tenancy/users/bootstrap-admin.ts';
 import { createSmtpMailer, createUnconfiguredMailer, smtpServerOf } from './tenancy/mailer.ts';
@@ -122,6 +124,11 @@ async function start(config: Config, log: Logger, lifecycle: Lifecycle) {
         observe: destinationMetrics(metrics),
       },
       reports: { mailer, publicUrl: config.publicUrl, log, analyticsDb },
+      erasure: {
+        db: database.pool,
+        openSealedIp: (sealed) => openSealedIp(destinations.sealer, sealed),
+        forgetAddresses: forgetAddressesEverywhere({ enrichment, pubsub: state.pubsub }),
+      },
       log,
     }),
   });

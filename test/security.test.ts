@@ -12,9 +12,10 @@ import { PNG_1PX } from './images.ts';
 const context = useTestApp();
 
 /**
- * site: a site's data; settings: a site's forwarding settings (members read them, client viewers
- * see nothing); agency: agency-wide lists and writes; manage: users, invitations, keys
- * (owner/admin); instance: the administrator; self: the caller's own account.
+ * site: a site's data; settings: a site's forwarding settings and its visitors' personal data
+ * (client viewers see nothing); agency: agency-wide lists and writes; manage: users, invitations,
+ * keys, data subjects across the agency (owner/admin); instance: the administrator; self: the
+ * caller's own account.
  */
 type Scope = 'site' | 'settings' | 'agency' | 'manage' | 'instance' | 'self';
 interface RouteCase {
@@ -114,6 +115,12 @@ const ROUTES: Record<string, RouteCase> = {
   'PATCH /api/sites/{siteId}/funnels/{funnelId}': { scope: 'site', body: () => ({ name: `f-${unique()}` }) },
   'DELETE /api/sites/{siteId}/funnels/{funnelId}': { scope: 'site' },
   'GET /api/sites/{siteId}/funnels/{funnelId}/report': { scope: 'site', query: REPORT_RANGE },
+  'POST /api/sites/{siteId}/consent': { scope: 'site', body: () => ({ visitorId: 'v1', analytics: true }) },
+  'GET /api/sites/{siteId}/visitors/{visitorId}': { scope: 'settings' },
+  'DELETE /api/sites/{siteId}/visitors/{visitorId}': { scope: 'settings' },
+  'GET /api/data-subjects': { scope: 'manage', query: 'userId=crm-1' },
+  'DELETE /api/data-subjects': { scope: 'manage', query: 'userId=crm-1' },
+  'GET /api/erasures/{erasureId}': { scope: 'manage' },
   'GET /api/auth/sessions': { scope: 'self' },
   'DELETE /api/auth/sessions/{sessionId}': { scope: 'self' },
   'GET /api/sites/{siteId}/report': { scope: 'site', query: REPORT_RANGE },
@@ -213,6 +220,15 @@ async function victimIds(path: string, siteId?: string): Promise<Record<string, 
       payload: { name: 'Victim funnel', steps: FUNNEL_STEPS },
     });
     ids.funnelId = response.json().id;
+  }
+  if (path.includes('{visitorId}')) ids.visitorId = `victim-visitor-${unique()}`;
+  if (path.includes('{erasureId}')) {
+    const response = await context.app.inject({
+      method: 'DELETE',
+      url: `/api/data-subjects?userId=victim-${unique()}`,
+      headers: victim.auth,
+    });
+    ids.erasureId = response.json().id;
   }
   if (path.includes('{userId}')) ids.userId = (await addUser(context, victim.agencyId, 'member')).userId;
   if (path.includes('{invitationId}')) {

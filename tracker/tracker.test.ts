@@ -207,9 +207,9 @@ describe('page views', () => {
       before:
         "beacon('consent', { analytics: true }); beacon('event', 'first'); beacon('event', 'second', { n: 2 });",
     });
-    expect(page.names()).toEqual(['first', 'second', 'pageview']);
-    expect(page.sent[1]?.body.props).toEqual({ n: 2 });
-    expect(page.sent[2]?.body.visitorId, 'the queued consent applies to the first page view').toEqual(
+    expect(page.names()).toEqual(['consent', 'first', 'second', 'pageview']);
+    expect(page.sent[2]?.body.props).toEqual({ n: 2 });
+    expect(page.sent[3]?.body.visitorId, 'the queued consent applies to the first page view').toEqual(
       expect.any(String),
     );
   });
@@ -294,7 +294,8 @@ describe('consent and privacy', () => {
     page.beacon('event', 'b');
     const visitorId = page.storage.get('beacon_vid');
     expect(visitorId).toEqual(expect.any(String));
-    expect(page.sent.map((s) => s.body.visitorId)).toEqual([undefined, visitorId, visitorId]);
+    expect(page.names()).toEqual(['pageview', 'consent', 'a', 'b']);
+    expect(page.sent.map((s) => s.body.visitorId)).toEqual([undefined, visitorId, visitorId, visitorId]);
     expect(page.sent[1]?.body.consent).toEqual({ analytics: true, ads: false });
 
     const next = loadPage(code, { storage: Object.fromEntries(page.storage) });
@@ -307,8 +308,29 @@ describe('consent and privacy', () => {
     page.beacon('consent', { analytics: false });
     page.beacon('event', 'after');
     expect(page.storage.size).toBe(0);
+    expect(page.sent[2]?.body).not.toHaveProperty('visitorId');
+    expect(page.sent[2]?.body.consent).toEqual({ analytics: false, ads: true });
+  });
+
+  it('sends each consent choice to be recorded, a withdrawal with the id it withdraws', () => {
+    const page = loadPage(code, { storage: { beacon_consent: 'analytics', beacon_vid: 'v1' } });
+    page.beacon('consent', { ads: true });
+    page.beacon('consent', { analytics: false });
+    expect(page.names()).toEqual(['pageview', 'consent', 'consent']);
+    expect(page.sent[1]?.body).toMatchObject({ visitorId: 'v1', consent: { analytics: true, ads: true } });
+    expect(page.sent[2]?.body, 'the withdrawal names the id it ends').toMatchObject({
+      visitorId: 'v1',
+      consent: { analytics: false, ads: true },
+    });
+    expect(page.storage.size, 'and the id is gone after it').toBe(0);
+  });
+
+  it('sends a first refusal without any visitor id', () => {
+    const page = loadPage(code);
+    page.beacon('consent', { analytics: false, ads: false });
+    expect(page.sent[1]?.body.type).toBe('consent');
     expect(page.sent[1]?.body).not.toHaveProperty('visitorId');
-    expect(page.sent[1]?.body.consent).toEqual({ analytics: false, ads: true });
+    expect(page.storageWrites).toEqual([]);
   });
 
   it('takes data-consent="granted" as the default for both purposes; a stored choice beats it', () => {
@@ -326,7 +348,8 @@ describe('consent and privacy', () => {
     page.beacon('consent', { ads: true });
     page.beacon('event', 'purchase');
     expect(page.sent[0]?.body).not.toHaveProperty('fbp');
-    expect(page.sent[1]?.body).toMatchObject({ fbp: 'fb.1.1700.123', fbc: 'fb.1.1700.click' });
+    expect(page.names()).toEqual(['pageview', 'consent', 'purchase']);
+    expect(page.sent[2]?.body).toMatchObject({ fbp: 'fb.1.1700.123', fbc: 'fb.1.1700.click' });
     expect(page.storageWrites, 'ads consent alone stores nothing').toEqual([]);
   });
 
@@ -372,14 +395,14 @@ describe('consent and privacy', () => {
     const page = loadPage(code, { cookie: '_ga=GA1.1.1.2', storage: { beacon_consent: 'analytics' } });
     page.beacon('consent', { analytics: false });
     page.beacon('event', 'after');
-    expect(page.sent.map((s) => s.body.gaClientId)).toEqual(['1.2', undefined]);
+    expect(page.sent.map((s) => s.body.gaClientId)).toEqual(['1.2', undefined, undefined]);
   });
 
   it('honours Global Privacy Control over the site: no ads, no visitor id, no storage', () => {
     const page = loadPage(code, { gpc: true, data: { consent: 'granted' }, cookie: '_fbp=fb.1.1.2' });
     page.beacon('consent', { analytics: true, ads: true });
     page.beacon('event', 'purchase');
-    expect(page.sent).toHaveLength(2);
+    expect(page.names()).toEqual(['pageview', 'consent', 'purchase']);
     for (const { body } of page.sent) {
       expect(body.consent).toEqual({ analytics: false, ads: false });
       expect(body).not.toHaveProperty('visitorId');

@@ -32,6 +32,8 @@ export interface Enrichment {
    * pending events a page at a time while pages bring progress. Stops between pages when told to.
    */
   backfill(options: JobContext & { db: Pool }): Promise<void>;
+  /** Drops cached lookups of these addresses from every tier of this process and the shared cache. */
+  forget(ips: readonly string[], options?: { localOnly?: boolean }): Promise<void>;
   close(): void;
 }
 
@@ -116,6 +118,7 @@ export function createEnrichment(options: {
       service: undefined,
       providers: names,
       backfill: async () => {},
+      forget: async () => {},
       close: () => options.providers.close(),
     };
   }
@@ -145,6 +148,9 @@ export function createEnrichment(options: {
     enricher: online ? createConsentAwareEnricher(service, offlineOnly) : service,
     service,
     providers: names,
+    async forget(ips, forgetOptions) {
+      await Promise.all([service.forget(ips, forgetOptions), offlineOnly?.forget(ips, forgetOptions)]);
+    },
     async backfill({ db, signal, now }) {
       // A provider outage may have left a backlog; a page that completes nothing ends the run.
       for (let pages = 0; pages < BACKFILL_MAX_PAGES && !signal.aborted; pages++) {

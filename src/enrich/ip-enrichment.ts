@@ -64,6 +64,12 @@ export interface EnrichmentStats {
 export interface IpEnrichmentService extends IpEnricher {
   /** Resolves one address through every tier, waiting as long as it takes (the background job uses this). */
   resolve(ip: string): Promise<Outcome>;
+  /**
+   * Drops what the tiers hold for these addresses (this process's LRU and the shared cache), so an
+   * erased visitor's address leaves no cache entry behind. Other instances' LRUs are told through
+   * pub/sub by the caller.
+   */
+  forget(ips: readonly string[], options?: { localOnly?: boolean }): Promise<void>;
   stats(): EnrichmentStats;
 }
 
@@ -279,6 +285,21 @@ export function createIpEnrichmentService(options: IpEnrichmentOptions): IpEnric
       if (isBogon(ip)) return { ok: true, value: { lookup: null, visitorClass: 'private' } };
       const answer = resolveOrHit(lookupAddress(ip)!);
       return answer instanceof Promise ? answer : { ok: true, value: answer };
+    },
+    async forget(rawIps, { localOnly = false } = {}) {
+      const keys = new Set<string>();
+      for (const rawIp of rawIps) {
+        const ip = normalizeIp(rawIp);
+        const key = ip === undefined ? undefined : lookupAddress(ip);
+        if (key !== undefined) keys.add(key);
+      }
+      for (const key of keys) {
+        local.delete(key);
+        failures.delete(key);
+      }
+      if (localOnly || options.sharedCache === undefined) return;
+      const shared = options.sharedCache;
+      await Promise.all([...keys].map((key) => shared.delete(`ip:${key}`)));
     },
     stats: () => structuredClone(stats),
   };

@@ -37,6 +37,7 @@ import { registerUserRoutes } from '../tenancy/users/user-routes.ts';
 import { rateLimitKey } from './client-ip.ts';
 import { AppError } from '../errors.ts';
 import { errorBody, renderError } from './errors.ts';
+import { registerPrivacyRoutes } from '../privacy/privacy-routes.ts';
 import { registerHealthRoutes } from './health-routes.ts';
 import { createMetricsRegistry, instrumentRequests } from './metrics.ts';
 import { rateLimitStoreFor } from './rate-limit.ts';
@@ -188,6 +189,7 @@ export async function buildApp(deps: AppDeps): Promise<App> {
   registerPasswordResetRoutes(app, { ...deps, mailer });
   registerSessionRoutes(app, deps);
   registerApiKeyRoutes(app, deps);
+  await registerPrivacyRoutes(app, deps);
   registerTrackRoutes(app, {
     ingestion: deps.ingestion,
     registry: metrics,

@@ -1,6 +1,8 @@
 import { AppError, type ErrorCode } from '../errors.ts';
 import type { RateLimitStore } from '../state/interface.ts';
 import { destinationsFor } from '../destinations/match-deliveries.ts';
+import type { ConsentRecordRow } from '../privacy/consent-records.ts';
+import type { TrackedConsent } from '../privacy/tracked-consent.ts';
 import type { EventRow } from './event-row.ts';
 import type { DeliveryDraft, EventWriter } from './event-writer.ts';
 import { isAllowedHost, sourceHost } from './origin.ts';
@@ -12,6 +14,8 @@ export interface Ingestion {
   sites: SiteResolver;
   pipeline: Pipeline;
   writer: EventWriter;
+  /** Consent events (`type: "consent"`) become consent records, not events. */
+  consent: TrackedConsent;
 }
 
 /** Events per minute: from one client address (browsers), and for one site (every caller). */
@@ -271,8 +275,9 @@ export async function acceptEvents(deps: AcceptEventsDeps, input: AcceptEventsIn
   const deliveries: DeliveryDraft[][] = [];
   const rowIndexes: number[] = [];
   const dropped: DropReason[] = [];
+  const consentRecords: ConsentRecordRow[] = [];
   for (const [index, event] of events.entries()) {
-    const outcome = await ingestion.pipeline.process(event, {
+    const context = {
       site: siteOf[index]!,
       receivedAt: input.receivedAt,
       ip: caller.ip,
@@ -280,7 +285,26 @@ export async function acceptEvents(deps: AcceptEventsDeps, input: AcceptEventsIn
       gpc: caller.gpc,
       dnt: caller.dnt,
       sentAt: input.sentAt,
-    });
+    };
+    if (event.type === 'consent') {
+      // Recorded even under Do Not Track and for bots: a consent choice is not analytics, and
+      // keeping it is how a site shows what it was allowed to do.
+      const record = await ingestion.consent.recordOf(event, context);
+      if (record === undefined) {
+        deps.countOutcome('rejected');
+        const field = fieldOf(index, 'consent');
+        throw new TrackingRefused(
+          'invalid_event',
+          'validation_failed',
+          `${field} must name analytics or ads for events of type "consent"`,
+          { field },
+        );
+      }
+      consentRecords.push(record);
+      results.push({ status: 'accepted', id: record.id });
+      continue;
+    }
+    const outcome = await ingestion.pipeline.process(event, context);
     if (outcome.kind === 'rejected') {
       deps.countOutcome('rejected');
       const field = fieldOf(index, outcome.field);
@@ -305,6 +329,7 @@ export async function acceptEvents(deps: AcceptEventsDeps, input: AcceptEventsIn
   }
   for (const reason of dropped) deps.countOutcome(`dropped_${reason}`);
   const written = await ingestion.writer.write(rows, deliveries);
+  await ingestion.consent.save(consentRecords);
   let duplicates = 0;
   written.forEach((outcome, position) => {
     if (outcome.status === 'duplicate') duplicates += 1;

@@ -1,5 +1,6 @@
 import type { Pool } from '../db/pool.ts';
 import { noIpEnrichment, type IpEnricher } from '../enrich/ip-enricher.ts';
+import { createTrackedConsent } from '../privacy/tracked-consent.ts';
 import { createEventWriter } from './event-writer.ts';
 import { createPipeline } from './pipeline.ts';
 import { createSiteResolver } from './site-resolver.ts';
@@ -26,6 +27,7 @@ export function createIngestion(deps: {
       log: deps.log,
       maxBufferedRows: deps.maxBufferedRows,
     }),
+    consent: createTrackedConsent({ db: deps.db, visitorIds }),
     visitorIds,
   };
 }

@@ -55,7 +55,13 @@ export const TrackEvent = Type.Object(
       pattern: '^[A-Za-z0-9_-]+$',
       description: 'Public site key (data-site)',
     }),
-    type: Type.Union([Type.Literal('pageview'), Type.Literal('event'), Type.Literal('identify')]),
+    type: Type.Union(
+      [Type.Literal('pageview'), Type.Literal('event'), Type.Literal('identify'), Type.Literal('consent')],
+      {
+        description:
+          "`consent` records the visitor's choice in `consent` (with Sec-GPC: 1, an opt-out of both) and stores no event",
+      },
+    ),
     name: Type.Optional(
       Type.String({ minLength: 1, maxLength: 200, description: 'Required for type "event"' }),
     ),

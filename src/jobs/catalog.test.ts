@@ -25,6 +25,7 @@ describe("Beacon's job catalog", () => {
       publicUrl: 'https://beacon.test.example',
       log: { warn: () => undefined },
     },
+    erasure: { db: {} as Pool, openSealedIp: () => undefined, forgetAddresses: async () => undefined },
     log: { error: () => undefined },
   });
 
@@ -50,5 +51,13 @@ describe("Beacon's job catalog", () => {
       retry: { maxAttempts: 10, baseDelayMs: 30 * SECOND, maxDelayMs: 6 * HOUR, jitter: 0.2 },
     });
     for (const queue of catalog.queues) expect(() => assertValidQueue(queue)).not.toThrow();
+  });
+
+  it('erases data subjects from the erasures outbox, wiping the subject when an erasure is done', () => {
+    expect(catalog.queues.find((queue) => queue.name === 'erasures')).toMatchObject({
+      table: 'erasures',
+      filters: [],
+      recordColumns: { visitor_id: 'text', user_id: 'text', email_hash: 'text', erased: 'jsonb' },
+    });
   });
 });

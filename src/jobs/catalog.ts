@@ -9,6 +9,8 @@ import { EVENT_ID_DEDUP_DAYS, pruneEventIds } from '../ingest/prune-event-ids.ts
 import type { CookielessVisitorIds } from '../ingest/visitor-ids.ts';
 import { clientReportJobs, type ReportMailDeps } from '../reports/send-report-mails.ts';
 import { enforceRetention } from '../privacy/retention/enforce-retention.ts';
+import { erasureQueue } from '../privacy/erasure-queue.ts';
+import type { EraseDeps } from '../privacy/erase-from-site.ts';
 import type { PubSub } from '../state/interface.ts';
 import { pruneExpiredCredentials } from '../tenancy/prune-expired-credentials.ts';
 import type { Backoff } from './backoff.ts';
@@ -45,6 +47,8 @@ export function beaconJobs(deps: {
   destinations: DeliverDeps;
   /** What client report mails are built and sent with (mailer, BEACON_PUBLIC_URL, log). */
   reports: Omit<ReportMailDeps, 'db'>;
+  /** What erasures delete with: the database, the sealer of delivery addresses, the IP caches. */
+  erasure: EraseDeps;
   log: { error(object: object, message: string): void };
 }): JobCatalog {
   const { db } = deps;
@@ -97,6 +101,7 @@ export function beaconJobs(deps: {
     queues: [
       ...Object.values(DESTINATION_TYPES).map((type) => deliveryQueue(type, deps.destinations)),
       reports.queue,
+      erasureQueue(deps.erasure),
     ],
   };
 }

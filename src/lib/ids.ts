@@ -3,7 +3,21 @@ import { createHash, randomBytes } from 'node:crypto';
 const CROCKFORD = '0123456789abcdefghjkmnpqrstvwxyz';
 
 export type IdPrefix =
-  'agency' | 'user' | 'site' | 'evt' | 'ses' | 'cmp' | 'rt' | 'key' | 'fam' | 'inv' | 'dst' | 'goal' | 'fnl';
+  | 'agency'
+  | 'user'
+  | 'site'
+  | 'evt'
+  | 'ses'
+  | 'cmp'
+  | 'rt'
+  | 'key'
+  | 'fam'
+  | 'inv'
+  | 'dst'
+  | 'goal'
+  | 'fnl'
+  | 'cns'
+  | 'era';
 
 function encodeBase32(bytes: Uint8Array): string {
   let bits = 0;

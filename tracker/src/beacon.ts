@@ -151,14 +151,13 @@ safe(() => {
     event,
     identify: ({ userId, email, phone, traits }: Identity) =>
       send('identify', { userId, user: { email, phone }, props: traits }),
+    // The choice is sent to be recorded, with the id in use until now (send() deletes it only after
+    // reading it here): a withdrawal then joins that visitor's history.
     consent: (c: Consent) => {
       if ('analytics' in c) analytics = !!c.analytics;
       if ('ads' in c) ads = !!c.ads;
-      if (analytics && !gpc) store(CONSENT, ads ? 'ads' : 'analytics');
-      else {
-        store(CONSENT, '');
-        store(VID, '');
-      }
+      store(CONSENT, analytics && !gpc ? (ads ? 'ads' : 'analytics') : '');
+      send('consent', { visitorId: store(VID) || undefined });
     },
   };
 
