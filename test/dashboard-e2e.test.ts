@@ -105,6 +105,26 @@ describe.skipIf(!hasChromium)('the dashboard in headless Chromium', () => {
     expect(cspViolations).toEqual([]);
   });
 
+  it('switches between sites with the switcher, each showing its own numbers', async () => {
+    const first = await createSite('First shop');
+    const second = await createSite('Second shop', first.tenant);
+    await track(first, [{ type: 'pageview', url: 'https://shop.example/a', visitorId: 'a1' }]);
+    await track(
+      second,
+      ['b1', 'b2', 'b3'].map((visitorId) => ({ type: 'pageview', url: 'https://shop.example/b', visitorId })),
+    );
+    await expect.poll(async () => (await apiOverview(second)).pageviews, { timeout: 10_000 }).toBe(3);
+    const { page, cspViolations } = await newPage();
+    await dashboard.signIn(page, first.tenant.email, `/sites/${first.id}?range=7d`);
+    await expectHeadlinesMatch(page, await apiOverview(first));
+
+    await page.locator('.site-switcher select').selectOption({ label: 'Second shop' });
+    await expect.poll(() => new URL(page.url()).pathname).toBe(`/sites/${second.id}`);
+    await expectHeadlinesMatch(page, await apiOverview(second));
+    await dashboard.screenshot(page, 'overview-switched');
+    expect(cspViolations).toEqual([]);
+  });
+
   it('keeps the session across a reload in an HttpOnly cookie no script sees, and signing out ends it', async () => {
     const site = await createSite();
     const { page } = await newPage();
