@@ -1,7 +1,6 @@
 import { useEffect, useMemo, useState } from 'preact/hooks';
-import { InviteView } from './account/invite-view.tsx';
-import { ResetPasswordView } from './account/reset-password-view.tsx';
 import { createApi, type Api } from './api.ts';
+import { lazyView } from './lazy-view.tsx';
 import { Link } from './link.tsx';
 import { navigate, onNavigate } from './navigation.ts';
 import { isPublic, matchRoute, returnPath, type Route } from './routes.ts';
@@ -9,11 +8,16 @@ import { SignIn } from './sign-in.tsx';
 import { SiteFrame } from './site-frame.tsx';
 import { SiteList } from './site-list.tsx';
 import { ThemeMenu } from './theme-menu.tsx';
-import { AddSiteView } from './sites/add-site-view.tsx';
-import { ApiKeysView } from './team/api-keys-view.tsx';
-import { AuditLogView } from './team/audit-log-view.tsx';
-import { TeamView } from './team/team-view.tsx';
 import { managesSites, type PageProps } from './view-props.ts';
+
+const InviteView = lazyView(() => import('./account/invite-view.tsx').then((m) => m.InviteView));
+const ResetPasswordView = lazyView(() =>
+  import('./account/reset-password-view.tsx').then((m) => m.ResetPasswordView),
+);
+const AddSiteView = lazyView(() => import('./sites/add-site-view.tsx').then((m) => m.AddSiteView));
+const ApiKeysView = lazyView(() => import('./team/api-keys-view.tsx').then((m) => m.ApiKeysView));
+const AuditLogView = lazyView(() => import('./team/audit-log-view.tsx').then((m) => m.AuditLogView));
+const TeamView = lazyView(() => import('./team/team-view.tsx').then((m) => m.TeamView));
 
 /** Pages by `routes.ts`: public ones without a session, the rest behind the sign-in form. */
 export function App() {

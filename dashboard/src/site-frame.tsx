@@ -1,17 +1,21 @@
 import type { Site } from './api.ts';
+import { lazyView } from './lazy-view.tsx';
 import { Link } from './link.tsx';
 import { navigate } from './navigation.ts';
 import { Overview } from './overview.tsx';
 import { sitePath, type SiteTab } from './routes.ts';
-import { DestinationsView } from './destinations/destinations-view.tsx';
-import { FunnelsView } from './funnels/funnels-view.tsx';
-import { CompanyView } from './leads/company-view.tsx';
-import { LeadsView } from './leads/leads-view.tsx';
-import { RealtimeView } from './realtime/realtime-view.tsx';
-import { ReportView } from './reports/report-view.tsx';
-import { SettingsView } from './settings/settings-view.tsx';
 import { useRequest } from './use-request.ts';
 import { managesSites, type PageProps, type SiteViewProps } from './view-props.ts';
+
+const DestinationsView = lazyView(() =>
+  import('./destinations/destinations-view.tsx').then((m) => m.DestinationsView),
+);
+const FunnelsView = lazyView(() => import('./funnels/funnels-view.tsx').then((m) => m.FunnelsView));
+const CompanyView = lazyView(() => import('./leads/company-view.tsx').then((m) => m.CompanyView));
+const LeadsView = lazyView(() => import('./leads/leads-view.tsx').then((m) => m.LeadsView));
+const RealtimeView = lazyView(() => import('./realtime/realtime-view.tsx').then((m) => m.RealtimeView));
+const ReportView = lazyView(() => import('./reports/report-view.tsx').then((m) => m.ReportView));
+const SettingsView = lazyView(() => import('./settings/settings-view.tsx').then((m) => m.SettingsView));
 
 const TABS: Array<{ tab: SiteTab; label: string; managersOnly?: boolean }> = [
   { tab: 'overview', label: 'Overview' },
