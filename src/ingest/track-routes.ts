@@ -7,6 +7,7 @@ import { clientIp, rateLimitKey } from '../http/client-ip.ts';
 import { renderError, toAppError } from '../http/errors.ts';
 import { errorResponses, type App } from '../http/types.ts';
 import type { Sealer } from '../lib/sealed.ts';
+import { hasOptOutCookie } from '../privacy/opt-out.ts';
 import type { RateLimitStore } from '../state/interface.ts';
 import {
   acceptEvents,
@@ -56,7 +57,9 @@ function callerOf(request: FastifyRequest): IngestCaller {
     origin: header(request, 'origin'),
     referer: header(request, 'referer'),
     writeKey: /^Bearer\s+(wk_\S+)$/i.exec(header(request, 'authorization') ?? '')?.[1],
-    gpc: header(request, 'sec-gpc') === '1',
+    // The site's opt-out page (its cookie) is Global Privacy Control by another name. The tracker
+    // sends no cookies; this is for clients that do (the tracker is served opted out instead).
+    gpc: header(request, 'sec-gpc') === '1' || hasOptOutCookie(request.headers.cookie),
     dnt: header(request, 'dnt') === '1',
   };
 }
