@@ -1,5 +1,7 @@
+import { randomBytes } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import { createTenant, useTestApp } from '../../test/helpers.ts';
+import { OPT_OUT_RATE_LIMIT } from './opt-out-routes.ts';
 
 const context = useTestApp();
 const CHROME =
@@ -17,14 +19,14 @@ async function createSite(name: string) {
   return response.json<{ id: string; siteKey: string }>();
 }
 
-function choose(siteKey: string, choice: string) {
+function choose(siteKey: string, choice: string, ip = '203.0.113.9') {
   return context.app.inject({
     method: 'POST',
     url: `/privacy/opt-out/${siteKey}`,
     headers: {
       'content-type': 'application/x-www-form-urlencoded',
       'user-agent': CHROME,
-      'x-forwarded-for': '203.0.113.9',
+      'x-forwarded-for': ip,
     },
     payload: `choice=${choice}`,
   });
@@ -118,5 +120,17 @@ describe('POST /privacy/opt-out/:siteKey', () => {
     expect(response.json().error.field).toContain('choice');
     expect(response.headers['set-cookie']).toBeUndefined();
     expect(await consentRecords(site.id)).toEqual([]);
+  });
+
+  it('limits how often one address may post, since each post is stored', async () => {
+    const site = await createSite('Shop');
+    // An address (and /64) of its own: the counts live in the shared store across test runs.
+    const ip = `2001:db8:${randomBytes(2).toString('hex')}:${randomBytes(2).toString('hex')}::1`;
+    for (let i = 0; i < OPT_OUT_RATE_LIMIT.max; i += 1) {
+      expect((await choose(site.siteKey, 'opt-out', ip)).statusCode).toBe(303);
+    }
+    const limited = await choose(site.siteKey, 'opt-out', ip);
+    expect(limited.statusCode, limited.body).toBe(429);
+    expect(await consentRecords(site.id)).toHaveLength(OPT_OUT_RATE_LIMIT.max);
   });
 });

@@ -20,6 +20,9 @@ const OptOutChoice = Type.Object(
   { examples: [{ choice: 'opt-out' }] },
 );
 
+/** A person clicks a few times; anyone may post, and each post stores a consent record. */
+export const OPT_OUT_RATE_LIMIT = { max: 20, timeWindow: 60_000 };
+
 async function findPublicSite(db: Queryable, siteKey: string): Promise<{ id: string; name: string }> {
   const { rows } = await db.query<{ id: string; name: string }>(
     'SELECT id, name FROM sites WHERE site_key = $1 AND deleted_at IS NULL',
@@ -74,6 +77,7 @@ export function registerOptOutRoutes(app: App, deps: { db: Queryable; consent: T
     scope.post(
       '/privacy/opt-out/:siteKey',
       {
+        config: { rateLimit: OPT_OUT_RATE_LIMIT },
         schema: {
           tags: ['privacy'],
           summary: 'Opt out (`choice=opt-out`) or undo it (`choice=undo`); a form post, answered 303',
