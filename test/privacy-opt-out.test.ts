@@ -184,8 +184,12 @@ describe.skipIf(!hasChromium)('the opt-out page and the tracker in headless Chro
 
   it('a visitor who opted out is tracked without consent and reaches no ad platform; another is', async () => {
     const site = await createSite('localhost');
-    // The banner granted both purposes: only the opt-out can take them away.
+    // The banner granted both purposes (and says so to Beacon): only the opt-out can take them away.
     pageHtml = `<!doctype html><html><head><meta charset="utf-8"><title>Shop</title>
+<script>
+window.beacon = window.beacon || function(){(window.beacon.q = window.beacon.q || []).push(arguments)};
+beacon('consent', {analytics: true, ads: true});
+</script>
 <script defer src="${beaconOrigin}/beacon.js" data-site="${site.siteKey}" data-consent="granted"></script>
 </head><body><a href="${beaconOrigin}/privacy/opt-out/${site.siteKey}">Do not sell or share my personal information</a></body></html>`;
 
@@ -198,6 +202,10 @@ describe.skipIf(!hasChromium)('the opt-out page and the tracker in headless Chro
     await optingOut.click('button[value="opt-out"]');
     await optingOut.waitForSelector('text=You have opted out');
     expect(cspViolations).toEqual([]);
+    const pageErrors: string[] = [];
+    optingOut.on('console', (message) => {
+      if (message.type() === 'error' || message.type() === 'warning') pageErrors.push(message.text());
+    });
     await optingOut.goto(pageOrigin);
 
     const other = await newPage();
@@ -214,11 +222,21 @@ describe.skipIf(!hasChromium)('the opt-out page and the tracker in headless Chro
     // The opted-out tracker keeps no visitor id in the site's storage either.
     expect(await optingOut.evaluate(() => localStorage.getItem('beacon_vid'))).toBeNull();
     expect(await other.evaluate(() => localStorage.getItem('beacon_vid'))).not.toBeNull();
-    const { rows: records } = await context.db.query<{ source: string }>(
-      'SELECT source FROM consent_records WHERE site_id = $1',
-      [site.id],
-    );
-    expect(records).toEqual([{ source: 'optout' }]);
+    // The opt-out itself, then each page's consent call: the opted-out one's events carry the cookie,
+    // so Beacon records the opt-out as its source, as it would GPC.
+    const sources = async () =>
+      (
+        await context.db.query<{ source: string; analytics: boolean | null; ads: boolean | null }>(
+          'SELECT source, analytics, ads FROM consent_records WHERE site_id = $1 ORDER BY id',
+          [site.id],
+        )
+      ).rows;
+    await expect.poll(async () => (await sources()).length, POLL).toBe(3);
+    expect(
+      (await sources()).map((record) => `${record.source} ${record.analytics} ${record.ads}`).sort(),
+    ).toEqual(['banner true true', 'optout false false', 'optout false false']);
+    // Beacon's answers to the credentialed requests were readable: no CORS error, no refusal.
+    expect(pageErrors).toEqual([]);
 
     // Undo: the same browser is tracked as its banner says again.
     await optingOut.goto(`${beaconOrigin}/privacy/opt-out/${site.siteKey}`);
@@ -226,6 +244,8 @@ describe.skipIf(!hasChromium)('the opt-out page and the tracker in headless Chro
     await optingOut.waitForSelector('button[value="opt-out"]');
     await optingOut.goto(pageOrigin);
     await expect.poll(async () => (await storedEvents(site.id)).length, POLL).toBe(3);
+    await expect.poll(async () => (await sources()).length, POLL).toBe(5);
+    expect((await sources()).slice(3).map((record) => record.source)).toEqual(['optout_withdrawn', 'banner']);
     const consented = (await storedEvents(site.id)).filter((event) => event.consent_ads === true);
     expect(consented).toHaveLength(2);
   });

@@ -57,9 +57,9 @@ function callerOf(request: FastifyRequest): IngestCaller {
     origin: header(request, 'origin'),
     referer: header(request, 'referer'),
     writeKey: /^Bearer\s+(wk_\S+)$/i.exec(header(request, 'authorization') ?? '')?.[1],
-    // The site's opt-out page (its cookie) is Global Privacy Control by another name. The tracker
-    // sends no cookies; this is for clients that do (the tracker is served opted out instead).
-    gpc: header(request, 'sec-gpc') === '1' || hasOptOutCookie(request.headers.cookie),
+    gpc: header(request, 'sec-gpc') === '1',
+    // The tracker sends cookies only when it was served to a browser that opted out (tracker-routes.ts).
+    optOut: hasOptOutCookie(request.headers.cookie),
     dnt: header(request, 'dnt') === '1',
   };
 }
@@ -74,6 +74,9 @@ function allowOrigin(request: FastifyRequest, reply: FastifyReply) {
   reply.header('cross-origin-resource-policy', 'cross-origin').header('x-content-type-options', 'nosniff');
   const origin = request.headers.origin;
   if (origin) reply.header('access-control-allow-origin', origin).header('vary', 'origin');
+  // The opted-out tracker sends its cookie along; without this its page could not read the answer.
+  if (origin && hasOptOutCookie(request.headers.cookie))
+    reply.header('access-control-allow-credentials', 'true');
 }
 
 const EventAccepted = Type.Object(

@@ -68,7 +68,8 @@ describe('GET /beacon.js', () => {
     });
     expect(optedOut.statusCode).toBe(200);
     expect(optedOut.body).toContain(plain.body);
-    expect(optedOut.body).toMatch(/^\(function\(navigator\)\{/);
+    expect(optedOut.body).toMatch(/^\(function\(navigator,fetch\)\{/);
+    expect(optedOut.body).toContain('credentials:"include"');
     expect(optedOut.body).toContain('"globalPrivacyControl"');
     expect(optedOut.headers.etag).not.toBe(plain.headers.etag);
     expect(optedOut.headers['cache-control']).toMatch(/^private, /);

@@ -29,16 +29,19 @@ function scriptVariant(source: string, cache: 'public' | 'private'): ScriptVaria
 
 /**
  * The tracker for a visitor who opted out on the site's opt-out page: the same script, run as under
- * Global Privacy Control. It sees a navigator whose `globalPrivacyControl` is true (its own
- * `navigator` only; the page's is untouched), so it keeps no visitor id, sends no ad cookies and
- * marks every event with both purposes refused, whatever the site's banner says. The tracker
- * itself stays unchanged (and within its size budget); the browser's requests carry no cookie.
+ * Global Privacy Control. It sees a navigator whose `globalPrivacyControl` is true, so it keeps no
+ * visitor id, sends no ad cookies and marks every event with both purposes refused, whatever the
+ * site's banner says; and a fetch that sends Beacon's cookies with its events, so Beacon treats them
+ * as GPC too (no online IP lookup, the opt-out as a consent call's source). Both are the tracker's own
+ * names only: the page's navigator and fetch are untouched. The tracker itself stays unchanged, and
+ * within its size budget.
  */
 export function optedOutTracker(trackerScript: string): string {
   return (
-    '(function(navigator){' +
+    '(function(navigator,fetch){' +
     trackerScript +
-    '\n})(new Proxy(navigator,{get:function(t,k){return k==="globalPrivacyControl"||Reflect.get(t,k)}}));'
+    '\n})(new Proxy(navigator,{get:function(t,k){return k==="globalPrivacyControl"||Reflect.get(t,k)}}),' +
+    'function(u,i){return window.fetch(u,Object.assign({},i,{credentials:"include"}))});'
   );
 }
 

@@ -61,15 +61,18 @@ export interface ConsentChoice {
 }
 
 /**
- * The choice a tracker's `consent` event records. Global Privacy Control (Sec-GPC: 1) is an opt-out
- * of both purposes whatever the banner said, and is recorded as such, with its own source. Undefined
- * when the event names no purpose and the browser sends no GPC: there is nothing to record.
+ * The choice a tracker's `consent` event records. Global Privacy Control (Sec-GPC: 1) and the site's
+ * opt-out page are each an opt-out of both purposes whatever the banner said, and are recorded as
+ * such, with their own source. Undefined when the event names no purpose and neither applies: there
+ * is nothing to record.
  */
 export function trackedConsentChoice(
   consent: { analytics?: unknown; ads?: unknown } | undefined,
   gpc: boolean,
+  optOut = false,
 ): ConsentChoice | undefined {
   if (gpc) return { analytics: false, ads: false, source: 'gpc' };
+  if (optOut) return { analytics: false, ads: false, source: 'optout' };
   const analytics = typeof consent?.analytics === 'boolean' ? consent.analytics : null;
   const ads = typeof consent?.ads === 'boolean' ? consent.ads : null;
   if (analytics === null && ads === null) return undefined;

@@ -16,6 +16,8 @@ export interface TrackedConsent {
       ip: string | undefined;
       userAgent: string | undefined;
       gpc: boolean;
+      /** The site's opt-out page's cookie. */
+      optOut: boolean;
     },
   ): Promise<ConsentRecordRow | undefined>;
   /**
@@ -37,7 +39,7 @@ export interface TrackedConsent {
 export function createTrackedConsent(deps: { db: Pool; visitorIds: CookielessVisitorIds }): TrackedConsent {
   return {
     async recordOf(event, context) {
-      const choice = trackedConsentChoice(event.consent, context.gpc);
+      const choice = trackedConsentChoice(event.consent, context.gpc, context.optOut);
       if (choice === undefined) return undefined;
       // A withdrawal is recorded against the id the visitor had until now (the tracker sends it once
       // more before deleting it), so it joins that visitor's history: Beacon must be able to show
