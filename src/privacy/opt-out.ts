@@ -52,17 +52,19 @@ export function renderOptOutPage({ siteName, optedOut }: { siteName: string; opt
   const body = optedOut
     ? `<p class="done"><strong>You have opted out.</strong></p>
 <p>${name} no longer sells or shares your personal information from this browser: nothing about your
-visits goes to advertising platforms, and your visits are counted without an identifier, as if your
-browser sent the Global Privacy Control signal.</p>
+visits goes to advertising platforms, analytics services that still count them are told they may not
+be used for ads, and your visits are counted without an identifier, as if your browser sent the
+Global Privacy Control signal.</p>
 <p>The choice is saved in a cookie in this browser. It does not follow you to other browsers or devices,
 and it is gone if you clear your cookies.</p>
 <form method="post"><button name="choice" value="undo">Undo my opt-out</button></form>`
     : `<p>${name} measures visits to its website. With your permission, it may also share information about
-your visits (the pages you view, what you buy) with advertising platforms such as Google and Meta, to
-measure and target ads. Under the California Consumer Privacy Act, that can count as selling or sharing
+your visits (the pages you view, what you buy) with advertising platforms such as Google Ads and Meta,
+to measure and target ads. Under the California Consumer Privacy Act, that can count as selling or sharing
 your personal information.</p>
-<p>You can opt out. ${name} then sends nothing about your visits to advertising platforms, and counts your
-visits without an identifier, exactly as when your browser sends the Global Privacy Control signal.</p>
+<p>You can opt out. ${name} then sends nothing about your visits to advertising platforms, tells analytics
+services such as Google Analytics that your visits may not be used for ads, and counts your visits
+without an identifier, exactly as when your browser sends the Global Privacy Control signal.</p>
 <form method="post"><button name="choice" value="opt-out">Do not sell or share my personal information</button></form>
 <p>The choice is saved in a cookie in this browser only.</p>`;
   return `<!doctype html>
