@@ -142,6 +142,7 @@ export async function ingestReferenceDataSet(context: TestContext): Promise<Inge
             referer: undefined,
             writeKey: undefined,
             gpc: false,
+            optOut: false,
             dnt: false,
           },
           events: request.events.map(

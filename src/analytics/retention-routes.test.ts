@@ -75,6 +75,7 @@ async function send(visits: readonly Visit[]) {
         referer: undefined,
         writeKey: undefined,
         gpc: false,
+        optOut: false,
         dnt: false,
       },
       events: [

@@ -37,6 +37,7 @@ import { registerUserRoutes } from '../tenancy/users/user-routes.ts';
 import { rateLimitKey } from './client-ip.ts';
 import { AppError } from '../errors.ts';
 import { errorBody, renderError } from './errors.ts';
+import { registerOptOutRoutes } from '../privacy/opt-out-routes.ts';
 import { registerPrivacyRoutes } from '../privacy/privacy-routes.ts';
 import { registerHealthRoutes } from './health-routes.ts';
 import { createMetricsRegistry, instrumentRequests } from './metrics.ts';
@@ -190,6 +191,7 @@ export async function buildApp(deps: AppDeps): Promise<App> {
   registerSessionRoutes(app, deps);
   registerApiKeyRoutes(app, deps);
   await registerPrivacyRoutes(app, deps);
+  registerOptOutRoutes(app, { db: deps.db, consent: deps.ingestion.consent });
   registerTrackRoutes(app, {
     ingestion: deps.ingestion,
     registry: metrics,

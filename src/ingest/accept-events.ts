@@ -45,6 +45,8 @@ export interface IngestCaller {
   writeKey: string | undefined;
   /** Sec-GPC: 1 — Global Privacy Control. */
   gpc: boolean;
+  /** The site's opt-out page's cookie (src/privacy/opt-out.ts): honoured as Global Privacy Control. */
+  optOut: boolean;
   /** DNT: 1 — honoured only when the site asks for it. */
   dnt: boolean;
 }
@@ -282,14 +284,18 @@ export async function acceptEvents(deps: AcceptEventsDeps, input: AcceptEventsIn
       receivedAt: input.receivedAt,
       ip: caller.ip,
       userAgent: caller.userAgent,
-      gpc: caller.gpc,
+      gpc: caller.gpc || caller.optOut,
       dnt: caller.dnt,
       sentAt: input.sentAt,
     };
     if (event.type === 'consent') {
       // Recorded even under Do Not Track and for bots: a consent choice is not analytics, and
       // keeping it is how a site shows what it was allowed to do.
-      const record = await ingestion.consent.recordOf(event, context);
+      const record = await ingestion.consent.recordOf(event, {
+        ...context,
+        gpc: caller.gpc,
+        optOut: caller.optOut,
+      });
       if (record === undefined) {
         deps.countOutcome('rejected');
         const field = fieldOf(index, 'consent');

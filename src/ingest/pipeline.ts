@@ -22,7 +22,7 @@ export interface RequestContext {
   /** Client address: the socket, or X-Forwarded-For through TRUSTED_PROXIES only. */
   ip: string | undefined;
   userAgent: string | undefined;
-  /** Sec-GPC: 1 — Global Privacy Control. */
+  /** Sec-GPC: 1 — Global Privacy Control, or the site's opt-out page's cookie, which means the same. */
   gpc: boolean;
   /** DNT: 1 — honoured only when the site asks for it. */
   dnt: boolean;

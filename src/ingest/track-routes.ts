@@ -7,6 +7,7 @@ import { clientIp, rateLimitKey } from '../http/client-ip.ts';
 import { renderError, toAppError } from '../http/errors.ts';
 import { errorResponses, type App } from '../http/types.ts';
 import type { Sealer } from '../lib/sealed.ts';
+import { hasOptOutCookie } from '../privacy/opt-out.ts';
 import type { RateLimitStore } from '../state/interface.ts';
 import {
   acceptEvents,
@@ -57,6 +58,8 @@ function callerOf(request: FastifyRequest): IngestCaller {
     referer: header(request, 'referer'),
     writeKey: /^Bearer\s+(wk_\S+)$/i.exec(header(request, 'authorization') ?? '')?.[1],
     gpc: header(request, 'sec-gpc') === '1',
+    // The tracker sends cookies only when it was served to a browser that opted out (tracker-routes.ts).
+    optOut: hasOptOutCookie(request.headers.cookie),
     dnt: header(request, 'dnt') === '1',
   };
 }
@@ -71,6 +74,9 @@ function allowOrigin(request: FastifyRequest, reply: FastifyReply) {
   reply.header('cross-origin-resource-policy', 'cross-origin').header('x-content-type-options', 'nosniff');
   const origin = request.headers.origin;
   if (origin) reply.header('access-control-allow-origin', origin).header('vary', 'origin');
+  // The opted-out tracker sends its cookie along; without this its page could not read the answer.
+  if (origin && hasOptOutCookie(request.headers.cookie))
+    reply.header('access-control-allow-credentials', 'true');
 }
 
 const EventAccepted = Type.Object(

@@ -58,4 +58,30 @@ describe('GET /beacon.js', () => {
     expect(unknown.statusCode).toBe(404);
     expect(unknown.json().error.code).toBe('not_found');
   });
+
+  it('serves a browser that opted out the tracker as under Global Privacy Control, cached apart', async () => {
+    const plain = await context.app.inject({ method: 'GET', url: '/beacon.js' });
+    const optedOut = await context.app.inject({
+      method: 'GET',
+      url: '/beacon.js',
+      headers: { cookie: 'theme=dark; beacon_optout=1' },
+    });
+    expect(optedOut.statusCode).toBe(200);
+    expect(optedOut.body).toContain(plain.body);
+    expect(optedOut.body).toMatch(/^\(function\(navigator,fetch\)\{/);
+    expect(optedOut.body).toContain('credentials:"include"');
+    expect(optedOut.body).toContain('"globalPrivacyControl"');
+    expect(optedOut.headers.etag).not.toBe(plain.headers.etag);
+    expect(optedOut.headers['cache-control']).toMatch(/^private, /);
+    expect(plain.headers['cache-control']).toMatch(/^public, /);
+    // Both answers vary by cookie, so a script cached before the opt-out (or its undo) is not reused.
+    for (const response of [plain, optedOut]) expect(response.headers.vary).toBe('accept-encoding, cookie');
+    const revalidated = await context.app.inject({
+      method: 'GET',
+      url: '/beacon.js',
+      headers: { cookie: 'beacon_optout=1', 'if-none-match': plain.headers.etag as string },
+    });
+    expect(revalidated.statusCode).toBe(200);
+    expect(revalidated.body).toBe(optedOut.body);
+  });
 });

@@ -5,9 +5,45 @@ import { gzipSync } from 'node:zlib';
 import type { Queryable } from '../db/pool.ts';
 import { AppError } from '../errors.ts';
 import type { App } from '../http/types.ts';
+import { hasOptOutCookie } from '../privacy/opt-out.ts';
 
 /** Browsers revalidate hourly (ETag makes that a 304), so a new tracker reaches every site within an hour. */
-const CACHE_CONTROL = 'public, max-age=3600, stale-while-revalidate=86400';
+const CACHE_CONTROL_TIMES = 'max-age=3600, stale-while-revalidate=86400';
+
+interface ScriptVariant {
+  plain: Buffer;
+  gzipped: Buffer;
+  etag: string;
+  cacheControl: string;
+}
+
+function scriptVariant(source: string, cache: 'public' | 'private'): ScriptVariant {
+  const plain = Buffer.from(source);
+  return {
+    plain,
+    gzipped: gzipSync(plain, { level: 9 }),
+    etag: `"${createHash('sha256').update(plain).digest('base64url').slice(0, 22)}"`,
+    cacheControl: `${cache}, ${CACHE_CONTROL_TIMES}`,
+  };
+}
+
+/**
+ * The tracker for a visitor who opted out on the site's opt-out page: the same script, run as under
+ * Global Privacy Control. It sees a navigator whose `globalPrivacyControl` is true, so it keeps no
+ * visitor id, sends no ad cookies and marks every event with both purposes refused, whatever the
+ * site's banner says; and a fetch that sends Beacon's cookies with its events, so Beacon treats them
+ * as GPC too (no online IP lookup, the opt-out as a consent call's source). Both are the tracker's own
+ * names only: the page's navigator and fetch are untouched. The tracker itself stays unchanged, and
+ * within its size budget.
+ */
+export function optedOutTracker(trackerScript: string): string {
+  return (
+    '(function(navigator,fetch){' +
+    trackerScript +
+    '\n})(new Proxy(navigator,{get:function(t,k){return k==="globalPrivacyControl"||Reflect.get(t,k)}}),' +
+    'function(u,i){return window.fetch(u,Object.assign({},i,{credentials:"include"}))});'
+  );
+}
 
 /**
  * Serves the tracker at /beacon.js and at each site's alias path (`tracker_alias`, e.g. `js/app.js`),
@@ -23,24 +59,25 @@ export function registerTrackerRoutes(
     fallback?: (request: FastifyRequest, reply: FastifyReply) => unknown;
   },
 ) {
-  const plain = Buffer.from(deps.trackerScript);
-  const gzipped = gzipSync(plain, { level: 9 });
-  const etag = `"${createHash('sha256').update(plain).digest('base64url').slice(0, 22)}"`;
+  const script = scriptVariant(deps.trackerScript, 'public');
+  const optedOutScript = scriptVariant(optedOutTracker(deps.trackerScript), 'private');
   const aliases = new LRUCache<string, { exists: boolean }>({ max: 10_000, ttl: 30_000 });
 
   const serve = (request: FastifyRequest, reply: FastifyReply) => {
+    const variant = hasOptOutCookie(request.headers.cookie) ? optedOutScript : script;
     reply
       .header('content-type', 'application/javascript; charset=utf-8')
-      .header('cache-control', CACHE_CONTROL)
-      .header('etag', etag)
-      .header('vary', 'accept-encoding')
+      .header('cache-control', variant.cacheControl)
+      .header('etag', variant.etag)
+      // A browser that cached the script before its visitor opted out (or undid it) must not reuse it.
+      .header('vary', 'accept-encoding, cookie')
       // Sites load the script from another origin; helmet's default same-site policy would block it.
       .header('cross-origin-resource-policy', 'cross-origin');
-    if (request.headers['if-none-match'] === etag) return reply.status(304).send();
+    if (request.headers['if-none-match'] === variant.etag) return reply.status(304).send();
     if (/\bgzip\b/.test(request.headers['accept-encoding'] ?? '')) {
-      return reply.header('content-encoding', 'gzip').send(gzipped);
+      return reply.header('content-encoding', 'gzip').send(variant.gzipped);
     }
-    return reply.send(plain);
+    return reply.send(variant.plain);
   };
 
   app.get(

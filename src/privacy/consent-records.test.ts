@@ -23,6 +23,14 @@ describe('trackedConsentChoice', () => {
     expect(trackedConsentChoice(consent, gpc)).toEqual(expected);
   });
 
+  it.each([
+    ['the opt-out over a grant', { analytics: true, ads: true }, false, 'optout'],
+    ['the opt-out with nothing named', undefined, false, 'optout'],
+    ['GPC and the opt-out', { analytics: true }, true, 'gpc'],
+  ])('%s', (_label, consent, gpc, source) => {
+    expect(trackedConsentChoice(consent, gpc, true)).toEqual({ analytics: false, ads: false, source });
+  });
+
   describe('robustness', () => {
     it.each([
       ['no consent at all', undefined],

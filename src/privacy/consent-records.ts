@@ -1,8 +1,11 @@
 import { Type, type Static } from 'typebox';
 import type { Queryable } from '../db/pool.ts';
 
-/** Where a consent choice came from: the tracker's consent call, Global Privacy Control, a server. */
-export const CONSENT_SOURCES = ['banner', 'gpc', 'api'] as const;
+/**
+ * Where a consent choice came from: the tracker's consent call, Global Privacy Control, a server,
+ * or the site's opt-out page (an opt-out, and its undo).
+ */
+export const CONSENT_SOURCES = ['banner', 'gpc', 'api', 'optout', 'optout_withdrawn'] as const;
 export type ConsentSource = (typeof CONSENT_SOURCES)[number];
 
 /** A consent choice as it is stored (migration 019) and exported. A purpose not named is null. */
@@ -13,7 +16,13 @@ export const ConsentRecord = Type.Object({
   userId: Type.Union([Type.String(), Type.Null()]),
   analytics: Type.Union([Type.Boolean(), Type.Null()]),
   ads: Type.Union([Type.Boolean(), Type.Null()]),
-  source: Type.Union([Type.Literal('banner'), Type.Literal('gpc'), Type.Literal('api')]),
+  source: Type.Union([
+    Type.Literal('banner'),
+    Type.Literal('gpc'),
+    Type.Literal('api'),
+    Type.Literal('optout'),
+    Type.Literal('optout_withdrawn'),
+  ]),
   recordedAt: Type.String({ format: 'date-time' }),
 });
 export type ConsentRecord = Static<typeof ConsentRecord>;
@@ -52,15 +61,18 @@ export interface ConsentChoice {
 }
 
 /**
- * The choice a tracker's `consent` event records. Global Privacy Control (Sec-GPC: 1) is an opt-out
- * of both purposes whatever the banner said, and is recorded as such, with its own source. Undefined
- * when the event names no purpose and the browser sends no GPC: there is nothing to record.
+ * The choice a tracker's `consent` event records. Global Privacy Control (Sec-GPC: 1) and the site's
+ * opt-out page are each an opt-out of both purposes whatever the banner said, and are recorded as
+ * such, with their own source. Undefined when the event names no purpose and neither applies: there
+ * is nothing to record.
  */
 export function trackedConsentChoice(
   consent: { analytics?: unknown; ads?: unknown } | undefined,
   gpc: boolean,
+  optOut = false,
 ): ConsentChoice | undefined {
   if (gpc) return { analytics: false, ads: false, source: 'gpc' };
+  if (optOut) return { analytics: false, ads: false, source: 'optout' };
   const analytics = typeof consent?.analytics === 'boolean' ? consent.analytics : null;
   const ads = typeof consent?.ads === 'boolean' ? consent.ads : null;
   if (analytics === null && ads === null) return undefined;

@@ -16,15 +16,30 @@ export interface TrackedConsent {
       ip: string | undefined;
       userAgent: string | undefined;
       gpc: boolean;
+      /** The site's opt-out page's cookie. */
+      optOut: boolean;
     },
   ): Promise<ConsentRecordRow | undefined>;
+  /**
+   * The record of a choice made on the site's opt-out page: `optout` turns both purposes off, as
+   * Global Privacy Control does; `optout_withdrawn` names no purpose, so the banner's choice holds
+   * again. The page knows no client id, so it is the day's cookieless id, as the visitor's events
+   * get from then on.
+   */
+  optOutRecord(input: {
+    siteId: string;
+    optedOut: boolean;
+    receivedAt: Date;
+    ip: string | undefined;
+    userAgent: string | undefined;
+  }): Promise<ConsentRecordRow>;
   save(rows: readonly ConsentRecordRow[]): Promise<void>;
 }
 
 export function createTrackedConsent(deps: { db: Pool; visitorIds: CookielessVisitorIds }): TrackedConsent {
   return {
     async recordOf(event, context) {
-      const choice = trackedConsentChoice(event.consent, context.gpc);
+      const choice = trackedConsentChoice(event.consent, context.gpc, context.optOut);
       if (choice === undefined) return undefined;
       // A withdrawal is recorded against the id the visitor had until now (the tracker sends it once
       // more before deleting it), so it joins that visitor's history: Beacon must be able to show
@@ -48,6 +63,18 @@ export function createTrackedConsent(deps: { db: Pool; visitorIds: CookielessVis
         ads: choice.ads,
         source: choice.source,
         recorded_at: context.receivedAt,
+      };
+    },
+    async optOutRecord({ siteId, optedOut, receivedAt, ip, userAgent }) {
+      return {
+        id: newId('cns', receivedAt.getTime()),
+        site_id: siteId,
+        visitor_id: await deps.visitorIds.visitorId({ siteId, ip, userAgent, at: receivedAt }),
+        user_id: null,
+        analytics: optedOut ? false : null,
+        ads: optedOut ? false : null,
+        source: optedOut ? 'optout' : 'optout_withdrawn',
+        recorded_at: receivedAt,
       };
     },
     save: (rows) => insertConsentRecords(deps.db, rows),
