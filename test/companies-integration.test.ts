@@ -3,13 +3,12 @@ import { once } from 'node:events';
 import { createServer, type Server } from 'node:http';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { rescoreCompanies, type RescoreResult } from '../src/companies/rescore-companies.ts';
-import { createEnrichment, loadGeoProviders } from '../src/enrich/index.ts';
 import { deliveryQueue } from '../src/destinations/deliver.ts';
 import { DESTINATION_TYPES } from '../src/destinations/registry.ts';
 import { sealConfig } from '../src/destinations/destination-secrets.ts';
 import { createJobRunner } from '../src/jobs/runner.ts';
-import { FAKE_IPINFO_TOKEN, startFakeIpinfo, type FakeIpinfo } from './fakes/ipinfo-server.ts';
-import { createTenant, useTestApp, type TestTenant } from './helpers.ts';
+import { startFakeIpinfo, type FakeIpinfo } from './fakes/ipinfo-server.ts';
+import { enrichmentWithFakeIpinfo, createTenant, useTestApp, type TestTenant } from './helpers.ts';
 
 /**
  * Companies end to end: scripted visits through POST /api/track/event from addresses the fake
@@ -53,16 +52,7 @@ afterAll(async () => {
 });
 
 const context = useTestApp({
-  enrichment: async (state, metrics) =>
-    createEnrichment({
-      providers: await loadGeoProviders({
-        ipinfo: { token: FAKE_IPINFO_TOKEN, url: fake.url },
-        geoipDb: 'none',
-      }),
-      sharedCache: state.cache,
-      metrics,
-      log: { info: () => undefined, warn: () => undefined },
-    }),
+  enrichment: enrichmentWithFakeIpinfo(() => fake.url),
 });
 
 interface TestSite {

@@ -5,11 +5,10 @@ import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { formatMetric } from '../dashboard/src/format.ts';
 import { rescoreCompanies } from '../src/companies/rescore-companies.ts';
-import { createEnrichment, loadGeoProviders } from '../src/enrich/index.ts';
 import { newId } from '../src/lib/ids.ts';
 import { hasChromium, useDashboardBrowser, XSS, type BrowserSite as Site } from './dashboard-browser.ts';
-import { FAKE_IPINFO_TOKEN, startFakeIpinfo, type FakeIpinfo } from './fakes/ipinfo-server.ts';
-import { addUser, type TestTenant } from './helpers.ts';
+import { startFakeIpinfo, type FakeIpinfo } from './fakes/ipinfo-server.ts';
+import { enrichmentWithFakeIpinfo, addUser, type TestTenant } from './helpers.ts';
 
 /**
  * The Leads tab and the company page in headless Chromium. Companies come about as in production:
@@ -53,16 +52,7 @@ interface CompanyDetail extends Company {
 describe.skipIf(!hasChromium)('the Leads tab in headless Chromium', () => {
   const dashboard = useDashboardBrowser({
     appOptions: {
-      enrichment: async (state, metrics) =>
-        createEnrichment({
-          providers: await loadGeoProviders({
-            ipinfo: { token: FAKE_IPINFO_TOKEN, url: fake.url },
-            geoipDb: 'none',
-          }),
-          sharedCache: state.cache,
-          metrics,
-          log: { info: () => undefined, warn: () => undefined },
-        }),
+      enrichment: enrichmentWithFakeIpinfo(() => fake.url),
     },
   });
   const { context, newPage, createSite } = dashboard;

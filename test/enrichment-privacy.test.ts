@@ -1,8 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createEnrichment, loadGeoProviders } from '../src/enrich/index.ts';
-import { FAKE_IPINFO_TOKEN, startFakeIpinfo, type FakeIpinfo } from './fakes/ipinfo-server.ts';
-import { createTenant, useTestApp } from './helpers.ts';
+import { startFakeIpinfo, type FakeIpinfo } from './fakes/ipinfo-server.ts';
+import { enrichmentWithFakeIpinfo, createTenant, useTestApp } from './helpers.ts';
 
 /**
  * What reaches IPinfo, through the whole ingestion path: the real app and PostgreSQL, a local server
@@ -15,16 +14,7 @@ beforeAll(async () => {
 afterAll(() => fake.close());
 
 const context = useTestApp({
-  enrichment: async (state, metrics) =>
-    createEnrichment({
-      providers: await loadGeoProviders({
-        ipinfo: { token: FAKE_IPINFO_TOKEN, url: fake.url },
-        geoipDb: undefined,
-      }),
-      sharedCache: state.cache,
-      metrics,
-      log: { info: () => undefined, warn: () => undefined },
-    }),
+  enrichment: enrichmentWithFakeIpinfo(() => fake.url, { bundledGeoDatabases: true }),
 });
 
 const FIREFOX = 'Mozilla/5.0 (X11; Linux x86_64; rv:121.0) Gecko/20100101 Firefox/121.0';

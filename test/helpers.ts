@@ -5,7 +5,7 @@ import pino from 'pino';
 import { afterAll, beforeAll, inject } from 'vitest';
 import { createPool, type Pool } from '../src/db/pool.ts';
 import type { Registry } from 'prom-client';
-import type { Enrichment } from '../src/enrich/index.ts';
+import { createEnrichment, loadGeoProviders, type Enrichment } from '../src/enrich/index.ts';
 import type { DestinationServices } from '../src/destinations/destination-services.ts';
 import type { PlatformUrls } from '../src/destinations/destination-type.ts';
 import { createPlatformFetch } from '../src/destinations/platform-fetch.ts';
@@ -25,6 +25,7 @@ import { hashPassword } from '../src/tenancy/auth/passwords.ts';
 import type { TokenPage } from '../src/tenancy/mail-links.ts';
 import type { Role } from '../src/tenancy/users/roles.ts';
 import { buildTracker } from '../tracker/build.mjs';
+import { FAKE_IPINFO_TOKEN } from './fakes/ipinfo-server.ts';
 import { loadDashboard } from '../src/dashboard/load-dashboard.ts';
 
 export const TEST_PASSWORD = 'correct horse battery staple';
@@ -245,4 +246,21 @@ export async function loginAs(context: TestContext, email: string): Promise<stri
   });
   if (response.statusCode !== 200) throw new Error(`login failed: ${response.statusCode} ${response.body}`);
   return response.json<{ accessToken: string }>().accessToken;
+}
+
+/**
+ * `useTestApp`'s `enrichment` asking the fake IPinfo at `url()` (read when the app starts, after the
+ * fake's own `beforeAll`), with no offline database unless `bundledGeoDatabases` asks for Beacon's own.
+ */
+export function enrichmentWithFakeIpinfo(url: () => string, { bundledGeoDatabases = false } = {}) {
+  return async (state: SharedState, metrics: Registry): Promise<Enrichment> =>
+    createEnrichment({
+      providers: await loadGeoProviders({
+        ipinfo: { token: FAKE_IPINFO_TOKEN, url: url() },
+        geoipDb: bundledGeoDatabases ? undefined : 'none',
+      }),
+      sharedCache: state.cache,
+      metrics,
+      log: { info: () => undefined, warn: () => undefined },
+    });
 }

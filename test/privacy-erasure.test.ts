@@ -1,15 +1,14 @@
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { refreshRollups } from '../src/analytics/rollups/refresh-rollups.ts';
-import { createEnrichment, loadGeoProviders } from '../src/enrich/index.ts';
 import { hashUserIdentifiers } from '../src/ingest/user-hashes.ts';
 import { createJobRunner } from '../src/jobs/runner.ts';
 import { erasureQueue } from '../src/privacy/erasure-queue.ts';
 import { exportDataSubject } from '../src/privacy/export-data-subject.ts';
 import { openSealedIp } from '../src/privacy/erase-from-site.ts';
 import { forgetAddressesEverywhere } from '../src/privacy/forget-addresses.ts';
-import { FAKE_IPINFO_TOKEN, startFakeIpinfo, type FakeIpinfo } from './fakes/ipinfo-server.ts';
-import { addUser, createTenant, useTestApp, type TestTenant } from './helpers.ts';
+import { startFakeIpinfo, type FakeIpinfo } from './fakes/ipinfo-server.ts';
+import { enrichmentWithFakeIpinfo, addUser, createTenant, useTestApp, type TestTenant } from './helpers.ts';
 
 /**
  * Data-subject rights end to end: visitors planted through the tracking API in every store that
@@ -30,16 +29,7 @@ beforeAll(async () => {
 afterAll(() => fake.close());
 
 const context = useTestApp({
-  enrichment: async (state, metrics) =>
-    createEnrichment({
-      providers: await loadGeoProviders({
-        ipinfo: { token: FAKE_IPINFO_TOKEN, url: fake.url },
-        geoipDb: 'none',
-      }),
-      sharedCache: state.cache,
-      metrics,
-      log: { info: () => undefined, warn: () => undefined },
-    }),
+  enrichment: enrichmentWithFakeIpinfo(() => fake.url),
 });
 
 interface TestSite {
