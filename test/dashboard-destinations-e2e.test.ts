@@ -253,6 +253,12 @@ describe.skipIf(!hasChromium)('the Destinations tab in headless Chromium', () =>
     const ruleError = page.locator('#destination-events-1-match-error');
     await expect.poll(() => ruleError.textContent(), { timeout: 10_000 }).toMatch(/events\.1\.match/);
     await page.getByLabel('Beacon event of rule 2').fill('signup');
+    // The list reloads slowly here, as on a loaded server: the page must show what the save answered
+    // meanwhile, not the rules from before it.
+    await page.route(`**/api/sites/${site.id}/destinations`, async (route) => {
+      if (route.request().method() === 'GET') await new Promise((resolve) => setTimeout(resolve, 1_500));
+      await route.continue();
+    });
     await page.getByRole('button', { name: 'Save changes' }).click();
     await page.getByRole('button', { name: 'Send a test event' }).waitFor({ timeout: 10_000 });
     expect((await apiGet(site, `/${id}`)).events).toEqual([

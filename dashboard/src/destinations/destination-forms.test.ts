@@ -8,6 +8,7 @@ import {
   rulesToRows,
   typeSpec,
   TYPE_SPECS,
+  withSaved,
   type Destination,
   type FormValues,
   type TypeSpec,
@@ -265,5 +266,31 @@ describe('the tab’s place in the URL', () => {
     ['?destination=%E0%A4%A', { view: 'destination', id: '\uFFFD%A', edit: false, log: 'all' }],
   ])('falls back on a hand-edited URL: %s', (search, page) => {
     expect(parsePage(search)).toEqual(page);
+  });
+});
+
+describe('withSaved', () => {
+  const stored = (id: string, updatedAt: string, name = 'stored') =>
+    ({ id, updatedAt, name }) as unknown as Destination;
+  const a = stored('dst_a', '2026-12-05T08:00:00.000Z');
+  const b = stored('dst_b', '2026-12-05T08:00:00.000Z');
+  it.each<[string, Destination[], Destination | undefined, Destination[]]>([
+    ['nothing saved: the list', [a, b], undefined, [a, b]],
+    [
+      'a newer save of a listed one replaces it',
+      [a, b],
+      stored('dst_a', '2026-12-05T08:01:00.000Z', 'saved'),
+      [stored('dst_a', '2026-12-05T08:01:00.000Z', 'saved'), b],
+    ],
+    [
+      'the list already holds that save: the list',
+      [a, b],
+      stored('dst_a', '2026-12-05T08:00:00.000Z', 'saved'),
+      [a, b],
+    ],
+    ['a new one not listed yet is added', [a], b, [a, b]],
+    ['robustness: an empty list', [], a, [a]],
+  ])('%s', (_label, list, saved, expected) => {
+    expect(withSaved(list, saved)).toEqual(expected);
   });
 });

@@ -397,3 +397,13 @@ export function errorPlace(spec: TypeSpec, field: string | undefined, values: Fo
   const inside = applying.find((candidate) => candidate.key.startsWith(`${path}.`));
   return inside === undefined ? { kind: 'form' } : { kind: 'field', key: inside.key };
 }
+
+/** The list with a just-saved destination in it, unless the list already holds that save or a later one. */
+export function withSaved(list: Destination[], saved: Destination | undefined): Destination[] {
+  if (saved === undefined) return list;
+  const stored = list.find((candidate) => candidate.id === saved.id);
+  if (stored === undefined) return [...list, saved];
+  return stored.updatedAt >= saved.updatedAt
+    ? list
+    : list.map((candidate) => (candidate.id === saved.id ? saved : candidate));
+}

@@ -7,7 +7,13 @@ import { managesSites, type SiteViewProps } from '../view-props.ts';
 import { destinationsApi, type DestinationHealth, type DestinationsApi } from './destination-api.ts';
 import { DestinationDetail } from './destination-detail.tsx';
 import { DestinationForm } from './destination-form.tsx';
-import { typeSpec, TYPE_SPECS, type Destination, type DestinationTypeName } from './destination-forms.ts';
+import {
+  typeSpec,
+  TYPE_SPECS,
+  withSaved,
+  type Destination,
+  type DestinationTypeName,
+} from './destination-forms.ts';
 import { pageSearch, parsePage, type DestinationsPage } from './destinations-url.ts';
 import { HealthSummary } from './health-summary.tsx';
 import './destinations.css';
@@ -31,6 +37,8 @@ export function DestinationsView(props: SiteViewProps) {
     const [list, health] = await Promise.all([calls.list(), calls.health()]);
     return { destinations: list.destinations, health: health.destinations };
   });
+  /** What the last save answered: shown at once, while the reload after it still shows the list from before. */
+  const [justSaved, setJustSaved] = useState<Destination | undefined>();
 
   if (page.view === 'add') {
     return (
@@ -44,6 +52,7 @@ export function DestinationsView(props: SiteViewProps) {
             spec={typeSpec(page.type)!}
             calls={calls}
             onSaved={(saved) => {
+              setJustSaved(saved);
               reload();
               go({ view: 'destination', id: saved.id, edit: false, log: 'all' }, { replace: true });
             }}
@@ -73,7 +82,8 @@ export function DestinationsView(props: SiteViewProps) {
       </div>
     );
   }
-  const { destinations, health } = shown.value;
+  const destinations = withSaved(shown.value.destinations, justSaved);
+  const { health } = shown.value;
   const healthOf = (id: string) => health.find((entry) => entry.destinationId === id);
 
   if (page.view === 'destination') {
@@ -98,7 +108,8 @@ export function DestinationsView(props: SiteViewProps) {
             spec={spec}
             calls={calls}
             existing={destination}
-            onSaved={() => {
+            onSaved={(saved) => {
+              setJustSaved(saved);
               reload();
               go({ ...page, edit: false }, { replace: true });
             }}
@@ -116,6 +127,7 @@ export function DestinationsView(props: SiteViewProps) {
             onEdit={() => go({ ...page, edit: true })}
             onChanged={reload}
             onDeleted={() => {
+              setJustSaved(undefined);
               reload();
               go({ view: 'list' }, { replace: true });
             }}
