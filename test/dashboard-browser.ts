@@ -2,8 +2,8 @@
 import { existsSync, mkdirSync } from 'node:fs';
 import path from 'node:path';
 import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
-import { afterAll, beforeAll, expect } from 'vitest';
-import { createTenant, TEST_PASSWORD, useTestApp, type TestTenant } from './helpers.ts';
+import { afterAll, beforeAll } from 'vitest';
+import { createTestSite, TEST_PASSWORD, trackFromBrowser, useTestApp, type TestTenant } from './helpers.ts';
 
 /**
  * What the dashboard's end-to-end suites share: a real headless Chromium against an in-process
@@ -71,30 +71,12 @@ export function useDashboardBrowser(options: { appOptions?: Parameters<typeof us
   }
 
   /** A new agency (its owner signs in with TEST_PASSWORD) and a site of it on shop.example. */
-  async function createSite(name = 'Shop <b>bold</b>', tenant?: TestTenant): Promise<BrowserSite> {
-    const owner = tenant ?? (await createTenant(context));
-    const response = await context.app.inject({
-      method: 'POST',
-      url: '/api/sites',
-      headers: owner.auth,
-      payload: { name, domain: 'shop.example' },
-    });
-    expect(response.statusCode, response.body).toBe(201);
-    return { tenant: owner, id: response.json().id, siteKey: response.json().siteKey };
-  }
+  const createSite = (name = 'Shop <b>bold</b>', tenant?: TestTenant): Promise<BrowserSite> =>
+    createTestSite(context, tenant, { name, domain: 'shop.example' });
 
   /** Tracks events from a browser on shop.example, consent to analytics given. */
-  async function track(site: BrowserSite, events: Array<Record<string, unknown>>) {
-    const response = await context.app.inject({
-      method: 'POST',
-      url: '/api/track/batch',
-      headers: { origin: 'https://shop.example', 'user-agent': CHROME_UA },
-      payload: {
-        events: events.map((event) => ({ site: site.siteKey, consent: { analytics: true }, ...event })),
-      },
-    });
-    expect(response.statusCode, response.body).toBe(201);
-  }
+  const track = (site: BrowserSite, events: Array<Record<string, unknown>>) =>
+    trackFromBrowser(context, site, events, CHROME_UA);
 
   /** Opens `url` (a path) and signs in through the form there. */
   async function signIn(page: Page, email: string, url: string, password = TEST_PASSWORD) {

@@ -2,7 +2,7 @@ import path from 'node:path';
 import { randomBytes } from 'node:crypto';
 import type { FastifyBaseLogger } from 'fastify';
 import pino from 'pino';
-import { afterAll, beforeAll, inject } from 'vitest';
+import { afterAll, beforeAll, expect, inject } from 'vitest';
 import { createPool, type Pool } from '../src/db/pool.ts';
 import type { Registry } from 'prom-client';
 import { createEnrichment, loadGeoProviders, type Enrichment } from '../src/enrich/index.ts';
@@ -188,6 +188,52 @@ export interface TestTenant {
   email: string;
   accessToken: string;
   auth: { authorization: string };
+}
+
+/** A site as route tests use it: its owner, its id and the key its tracker sends. */
+export interface TestSite {
+  tenant: TestTenant;
+  id: string;
+  siteKey: string;
+}
+
+/** A desktop Chrome, which no bot rule matches. */
+export const CHROME_USER_AGENT =
+  'Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/131.0.0.0 Safari/537.36';
+
+/** A site on shop.example, of `tenant` or of a new agency. */
+export async function createTestSite(
+  context: TestContext,
+  tenant?: TestTenant,
+  payload: Record<string, unknown> = { name: 'Shop', domain: 'shop.example' },
+): Promise<TestSite> {
+  const owner = tenant ?? (await createTenant(context));
+  const response = await context.app.inject({
+    method: 'POST',
+    url: '/api/sites',
+    headers: owner.auth,
+    payload,
+  });
+  expect(response.statusCode, response.body).toBe(201);
+  return { tenant: owner, id: response.json().id, siteKey: response.json().siteKey };
+}
+
+/** Events as a browser on shop.example sends them, analytics consent given unless an event says otherwise. */
+export async function trackFromBrowser(
+  context: TestContext,
+  site: Pick<TestSite, 'siteKey'>,
+  events: Array<Record<string, unknown>>,
+  userAgent = CHROME_USER_AGENT,
+) {
+  const response = await context.app.inject({
+    method: 'POST',
+    url: '/api/track/batch',
+    headers: { origin: 'https://shop.example', 'user-agent': userAgent },
+    payload: {
+      events: events.map((event) => ({ site: site.siteKey, consent: { analytics: true }, ...event })),
+    },
+  });
+  expect(response.statusCode, response.body).toBe(201);
 }
 
 export function uniqueEmail(label = 'user'): string {

@@ -1,43 +1,24 @@
 import { randomBytes } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
-import { addUser, createTenant, useTestApp, type TestTenant } from '../../test/helpers.ts';
+import {
+  addUser,
+  createTenant,
+  useTestApp,
+  type TestTenant,
+  createTestSite,
+  trackFromBrowser,
+  type TestSite,
+} from '../../test/helpers.ts';
 import { PNG_1PX } from '../../test/images.ts';
 import { newId } from '../lib/ids.ts';
 import { MAX_REPORT_RECIPIENTS } from './report-settings.ts';
 
 const context = useTestApp();
-const CHROME =
-  'Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/131.0.0.0 Safari/537.36';
 
-interface TestSite {
-  tenant: TestTenant;
-  id: string;
-  siteKey: string;
-}
+const createSite = (tenant?: TestTenant) => createTestSite(context, tenant);
 
-async function createSite(tenant?: TestTenant): Promise<TestSite> {
-  const owner = tenant ?? (await createTenant(context));
-  const response = await context.app.inject({
-    method: 'POST',
-    url: '/api/sites',
-    headers: owner.auth,
-    payload: { name: 'Shop', domain: 'shop.example' },
-  });
-  expect(response.statusCode, response.body).toBe(201);
-  return { tenant: owner, id: response.json().id, siteKey: response.json().siteKey };
-}
-
-async function track(site: TestSite, events: Array<Record<string, unknown>>) {
-  const response = await context.app.inject({
-    method: 'POST',
-    url: '/api/track/batch',
-    headers: { origin: 'https://shop.example', 'user-agent': CHROME },
-    payload: {
-      events: events.map((event) => ({ site: site.siteKey, consent: { analytics: true }, ...event })),
-    },
-  });
-  expect(response.statusCode, response.body).toBe(201);
-}
+const track = (site: TestSite, events: Array<Record<string, unknown>>) =>
+  trackFromBrowser(context, site, events);
 
 function request(
   method: 'GET' | 'POST' | 'PATCH' | 'DELETE',

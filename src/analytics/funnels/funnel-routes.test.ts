@@ -1,5 +1,11 @@
 import { describe, expect, it } from 'vitest';
-import { addUser, createTenant, useTestApp, type TestTenant } from '../../../test/helpers.ts';
+import {
+  addUser,
+  useTestApp,
+  type TestTenant,
+  createTestSite,
+  type TestSite,
+} from '../../../test/helpers.ts';
 import { MAX_FUNNELS_PER_SITE } from './funnel-record.ts';
 
 const context = useTestApp();
@@ -8,23 +14,7 @@ const CHROME =
 const GOOGLEBOT = 'Mozilla/5.0 (compatible; Googlebot/2.1; +http://www.google.com/bot.html)';
 const MINUTE = 60_000;
 
-interface TestSite {
-  tenant: TestTenant;
-  id: string;
-  siteKey: string;
-}
-
-async function createSite(tenant?: TestTenant): Promise<TestSite> {
-  const owner = tenant ?? (await createTenant(context));
-  const response = await context.app.inject({
-    method: 'POST',
-    url: '/api/sites',
-    headers: owner.auth,
-    payload: { name: 'Shop', domain: 'shop.example' },
-  });
-  expect(response.statusCode, response.body).toBe(201);
-  return { tenant: owner, id: response.json().id, siteKey: response.json().siteKey };
-}
+const createSite = (tenant?: TestTenant) => createTestSite(context, tenant);
 
 /** A visit as a list of steps taken: a path is a page view, `event:name` a custom event. */
 type Visit = Array<[minute: number, what: string]>;
