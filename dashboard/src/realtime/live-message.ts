@@ -5,21 +5,9 @@
  * message is checked field by field, as a frame may come from a newer or older Beacon.
  */
 
-/** An event as the live feed shows it (no personal data: no address, visitor id or props). */
-export interface LiveEvent {
-  id: string;
-  type: string;
-  name: string | null;
-  path: string | null;
-  referrerHost: string | null;
-  country: string | null;
-  deviceType: string | null;
-  browserName: string | null;
-  visitorClass: string | null;
-  companyName: string | null;
-  /** ISO 8601. */
-  receivedAt: string;
-}
+import type { LiveEvent } from '../../../src/analytics/realtime/live-message.ts';
+
+export type { LiveEvent };
 
 /** A company of the site became a hot lead (the rescoring job publishes it on the site's channel). */
 export interface HotLead {
