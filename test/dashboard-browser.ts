@@ -13,6 +13,12 @@ import { createTestSite, TEST_PASSWORD, trackFromBrowser, useTestApp, type TestT
 
 export const CHROMIUM = '/usr/bin/chromium';
 export const hasChromium = existsSync(CHROMIUM);
+/**
+ * A browser test walks a whole user flow, each step with its own 10–15 s wait that names what did
+ * not appear; the suite-wide 30 s is too short for the sum when CI runs two heavy files at once on
+ * two cores, and a timeout there says nothing about which step was slow.
+ */
+export const BROWSER_SUITE = { timeout: 120_000 };
 if (!hasChromium) {
   console.warn(
     `[beacon tests] dashboard e2e suites SKIPPED: ${CHROMIUM} does not exist (install the chromium package; CI does)`,

@@ -10,7 +10,7 @@ import {
   startFakeGa4,
   type FakeGa4,
 } from './fakes/ga4-server.ts';
-import { hasChromium, useDashboardBrowser, XSS, type BrowserSite } from './dashboard-browser.ts';
+import { BROWSER_SUITE, hasChromium, useDashboardBrowser, XSS, type BrowserSite } from './dashboard-browser.ts';
 import { addUser } from './helpers.ts';
 
 /**
@@ -19,7 +19,7 @@ import { addUser } from './helpers.ts';
  * deliveries fail into dead letters and replay them once GA4 answers again; a client viewer gets none.
  */
 
-describe.skipIf(!hasChromium)('the Destinations tab in headless Chromium', () => {
+describe.skipIf(!hasChromium)('the Destinations tab in headless Chromium', BROWSER_SUITE, () => {
   let ga4: FakeGa4;
   beforeAll(async () => {
     ga4 = await startFakeGa4();

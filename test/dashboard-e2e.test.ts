@@ -3,7 +3,7 @@ import type { Page } from 'playwright-core';
 import { describe, expect, it } from 'vitest';
 import { formatMetric, type MetricKind } from '../dashboard/src/format.ts';
 import { TEST_PASSWORD } from './helpers.ts';
-import { hasChromium, useDashboardBrowser, XSS, type BrowserSite as Site } from './dashboard-browser.ts';
+import { BROWSER_SUITE, hasChromium, useDashboardBrowser, XSS, type BrowserSite as Site } from './dashboard-browser.ts';
 
 /**
  * The overview and the session in a real headless Chromium: sign in through the form, read the
@@ -19,7 +19,7 @@ const HEADLINES: Array<[string, MetricKind]> = [
   ['conversions', 'count'],
 ];
 
-describe.skipIf(!hasChromium)('the dashboard in headless Chromium', () => {
+describe.skipIf(!hasChromium)('the dashboard in headless Chromium', BROWSER_SUITE, () => {
   const dashboard = useDashboardBrowser();
   const { context, newPage, createSite, track } = dashboard;
 
@@ -196,7 +196,7 @@ describe.skipIf(!hasChromium)('the dashboard in headless Chromium', () => {
   });
 });
 
-describe.skipIf(!hasChromium)('the dashboard on a phone, by keyboard, in both themes', () => {
+describe.skipIf(!hasChromium)('the dashboard on a phone, by keyboard, in both themes', BROWSER_SUITE, () => {
   const dashboard = useDashboardBrowser();
 
   it('asks for nothing it would be refused on a fresh visit: no console errors before sign-in', async () => {

@@ -3,7 +3,7 @@ import type { Page } from 'playwright-core';
 import { describe, expect, it } from 'vitest';
 import { formatMetric } from '../dashboard/src/format.ts';
 import { markDirtyHours } from '../src/analytics/rollups/dirty-hours.ts';
-import { hasChromium, useDashboardBrowser, XSS, type BrowserSite as Site } from './dashboard-browser.ts';
+import { BROWSER_SUITE, hasChromium, useDashboardBrowser, XSS, type BrowserSite as Site } from './dashboard-browser.ts';
 
 /**
  * The funnels & goals tab and the overview's ranges, comparison and new cards in a real headless
@@ -13,7 +13,7 @@ import { hasChromium, useDashboardBrowser, XSS, type BrowserSite as Site } from 
 const DAY_MS = 86_400_000;
 const utcDay = (time: number) => new Date(time).toISOString().slice(0, 10);
 
-describe.skipIf(!hasChromium)('funnels, goals and the overview’s ranges in headless Chromium', () => {
+describe.skipIf(!hasChromium)('funnels, goals and the overview’s ranges in headless Chromium', BROWSER_SUITE, () => {
   const dashboard = useDashboardBrowser();
   const { context, newPage, createSite, track } = dashboard;
 

@@ -6,7 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { formatMetric } from '../dashboard/src/format.ts';
 import { rescoreCompanies } from '../src/companies/rescore-companies.ts';
 import { newId } from '../src/lib/ids.ts';
-import { hasChromium, useDashboardBrowser, XSS, type BrowserSite as Site } from './dashboard-browser.ts';
+import { BROWSER_SUITE, hasChromium, useDashboardBrowser, XSS, type BrowserSite as Site } from './dashboard-browser.ts';
 import { startFakeIpinfo, type FakeIpinfo } from './fakes/ipinfo-server.ts';
 import { enrichmentWithFakeIpinfo, addUser, type TestTenant } from './helpers.ts';
 
@@ -49,7 +49,7 @@ interface CompanyDetail extends Company {
   history: Array<{ id: string; pageviews: number; pages: Array<{ path: string | null }> }>;
 }
 
-describe.skipIf(!hasChromium)('the Leads tab in headless Chromium', () => {
+describe.skipIf(!hasChromium)('the Leads tab in headless Chromium', BROWSER_SUITE, () => {
   const dashboard = useDashboardBrowser({
     appOptions: {
       enrichment: enrichmentWithFakeIpinfo(() => fake.url),

@@ -4,7 +4,7 @@ import { describe, expect, it } from 'vitest';
 import { formatMetric } from '../dashboard/src/format.ts';
 import { hotLeadEvent, liveChannel } from '../src/companies/hot-lead-notification.ts';
 import { addUser, createTenant } from './helpers.ts';
-import { hasChromium, useDashboardBrowser, XSS, type BrowserSite } from './dashboard-browser.ts';
+import { BROWSER_SUITE, hasChromium, useDashboardBrowser, XSS, type BrowserSite } from './dashboard-browser.ts';
 
 /**
  * Adding a site and the Realtime tab in a real headless Chromium: the form, the snippet and the
@@ -12,7 +12,7 @@ import { hasChromium, useDashboardBrowser, XSS, type BrowserSite } from './dashb
  * count, and what the page says while the feed is disconnected.
  */
 
-describe.skipIf(!hasChromium)('adding a site and realtime in headless Chromium', () => {
+describe.skipIf(!hasChromium)('adding a site and realtime in headless Chromium', BROWSER_SUITE, () => {
   const dashboard = useDashboardBrowser();
   const { context, newPage, track } = dashboard;
 

@@ -8,7 +8,7 @@ import { createJobRunner } from '../src/jobs/runner.ts';
 import { clientReportJobs } from '../src/reports/send-report-mails.ts';
 import { createMemoryMailer } from '../src/tenancy/mailer.ts';
 import { bandedPng } from './images.ts';
-import { hasChromium, useDashboardBrowser, XSS, type BrowserSite as Site } from './dashboard-browser.ts';
+import { BROWSER_SUITE, hasChromium, useDashboardBrowser, XSS, type BrowserSite as Site } from './dashboard-browser.ts';
 
 /**
  * The client report in a real headless Chromium: the printable page against the report API, the
@@ -36,7 +36,7 @@ function lastFullWeek(): { from: string; to: string } {
   return { from: day(-weekday - 7), to: day(-weekday - 1) };
 }
 
-describe.skipIf(!hasChromium)('the client report in headless Chromium', () => {
+describe.skipIf(!hasChromium)('the client report in headless Chromium', BROWSER_SUITE, () => {
   const dashboard = useDashboardBrowser();
   const { context, newPage, createSite, track } = dashboard;
 

@@ -1,4 +1,4 @@
-import { useEffect, useState } from 'preact/hooks';
+import { useEffect, useRef, useState } from 'preact/hooks';
 import type { Api, Site } from './api.ts';
 import { Link } from './link.tsx';
 import { navigate } from './navigation.ts';
@@ -28,9 +28,14 @@ export function SiteList(props: { api: Api }) {
     restorable.length === 0
       ? sites.value.sites[0]
       : undefined;
+  // Only on arrival: after a restore the two lists reload separately, and for a moment they can
+  // read as "one site, nothing to restore", which must not carry the user off to that site.
+  const arrived = useRef(false);
   useEffect(() => {
+    if (sites.state === 'loading' || deleted.state === 'loading' || arrived.current) return;
+    arrived.current = true;
     if (only) navigate(sitePath(only.id), { replace: true });
-  }, [only]);
+  }, [sites.state, deleted.state]);
 
   if (sites.state === 'loading' || deleted.state === 'loading')
     return <p class="loading">Loading your sites…</p>;
