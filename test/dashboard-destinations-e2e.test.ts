@@ -10,7 +10,13 @@ import {
   startFakeGa4,
   type FakeGa4,
 } from './fakes/ga4-server.ts';
-import { BROWSER_SUITE, hasChromium, useDashboardBrowser, XSS, type BrowserSite } from './dashboard-browser.ts';
+import {
+  BROWSER_SUITE,
+  hasChromium,
+  useDashboardBrowser,
+  XSS,
+  type BrowserSite,
+} from './dashboard-browser.ts';
 import { addUser } from './helpers.ts';
 
 /**

@@ -3,7 +3,13 @@ import type { Page } from 'playwright-core';
 import { describe, expect, it } from 'vitest';
 import { formatMetric, type MetricKind } from '../dashboard/src/format.ts';
 import { TEST_PASSWORD } from './helpers.ts';
-import { BROWSER_SUITE, hasChromium, useDashboardBrowser, XSS, type BrowserSite as Site } from './dashboard-browser.ts';
+import {
+  BROWSER_SUITE,
+  hasChromium,
+  useDashboardBrowser,
+  XSS,
+  type BrowserSite as Site,
+} from './dashboard-browser.ts';
 
 /**
  * The overview and the session in a real headless Chromium: sign in through the form, read the

@@ -6,7 +6,13 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { formatMetric } from '../dashboard/src/format.ts';
 import { rescoreCompanies } from '../src/companies/rescore-companies.ts';
 import { newId } from '../src/lib/ids.ts';
-import { BROWSER_SUITE, hasChromium, useDashboardBrowser, XSS, type BrowserSite as Site } from './dashboard-browser.ts';
+import {
+  BROWSER_SUITE,
+  hasChromium,
+  useDashboardBrowser,
+  XSS,
+  type BrowserSite as Site,
+} from './dashboard-browser.ts';
 import { startFakeIpinfo, type FakeIpinfo } from './fakes/ipinfo-server.ts';
 import { enrichmentWithFakeIpinfo, addUser, type TestTenant } from './helpers.ts';
 

@@ -4,7 +4,13 @@ import { describe, expect, it } from 'vitest';
 import { formatMetric } from '../dashboard/src/format.ts';
 import { hotLeadEvent, liveChannel } from '../src/companies/hot-lead-notification.ts';
 import { addUser, createTenant } from './helpers.ts';
-import { BROWSER_SUITE, hasChromium, useDashboardBrowser, XSS, type BrowserSite } from './dashboard-browser.ts';
+import {
+  BROWSER_SUITE,
+  hasChromium,
+  useDashboardBrowser,
+  XSS,
+  type BrowserSite,
+} from './dashboard-browser.ts';
 
 /**
  * Adding a site and the Realtime tab in a real headless Chromium: the form, the snippet and the

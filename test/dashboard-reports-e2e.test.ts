@@ -8,7 +8,13 @@ import { createJobRunner } from '../src/jobs/runner.ts';
 import { clientReportJobs } from '../src/reports/send-report-mails.ts';
 import { createMemoryMailer } from '../src/tenancy/mailer.ts';
 import { bandedPng } from './images.ts';
-import { BROWSER_SUITE, hasChromium, useDashboardBrowser, XSS, type BrowserSite as Site } from './dashboard-browser.ts';
+import {
+  BROWSER_SUITE,
+  hasChromium,
+  useDashboardBrowser,
+  XSS,
+  type BrowserSite as Site,
+} from './dashboard-browser.ts';
 
 /**
  * The client report in a real headless Chromium: the printable page against the report API, the

@@ -2,7 +2,13 @@
 import type { Page } from 'playwright-core';
 import { describe, expect, it } from 'vitest';
 import { mailedToken, TEST_PASSWORD, uniqueEmail } from './helpers.ts';
-import { BROWSER_SUITE, hasChromium, useDashboardBrowser, XSS, type BrowserSite } from './dashboard-browser.ts';
+import {
+  BROWSER_SUITE,
+  hasChromium,
+  useDashboardBrowser,
+  XSS,
+  type BrowserSite,
+} from './dashboard-browser.ts';
 import type { TokenPage } from '../src/tenancy/mail-links.ts';
 
 /**
