@@ -23,6 +23,7 @@ import {
 } from './rollups/rollup-counts.ts';
 import { splitAtRollups } from './rollups/rollup-split.ts';
 import { assertRawEventsKept } from './raw-events-kept.ts';
+import { estimateTopByVisitors } from './top-by-visitors.ts';
 
 export interface ReportScope extends MetricsScope {
   timezone: string;
@@ -103,24 +104,33 @@ export async function reportMetrics(
   }
 
   const groups = combineValues(await rollupValueSums(db, days, dimension!), rawGroups);
+  const withParts = async (wanted: CombinedGroup[]) => {
+    const parts = await rollupValueParts(
+      db,
+      days,
+      dimension!,
+      wanted.map((group) => group.key),
+    );
+    for (const group of wanted) {
+      group.visitorParts.push(...(parts.get(group.key)?.visitors ?? []));
+      group.convertedParts.push(...(parts.get(group.key)?.converted ?? []));
+    }
+    return wanted;
+  };
   let page = [...groups.values()];
   if (onlyKeys !== undefined) {
     const wanted = new Set(onlyKeys);
-    page = page.filter((group) => wanted.has(group.key));
-  } else if (order !== undefined) {
-    page = order.metric === 'visitors' ? visitorCandidates(page, order) : sortedPage(page, order);
+    page = await withParts(page.filter((group) => wanted.has(group.key)));
+  } else if (order?.metric === 'visitors') {
+    const estimated = await estimateTopByVisitors(
+      page,
+      { needed: order.offset + order.limit, descending: order.direction === 'desc' },
+      async (batch) => (await withParts(batch)).map(visitorsOf),
+    );
+    page = sortedPage(estimated, order);
+  } else {
+    page = await withParts(order === undefined ? page : sortedPage(page, order));
   }
-  const parts = await rollupValueParts(
-    db,
-    days,
-    dimension!,
-    page.map((group) => group.key),
-  );
-  for (const group of page) {
-    group.visitorParts.push(...(parts.get(group.key)?.visitors ?? []));
-    group.convertedParts.push(...(parts.get(group.key)?.converted ?? []));
-  }
-  if (order?.metric === 'visitors') page = sortedPage(page, order);
   const base =
     grouping.by === 'goal'
       ? ((await reportMetrics(db, scope, { by: 'all' })).rows[0]?.metrics.visitors ?? 0)
@@ -336,20 +346,4 @@ function sortedPage(groups: readonly CombinedGroup[], order: ReportOrder): Combi
     .sort((a, b) => compareNullsLast(a.value, b.value, sign) || compareNullsLast(a.group.key, b.group.key, 1))
     .slice(order.offset, order.offset + order.limit)
     .map(({ group }) => group);
-}
-
-/**
- * The groups that can be on the page when sorting by visitors: a group's visitors lie between its
- * bounds, so one whose upper bound falls short of the page's last lower bound cannot place (and its
- * estimate, which stays within the bounds, does not). Ascending, the same with the bounds swapped.
- */
-function visitorCandidates(groups: readonly CombinedGroup[], order: ReportOrder): CombinedGroup[] {
-  const needed = order.offset + order.limit;
-  if (groups.length <= needed) return [...groups];
-  if (order.direction === 'desc') {
-    const threshold = groups.map((group) => group.visitorsAtLeast).sort((a, b) => b - a)[needed - 1]!;
-    return groups.filter((group) => group.visitorsAtMost >= threshold);
-  }
-  const threshold = groups.map((group) => group.visitorsAtMost).sort((a, b) => a - b)[needed - 1]!;
-  return groups.filter((group) => group.visitorsAtLeast <= threshold);
 }
