@@ -218,6 +218,25 @@ describe.skipIf(!hasChromium)('the Leads tab in headless Chromium', BROWSER_SUIT
     const [header, ...rows] = csv.trim().split('\r\n');
     expect(header!.split(',').slice(0, 4)).toEqual(['domain', 'name', 'score', 'lead_status']);
     expect(rows.map((row) => row.split(',')[0])).toEqual(['acme-corp.example']);
+    const exportNotice = page.locator('.export .notice');
+    expect(await exportNotice.count()).toBe(0);
+
+    // An export the server cut short (50,000 rows at most; too many to seed here) says so.
+    await page.route('**/companies.csv?*', async (route) => {
+      const response = await route.fetch();
+      await route.fulfill({
+        response,
+        headers: { ...response.headers(), 'x-beacon-truncated': 'true', 'x-beacon-rows': '50000' },
+      });
+    });
+    await Promise.all([
+      page.waitForEvent('download', { timeout: 15_000 }),
+      page.getByRole('button', { name: 'Export CSV' }).click(),
+    ]);
+    await expect
+      .poll(() => exportNotice.textContent(), { timeout: 10_000 })
+      .toMatch(/first 50.000 companies only.*narrow the filters/);
+    await page.unroute('**/companies.csv?*');
 
     // A search typed in the form narrows the list too, kept next to the status in the URL.
     await page.getByRole('group', { name: 'Lead status' }).getByRole('button', { name: 'All' }).click();

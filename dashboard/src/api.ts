@@ -119,7 +119,14 @@ export interface Api {
   patch<T>(path: string, body: unknown): Promise<T>;
   delete(path: string): Promise<void>;
   /** A file the API makes (a CSV export), as a Blob for the browser to save. */
-  download(path: string, query?: Record<string, string>): Promise<Blob>;
+  download(path: string, query?: Record<string, string>): Promise<Download>;
+}
+
+/** A file, and whether the server cut it short (`x-beacon-truncated`), with the rows it holds. */
+export interface Download {
+  blob: Blob;
+  truncated: boolean;
+  rows: number;
 }
 
 export type Method = 'GET' | 'POST' | 'PATCH' | 'DELETE';
@@ -196,7 +203,13 @@ export function createApi(onSignedOut: () => void): Api {
     delete: async (path: string) => {
       await call(path, 'DELETE');
     },
-    download: async (path: string, query: Record<string, string> = {}) =>
-      (await call(path, 'GET', query)).blob(),
+    download: async (path: string, query: Record<string, string> = {}) => {
+      const response = await call(path, 'GET', query);
+      return {
+        blob: await response.blob(),
+        truncated: response.headers.get('x-beacon-truncated') === 'true',
+        rows: Number(response.headers.get('x-beacon-rows') ?? Number.NaN),
+      };
+    },
   };
 }

@@ -187,19 +187,22 @@ function FilterForm(props: { state: LeadsState; onApply: (state: LeadsState) => 
   );
 }
 
-/** Downloads the companies the filters select (all pages, up to the API's 50,000 rows) as CSV. */
+/**
+ * Downloads the companies the filters select (all pages, up to the API's 50,000 rows) as CSV, and
+ * says so when the file stops short of them.
+ */
 function ExportButton(props: { api: Api; site: Site; state: LeadsState }) {
-  const [status, setStatus] = useState<{ busy: boolean; error?: string }>({ busy: false });
+  const [status, setStatus] = useState<{ busy: boolean; error?: string; cutAt?: number }>({ busy: false });
   const exportCsv = async () => {
     setStatus({ busy: true });
     try {
-      const blob = await props.api.download(
+      const file = await props.api.download(
         `${companiesPath(props.site.id)}.csv`,
         filterQuery(props.state, new Date()),
       );
       const day = new Date().toISOString().slice(0, 10);
-      saveBlob(blob, `leads-${props.site.domain}-${day}.csv`);
-      setStatus({ busy: false });
+      saveBlob(file.blob, `leads-${props.site.domain}-${day}.csv`);
+      setStatus(file.truncated ? { busy: false, cutAt: file.rows } : { busy: false });
     } catch (error) {
       setStatus({ busy: false, error: error instanceof Error ? error.message : String(error) });
     }
@@ -212,6 +215,12 @@ function ExportButton(props: { api: Api; site: Site; state: LeadsState }) {
       {status.error !== undefined && (
         <p class="error" role="alert">
           The export failed: {status.error}
+        </p>
+      )}
+      {status.cutAt !== undefined && (
+        <p class="notice" role="status">
+          The file holds the first {formatMetric(status.cutAt, 'count')} companies only, the most an export
+          takes: narrow the filters to export the rest.
         </p>
       )}
     </div>
