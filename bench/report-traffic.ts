@@ -585,9 +585,12 @@ async function indexesOf(db: Pool, table: string): Promise<{ drop: string[]; cre
         ? `DROP INDEX ${row.name}`
         : `ALTER TABLE ${table} DROP CONSTRAINT ${row.name}`,
     ),
+    // A partitioned table's index reads `CREATE INDEX … ON ONLY events …`: made again as it stands,
+    // it is an invalid shell with no index on any partition, and every report and roll-up query
+    // would scan all of them. Without ONLY it is built on each partition and valid.
     create: rows.map((row) =>
       row.constraint_definition === null
-        ? row.definition
+        ? row.definition.replace(/ ON ONLY /, ' ON ')
         : `ALTER TABLE ${table} ADD CONSTRAINT ${row.name} ${row.constraint_definition}`,
     ),
   };
