@@ -10,7 +10,7 @@ import {
   type MetricsScope,
 } from './grouped-metrics.ts';
 import { goalsKey } from './rollups/goals-key.ts';
-import { EMPTY_SKETCH, estimateVisitors, mergeSketches, parseSketch } from './rollups/hll.ts';
+import { EMPTY_SKETCH, estimateUnion, parseSketch } from './rollups/hll.ts';
 import {
   rollupDayRows,
   rollupHourRows,
@@ -279,8 +279,8 @@ export function visitorsOfParts(parts: readonly VisitorPart[]): number {
   if (counted.length <= 1) return counted[0]?.visitors ?? 0;
   const least = Math.max(...counted.map((part) => part.visitors));
   const most = counted.reduce((sum, part) => sum + part.visitors, 0);
-  const estimate = estimateVisitors(
-    mergeSketches(counted.map((part) => (part.sketch === null ? EMPTY_SKETCH : parseSketch(part.sketch)))),
+  const estimate = estimateUnion(
+    counted.map((part) => (part.sketch === null ? EMPTY_SKETCH : parseSketch(part.sketch))),
   );
   return Math.min(most, Math.max(least, Math.round(estimate)));
 }

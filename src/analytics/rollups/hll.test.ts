@@ -6,6 +6,7 @@ import {
   REGISTERS,
   SPARSE_LIMIT,
   SketchBuilder,
+  estimateUnion,
   estimateVisitors,
   isEntry,
   mergeSketches,
@@ -215,6 +216,42 @@ describe('mergeSketches', () => {
       { numRuns: 40 },
     );
   });
+
+  it('is estimated by estimateUnion exactly as the merged sketch is, before and after the sparse limit', () => {
+    // Up to a month of day sketches, some crossing the sparse limit together (8 × 3,000 > 16,384),
+    // each case after the others: what one leaves in estimateUnion's index bitmap would show.
+    const daySet = fc.oneof(
+      entrySet,
+      fc
+        .tuple(fc.integer({ min: 2_000, max: 4_000 }), fc.nat())
+        .map(([count, seed]) => [...randomEntries(count, seed)]),
+    );
+    fc.assert(
+      fc.property(fc.array(daySet, { maxLength: 30 }), fc.boolean(), (sets, repeatFirst) => {
+        const sketches = sets.map(sketchOfEntries);
+        if (repeatFirst && sketches.length > 0) sketches.push(sketches[0]!);
+        expect(estimateUnion(sketches)).toBe(estimateVisitors(mergeSketches(sketches)));
+      }),
+      { numRuns: 40 },
+    );
+  });
+
+  it.each([
+    [SPARSE_LIMIT, 'sparse'],
+    [SPARSE_LIMIT + 1, 'dense'],
+  ] as const)(
+    'is estimated by estimateUnion as the merged sketch is at %i distinct indexes (%s)',
+    (size, kind) => {
+      // Distinct 25-bit indexes (997 is odd, so i·997 mod 2^25 never repeats), in two overlapping sets.
+      const entries = Array.from({ length: size }, (_, at) => (((at * 997) % 2 ** 25) << 6) | 1);
+      const sets = [entries.slice(0, Math.ceil(size * 0.6)), entries.slice(Math.floor(size * 0.4))];
+      const sketches = sets.map(sketchOfEntries);
+      expect(sketches.map((sketch) => sketch.kind)).toEqual(['sparse', 'sparse']);
+      const merged = mergeSketches(sketches);
+      expect(merged.kind).toBe(kind);
+      expect(estimateUnion(sketches)).toBe(estimateVisitors(merged));
+    },
+  );
 
   it('of nothing is the empty sketch, which counts 0', () => {
     expect(mergeSketches([])).toEqual(EMPTY_SKETCH);

@@ -268,6 +268,39 @@ export function estimateVisitors(sketch: VisitorSketch): number {
   return -SPARSE_REGISTERS * Math.log1p(-occupied / SPARSE_REGISTERS);
 }
 
+/** One bit per 25-bit index, kept between calls (4 MiB) and cleared after each. */
+let seenIndexes: Uint32Array | undefined;
+
+/**
+ * `estimateVisitors(mergeSketches(sketches))`, without building the union when every sketch is
+ * sparse. The union's estimate depends only on how many distinct indexes it holds (sparse) or, past
+ * the sparse limit, on the dense registers, so those are counted straight from the lists: a month of
+ * sparse day sketches of a page is counted in one pass over their entries instead of pairwise
+ * sorted merges, which took ~1 ms a value (measured on 30 days at 10 M events).
+ */
+export function estimateUnion(sketches: readonly VisitorSketch[]): number {
+  if (sketches.some((sketch) => sketch.kind === 'dense')) return estimateVisitors(mergeSketches(sketches));
+  const lists = sketches.flatMap((sketch) => (sketch.kind === 'sparse' ? [sketch.entries] : []));
+  if (lists.length <= 1) return estimateVisitors(mergeSketches(sketches));
+  const seen = (seenIndexes ??= new Uint32Array(SPARSE_REGISTERS / 32));
+  let distinct = 0;
+  for (const entries of lists) {
+    for (const entry of entries) {
+      const index = indexOf(entry);
+      const bit = 1 << (index & 31);
+      if ((seen[index >>> 5]! & bit) === 0) {
+        seen[index >>> 5]! |= bit;
+        distinct += 1;
+      }
+    }
+  }
+  for (const entries of lists) for (const entry of entries) seen[indexOf(entry) >>> 5] = 0;
+  if (distinct <= SPARSE_LIMIT) return -SPARSE_REGISTERS * Math.log1p(-distinct / SPARSE_REGISTERS);
+  const registers = new Uint8Array(REGISTERS);
+  for (const entries of lists) toDense(entries, registers);
+  return estimateDense(registers);
+}
+
 /**
  * The bytea form: a version byte, a kind byte, then the big-endian entries (sparse) or the 65,536
  * register bytes (dense). Big-endian so that SQL writes the same bytes with int4send (migration 015).
