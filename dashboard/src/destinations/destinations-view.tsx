@@ -164,17 +164,24 @@ function TypeChooser(props: { onChoose: (type: DestinationTypeName) => void }) {
     <section class="panel">
       <h2>Add a destination</h2>
       <p class="muted">Where should this site’s events go, server to server?</p>
-      <ul class="type-choices">
-        {TYPE_SPECS.map((spec) => (
-          <li key={spec.type}>
-            <button type="button" onClick={() => props.onChoose(spec.type)}>
-              <strong>{spec.label}</strong>
-              <span class="muted">{spec.summary}</span>
-            </button>
-          </li>
-        ))}
-      </ul>
+      <TypeChoices onChoose={props.onChoose} />
     </section>
+  );
+}
+
+/** A button per destination type, with what it is for. */
+function TypeChoices(props: { onChoose: (type: DestinationTypeName) => void }) {
+  return (
+    <ul class="type-choices">
+      {TYPE_SPECS.map((spec) => (
+        <li key={spec.type}>
+          <button type="button" onClick={() => props.onChoose(spec.type)}>
+            <strong>{spec.label}</strong>
+            <span class="muted">{spec.summary}</span>
+          </button>
+        </li>
+      ))}
+    </ul>
   );
 }
 
@@ -228,18 +235,7 @@ function DestinationList(props: {
             Ads (they arrive even when ad blockers stop the platforms’ own tags), or get a message when a
             company becomes a hot lead. Choose one to start:
           </p>
-          {props.canManage && (
-            <ul class="type-choices">
-              {TYPE_SPECS.map((spec) => (
-                <li key={spec.type}>
-                  <button type="button" onClick={() => props.onAdd(spec.type)}>
-                    <strong>{spec.label}</strong>
-                    <span class="muted">{spec.summary}</span>
-                  </button>
-                </li>
-              ))}
-            </ul>
-          )}
+          {props.canManage && <TypeChoices onChoose={props.onAdd} />}
         </section>
       ) : (
         <ul class="destination-cards">

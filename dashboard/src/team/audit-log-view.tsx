@@ -12,22 +12,11 @@ import {
   type AuditQuery,
 } from './audit-query.ts';
 import { formatDateTime } from '../format.ts';
+import type { AuditEntry } from '../../../src/tenancy/audit/list-audit-log.ts';
 import type { TeamUser } from './team-model.ts';
 import './team.css';
 
 const PAGE_SIZE = 50;
-
-interface AuditEntry {
-  id: number;
-  actorType: string;
-  actorId: string | null;
-  action: string;
-  targetType: string;
-  targetId: string | null;
-  ip: string | null;
-  details: Record<string, unknown> | null;
-  createdAt: string;
-}
 
 interface Names {
   users: TeamUser[];
